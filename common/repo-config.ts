@@ -1,0 +1,133 @@
+/**
+ * The repository's own configuration, `.github/blogtube.yml`: untrusted input,
+ * validated with limits. Pure (the YAML text is parsed by the caller's activity).
+ */
+import { z } from 'zod';
+import { AGENT_TYPES, AgentType } from './schemas.js';
+
+const glob = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), {
+    message: 'must be a relative glob without ".."',
+  });
+
+export const AgentConfig = z
+  .object({
+    enabled: z.boolean().default(true),
+    paths: z.array(glob).min(1).max(20),
+    depends_on: z.array(AgentType).max(AGENT_TYPES.length).default([]),
+  })
+  .strict();
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+export const DEFAULT_AGENTS: Record<AgentType, AgentConfig> = {
+  database: { enabled: true, paths: ['db/**'], depends_on: [] },
+  backend: { enabled: true, paths: ['api/**'], depends_on: ['database'] },
+  frontend: { enabled: true, paths: ['web/**'], depends_on: ['backend'] },
+  devops: { enabled: true, paths: ['deploy/**'], depends_on: ['backend'] },
+  documentation: {
+    enabled: true,
+    paths: ['docs/**', 'README.md'],
+    depends_on: ['database', 'backend', 'frontend', 'devops'],
+  },
+};
+
+export const LimitsConfig = z
+  .object({
+    max_parallel_agents: z.number().int().min(1).max(5).default(3),
+    max_turns: z.number().int().min(1).max(50).default(12),
+    agent_token_budget: z.number().int().min(1000).max(2_000_000).default(80_000),
+    issue_token_budget: z.number().int().min(1000).max(10_000_000).default(300_000),
+    max_file_bytes: z.number().int().min(1).max(1_000_000).default(100_000),
+    max_files_per_agent: z.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+export type LimitsConfig = z.infer<typeof LimitsConfig>;
+
+export const RepoConfig = z
+  .object({
+    version: z.literal(1).default(1),
+    trigger_label: z.string().min(1).max(50).default('blogtube'),
+    approval: z.enum(['none', 'plan']).default('none'),
+    approval_timeout_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 14)
+      .default(60 * 24),
+    model: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/)
+      .max(100)
+      .default('claude-sonnet-4-5'),
+    protected_paths: z.array(glob).max(50).default([]),
+    limits: LimitsConfig.default(LimitsConfig.parse({})),
+    agents: z
+      .object({
+        database: AgentConfig.optional(),
+        backend: AgentConfig.optional(),
+        frontend: AgentConfig.optional(),
+        devops: AgentConfig.optional(),
+        documentation: AgentConfig.optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+export type RepoConfigInput = z.input<typeof RepoConfig>;
+export type RepoConfig = z.infer<typeof RepoConfig>;
+
+/** Paths no agent may ever write, whatever the config says. */
+export const ALWAYS_PROTECTED = ['.github/workflows/**', '.git/**'];
+
+export type ResolvedAgents = Record<AgentType, AgentConfig>;
+
+/** The agents of a config with defaults filled in for those it does not name. */
+export function resolveAgents(config: RepoConfig): ResolvedAgents {
+  const out = { ...DEFAULT_AGENTS };
+  for (const type of AGENT_TYPES) {
+    const given = config.agents[type];
+    if (given) out[type] = given;
+  }
+  return out;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validate an already-parsed YAML document. Throws ConfigError naming the first
+ * bad field (`limits.max_turns: Too big: expected number to be <=50`).
+ */
+export function validateRepoConfig(doc: unknown): RepoConfig {
+  const parsed = RepoConfig.safeParse(doc ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    const extra =
+      issue && issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    throw new ConfigError(`${field}: ${issue?.message ?? 'invalid'}${extra}`, field);
+  }
+  const config = parsed.data;
+  const agents = resolveAgents(config);
+  for (const type of AGENT_TYPES) {
+    for (const dep of agents[type].depends_on) {
+      if (dep === type) {
+        throw new ConfigError(
+          `agents.${type}.depends_on: an agent cannot depend on itself`,
+          `agents.${type}.depends_on`,
+        );
+      }
+    }
+  }
+  return config;
+}

@@ -1,0 +1,262 @@
+/**
+ * Types shared by every part of the system, defined once as zod schemas
+ * (runtime validation) with `z.infer` types (compile time). Pure: no I/O.
+ */
+import { z } from 'zod';
+
+export const AGENT_TYPES = ['database', 'backend', 'frontend', 'devops', 'documentation'] as const;
+export const AgentType = z.enum(AGENT_TYPES);
+export type AgentType = z.infer<typeof AgentType>;
+
+export const IssueType = z.enum(['bug', 'feature', 'question', 'documentation', 'performance']);
+export type IssueType = z.infer<typeof IssueType>;
+export const Complexity = z.enum(['simple', 'moderate', 'complex']);
+export type Complexity = z.infer<typeof Complexity>;
+export const Risk = z.enum(['low', 'medium', 'high']);
+export type Risk = z.infer<typeof Risk>;
+
+const ownerOrRepo = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "-" and "_" only');
+
+export const IssueRef = z.object({
+  owner: ownerOrRepo,
+  repo: ownerOrRepo,
+  number: z.number().int().positive(),
+});
+export type IssueRef = z.infer<typeof IssueRef>;
+
+/** The issue as the system keeps it (text already sanitised by the loader). */
+export const IssueData = z.object({
+  number: z.number().int().positive(),
+  title: z.string(),
+  body: z.string(),
+  labels: z.array(z.string()),
+  author: z.string(),
+  state: z.string(),
+  defaultBranch: z.string(),
+  htmlUrl: z.string(),
+});
+export type IssueData = z.infer<typeof IssueData>;
+
+export const TokenUsage = z.object({
+  input: z.number().int().nonnegative(),
+  output: z.number().int().nonnegative(),
+  cacheRead: z.number().int().nonnegative(),
+  cacheWrite: z.number().int().nonnegative(),
+});
+export type TokenUsage = z.infer<typeof TokenUsage>;
+export const ZERO_USAGE: TokenUsage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+
+export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    input: a.input + b.input,
+    output: a.output + b.output,
+    cacheRead: a.cacheRead + b.cacheRead,
+    cacheWrite: a.cacheWrite + b.cacheWrite,
+  };
+}
+
+export function totalTokens(u: TokenUsage): number {
+  return u.input + u.output + u.cacheRead + u.cacheWrite;
+}
+
+export const Analysis = z.object({
+  type: IssueType,
+  confidence: z.number().min(0).max(1),
+  complexity: Complexity,
+  risk: Risk,
+  agents: z.array(AgentType),
+  reasons: z.array(z.string()),
+});
+export type Analysis = z.infer<typeof Analysis>;
+
+export const PlanNode = z.object({
+  agent: AgentType,
+  dependsOn: z.array(AgentType),
+});
+export type PlanNode = z.infer<typeof PlanNode>;
+
+export const Plan = z.object({
+  nodes: z.array(PlanNode),
+  /** Priority among ready agents when the per-issue limit forces a choice. */
+  priority: z.array(AgentType),
+  maxParallel: z.number().int().positive(),
+});
+export type Plan = z.infer<typeof Plan>;
+
+export const AgentMessage = z.object({
+  from: z.union([AgentType, z.literal('maintainer')]),
+  to: AgentType,
+  text: z.string().max(4000),
+});
+export type AgentMessage = z.infer<typeof AgentMessage>;
+
+export const AgentRunState = z.enum(['pending', 'running', 'done', 'failed', 'skipped']);
+export type AgentRunState = z.infer<typeof AgentRunState>;
+
+export const AgentStatus = z.object({
+  agent: AgentType,
+  state: AgentRunState,
+  attempts: z.number().int().nonnegative(),
+  turns: z.number().int().nonnegative(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  durationMs: z.number().nonnegative().optional(),
+  tokens: TokenUsage,
+  files: z.array(z.string()),
+  commitSha: z.string().optional(),
+  summary: z.string().optional(),
+  error: z.string().optional(),
+});
+export type AgentStatus = z.infer<typeof AgentStatus>;
+
+export const Phase = z.enum([
+  'loading',
+  'analyzing',
+  'planning',
+  'awaiting_approval',
+  'running',
+  'opening_pr',
+  'done',
+  'failed',
+  'rejected',
+  'cancelled',
+]);
+export type Phase = z.infer<typeof Phase>;
+export const TERMINAL_PHASES: readonly Phase[] = ['done', 'failed', 'rejected', 'cancelled'];
+
+export const IssueStatus = z.object({
+  workflowId: z.string(),
+  repo: z.string(),
+  issue: z.number().int(),
+  title: z.string().optional(),
+  phase: Phase,
+  analysis: Analysis.optional(),
+  plan: Plan.optional(),
+  agents: z.array(AgentStatus),
+  messages: z.array(AgentMessage),
+  prUrl: z.string().optional(),
+  prNumber: z.number().int().optional(),
+  draft: z.boolean().optional(),
+  branch: z.string().optional(),
+  error: z.string().optional(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  tokens: TokenUsage,
+});
+export type IssueStatus = z.infer<typeof IssueStatus>;
+
+/** What started (or re-triggered) a run: recorded, never secret. */
+export const Trigger = z.object({
+  deliveryId: z.string(),
+  event: z.string(),
+  sender: z.string(),
+});
+export type Trigger = z.infer<typeof Trigger>;
+
+export const IssueWorkflowInput = z.object({
+  ref: IssueRef,
+  trigger: Trigger,
+  /** Task queue of the model worker (model-call activities). */
+  modelTaskQueue: z.string().min(1),
+});
+export type IssueWorkflowInput = z.infer<typeof IssueWorkflowInput>;
+
+export const IssueWorkflowResult = z.object({
+  phase: Phase,
+  prUrl: z.string().optional(),
+  draft: z.boolean().optional(),
+  failedAgents: z.array(AgentType),
+  error: z.string().optional(),
+});
+export type IssueWorkflowResult = z.infer<typeof IssueWorkflowResult>;
+
+// ---- Conversation (a compact subset of the Anthropic Messages API) ----
+
+export const TextBlock = z.object({ type: z.literal('text'), text: z.string() });
+export const ToolUseBlock = z.object({
+  type: z.literal('tool_use'),
+  id: z.string(),
+  name: z.string(),
+  input: z.record(z.string(), z.unknown()),
+});
+export type ToolUseBlock = z.infer<typeof ToolUseBlock>;
+export const ToolResultBlock = z.object({
+  type: z.literal('tool_result'),
+  tool_use_id: z.string(),
+  content: z.string(),
+  is_error: z.boolean().optional(),
+});
+export type ToolResultBlock = z.infer<typeof ToolResultBlock>;
+export const ContentBlock = z.union([TextBlock, ToolUseBlock, ToolResultBlock]);
+export type ContentBlock = z.infer<typeof ContentBlock>;
+export const ConversationMessage = z.object({
+  role: z.enum(['user', 'assistant']),
+  content: z.array(ContentBlock),
+});
+export type ConversationMessage = z.infer<typeof ConversationMessage>;
+
+/** Everything the prompt builder needs; small, so it is cheap in history. */
+export const PromptContext = z.object({
+  agent: AgentType,
+  repo: z.string(),
+  issue: z.object({ number: z.number().int(), title: z.string(), body: z.string() }),
+  analysis: Analysis,
+  writablePaths: z.array(z.string()),
+  teammates: z.array(AgentType),
+  dependencySummaries: z.array(z.object({ agent: AgentType, summary: z.string() })),
+  /** Commit the repository's agent docs are read at (cache key with repo). */
+  docsRef: z.string(),
+});
+export type PromptContext = z.infer<typeof PromptContext>;
+
+export const ModelCallInput = z.object({
+  workflowId: z.string(),
+  model: z.string(),
+  maxTokens: z.number().int().positive(),
+  context: PromptContext,
+  messages: z.array(ConversationMessage),
+});
+export type ModelCallInput = z.infer<typeof ModelCallInput>;
+
+export const ModelCallResult = z.object({
+  content: z.array(z.union([TextBlock, ToolUseBlock])),
+  stopReason: z.string(),
+  usage: TokenUsage,
+  requestId: z.string().optional(),
+  promptBytes: z.number().int().nonnegative(),
+});
+export type ModelCallResult = z.infer<typeof ModelCallResult>;
+
+export const StagedFile = z.object({ path: z.string(), blobSha: z.string(), bytes: z.number() });
+export type StagedFile = z.infer<typeof StagedFile>;
+
+export const AgentWorkflowInput = z.object({
+  issueWorkflowId: z.string(),
+  ref: IssueRef,
+  agent: AgentType,
+  branch: z.string(),
+  model: z.string(),
+  modelTaskQueue: z.string(),
+  maxTurns: z.number().int().positive(),
+  tokenBudget: z.number().int().positive(),
+  maxFiles: z.number().int().positive(),
+  maxFileBytes: z.number().int().positive(),
+  protectedPaths: z.array(z.string()),
+  context: PromptContext,
+  inbox: z.array(AgentMessage),
+});
+export type AgentWorkflowInput = z.infer<typeof AgentWorkflowInput>;
+
+export const AgentWorkflowResult = z.object({
+  agent: AgentType,
+  turns: z.number().int(),
+  tokens: TokenUsage,
+  files: z.array(z.string()),
+  commitSha: z.string().optional(),
+  summary: z.string(),
+});
+export type AgentWorkflowResult = z.infer<typeof AgentWorkflowResult>;

@@ -1,0 +1,149 @@
+// Lint rules also encode the architecture's boundaries (DESIGN.md): a wrong
+// import fails `npm run lint`.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const noSandbox = {
+  group: ['**/sandbox/**'],
+  message: 'Only tests, bench/ and the npm start launcher import sandbox/.',
+};
+const ioModules = [
+  'node:fs*',
+  'node:http*',
+  'node:net',
+  'node:child_process',
+  'fs',
+  'http',
+  'https',
+  'net',
+  'child_process',
+];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'crypto',
+  'zlib',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'artifacts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        AbortController: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        fetch: 'readonly',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    // Production code reaches the simulators only over HTTP.
+    files: ['common/**/*.ts', 'activities/**/*.ts', 'workers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noSandbox] }],
+    },
+  },
+  {
+    // Workflow code: deterministic. Temporal workflow API, common/ and pure modules only.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noSandbox,
+            { group: nodeBuiltins, message: 'Workflow code must not use Node built-ins.' },
+            {
+              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+              message: 'Workflows import @temporalio/workflow only.',
+            },
+            {
+              group: ['**/workers/**', '**/client/**'],
+              message: 'Workflows import common/ and pure modules only.',
+            },
+            {
+              group: ['**/activities/*', '!**/activities/pure'],
+              allowTypeImports: true,
+              message: 'Import activities by `import type` only (pure modules excepted).',
+            },
+            {
+              group: ['@octokit/*', '@anthropic-ai/*', 'pino', 'yaml'],
+              message: 'No I/O libraries in workflow code.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
+        { name: 'setInterval', message: 'Use sleep() from @temporalio/workflow.' },
+        { name: 'fetch', message: 'No I/O in workflows.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Use the workflow sandbox.' },
+        { object: 'Date', property: 'now', message: 'Use workflow time.' },
+      ],
+    },
+  },
+  {
+    // Pure modules: no Temporal package, no I/O.
+    files: ['**/pure/**/*.ts', 'common/schemas.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noSandbox,
+            { group: ['@temporalio/*'], message: 'Pure modules import no Temporal package.' },
+            { group: ioModules, message: 'Pure modules do no I/O.' },
+            {
+              group: ['@octokit/*', '@anthropic-ai/*', 'pino'],
+              message: 'Pure modules do no I/O.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noSandbox,
+            {
+              group: ['**/workers/**'],
+              message: 'client/ never imports workers/; they meet in common/ and Temporal.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);
