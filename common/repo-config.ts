@@ -104,6 +104,30 @@ export class ConfigError extends Error {
   }
 }
 
+/** A dependency cycle among the configured agents, or undefined. */
+export function findCycle(agents: ResolvedAgents): AgentType[] | undefined {
+  const state = new Map<AgentType, 'visiting' | 'done'>();
+  const path: AgentType[] = [];
+  const visit = (a: AgentType): AgentType[] | undefined => {
+    if (state.get(a) === 'done') return undefined;
+    if (state.get(a) === 'visiting') return [...path.slice(path.indexOf(a)), a];
+    state.set(a, 'visiting');
+    path.push(a);
+    for (const d of agents[a].depends_on) {
+      const cycle = visit(d);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(a, 'done');
+    return undefined;
+  };
+  for (const a of AGENT_TYPES) {
+    const cycle = visit(a);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
 /**
  * Validate an already-parsed YAML document. Throws ConfigError naming the first
  * bad field (`limits.max_turns: Too big: expected number to be <=50`).
@@ -119,15 +143,10 @@ export function validateRepoConfig(doc: unknown): RepoConfig {
   }
   const config = parsed.data;
   const agents = resolveAgents(config);
-  for (const type of AGENT_TYPES) {
-    for (const dep of agents[type].depends_on) {
-      if (dep === type) {
-        throw new ConfigError(
-          `agents.${type}.depends_on: an agent cannot depend on itself`,
-          `agents.${type}.depends_on`,
-        );
-      }
-    }
+  const cycle = findCycle(agents);
+  if (cycle) {
+    const field = `agents.${cycle[0]}.depends_on`;
+    throw new ConfigError(`${field}: dependency cycle ${cycle.join(' -> ')}`, field);
   }
   return config;
 }

@@ -1,3 +1,4 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 /**
  * Custom search attributes of issue workflows: registered by the dev-server
  * launcher (`--search-attribute NAME=TYPE`) and upserted by the issue workflow
@@ -21,3 +22,12 @@ export function searchAttributeFlags(): string[] {
     `${name}=${type}`,
   ]);
 }
+
+export const SA = {
+  repo: defineSearchAttributeKey('BlogTubeRepo', SearchAttributeType.KEYWORD),
+  issue: defineSearchAttributeKey('BlogTubeIssue', SearchAttributeType.INT),
+  phase: defineSearchAttributeKey('BlogTubePhase', SearchAttributeType.KEYWORD),
+  risk: defineSearchAttributeKey('BlogTubeRisk', SearchAttributeType.KEYWORD),
+  agentsFailed: defineSearchAttributeKey('BlogTubeAgentsFailed', SearchAttributeType.INT),
+  prUrl: defineSearchAttributeKey('BlogTubePrUrl', SearchAttributeType.KEYWORD),
+} as const;

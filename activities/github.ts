@@ -1,0 +1,318 @@
+/**
+ * GitHub activities. Every write is idempotent under retry: the branch (exists
+ * → reuse), each agent's commit (found again by its trailer), the PR (found
+ * again by head branch) and comments (found again by a hidden marker).
+ */
+import type { Octokit } from '@octokit/rest';
+import { ApplicationFailure } from '@temporalio/common';
+import { parse as parseYaml } from 'yaml';
+import { atBoundary } from './boundary.js';
+import { sanitizeUntrusted, truncate } from './pure/sanitize.js';
+import { commitTrailer } from '../common/ids.js';
+import { checkWrite } from '../common/path-guard.js';
+import type { WriteRules } from '../common/path-guard.js';
+import { ConfigError, validateRepoConfig } from '../common/repo-config.js';
+import type { RepoConfig } from '../common/repo-config.js';
+import type { AgentType, IssueData, IssueRef, StagedFile } from '../common/schemas.js';
+
+export const CONFIG_PATH = '.github/blogtube.yml';
+const MAX_READ_CHARS = 12_000;
+const MAX_LIST_LINES = 300;
+
+export interface GitHubDeps {
+  octokit: Octokit;
+}
+
+export interface LoadedConfig {
+  config: RepoConfig;
+  /** Head commit of the default branch the config was read at. */
+  baseSha: string;
+  source: 'file' | 'defaults';
+}
+
+export interface PullRequestInput {
+  ref: IssueRef;
+  branch: string;
+  base: string;
+  title: string;
+  body: string;
+  draft: boolean;
+}
+
+export interface PullRequestInfo {
+  number: number;
+  url: string;
+  draft: boolean;
+  headSha: string;
+}
+
+export interface CommitInput {
+  ref: IssueRef;
+  branch: string;
+  workflowId: string;
+  agent: AgentType;
+  summary: string;
+  files: StagedFile[];
+}
+
+function isStatus(err: unknown, status: number): boolean {
+  return (err as { status?: number })?.status === status;
+}
+
+export function createGitHubActivities({ octokit }: GitHubDeps) {
+  const repoOf = (ref: IssueRef) => ({ owner: ref.owner, repo: ref.repo });
+
+  async function headSha(ref: IssueRef, branch: string): Promise<string | undefined> {
+    try {
+      const { data } = await octokit.rest.git.getRef({ ...repoOf(ref), ref: `heads/${branch}` });
+      return data.object.sha;
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  async function findMarkedComment(ref: IssueRef, marker: string) {
+    const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+      ...repoOf(ref),
+      issue_number: ref.number,
+      per_page: 100,
+    });
+    return comments.find((c) => c.body?.includes(marker));
+  }
+
+  return {
+    /** The issue, its text cleaned of content a human reader would not see. */
+    async loadIssue(ref: IssueRef): Promise<IssueData> {
+      return atBoundary('github', async () => {
+        const [{ data: repo }, { data: issue }] = await Promise.all([
+          octokit.rest.repos.get(repoOf(ref)),
+          octokit.rest.issues.get({ ...repoOf(ref), issue_number: ref.number }),
+        ]);
+        return {
+          number: issue.number,
+          title: sanitizeUntrusted(issue.title),
+          body: truncate(sanitizeUntrusted(issue.body ?? ''), 20_000),
+          labels: issue.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
+          author: issue.user?.login ?? 'unknown',
+          state: issue.state,
+          defaultBranch: repo.default_branch,
+          htmlUrl: issue.html_url,
+        };
+      });
+    },
+
+    /** `.github/blogtube.yml` at the default branch's head; a bad file is a non-retryable failure naming the field. */
+    async loadRepoConfig(ref: IssueRef, defaultBranch: string): Promise<LoadedConfig> {
+      const { baseSha, text } = await atBoundary('github', async () => {
+        const sha = await headSha(ref, defaultBranch);
+        if (!sha) throw ApplicationFailure.nonRetryable(`branch ${defaultBranch} not found`, 'github.validation');
+        try {
+          const { data } = await octokit.rest.repos.getContent({ ...repoOf(ref), path: CONFIG_PATH, ref: sha });
+          if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) {
+            return { baseSha: sha, text: undefined };
+          }
+          return { baseSha: sha, text: Buffer.from(data.content, 'base64').toString('utf8') };
+        } catch (err) {
+          if (isStatus(err, 404)) return { baseSha: sha, text: undefined };
+          throw err;
+        }
+      });
+      if (text === undefined) {
+        return { config: validateRepoConfig({}), baseSha, source: 'defaults' };
+      }
+      try {
+        const doc = parseYaml(text, { maxAliasCount: 50 }) as unknown;
+        return { config: validateRepoConfig(doc), baseSha, source: 'file' };
+      } catch (err) {
+        const field = err instanceof ConfigError ? err.field : '(yaml)';
+        const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        throw ApplicationFailure.create({
+          type: 'InvalidConfig',
+          message: `${CONFIG_PATH}: ${message}`,
+          nonRetryable: true,
+          details: [{ field }],
+        });
+      }
+    },
+
+    /** Create the issue branch from `baseSha`, or reuse it when it exists. */
+    async ensureBranch(ref: IssueRef, branch: string, baseSha: string): Promise<string> {
+      return atBoundary('github', async () => {
+        const existing = await headSha(ref, branch);
+        if (existing) return existing;
+        try {
+          await octokit.rest.git.createRef({ ...repoOf(ref), ref: `refs/heads/${branch}`, sha: baseSha });
+          return baseSha;
+        } catch (err) {
+          if (isStatus(err, 422)) {
+            const now = await headSha(ref, branch);
+            if (now) return now;
+          }
+          throw err;
+        }
+      });
+    },
+
+    async listFiles(ref: IssueRef, branch: string, dir: string): Promise<string[]> {
+      return atBoundary('github', async () => {
+        const sha = await headSha(ref, branch);
+        if (!sha) throw ApplicationFailure.nonRetryable(`branch ${branch} not found`, 'github.validation');
+        const { data: commit } = await octokit.rest.git.getCommit({ ...repoOf(ref), commit_sha: sha });
+        const { data: tree } = await octokit.rest.git.getTree({
+          ...repoOf(ref),
+          tree_sha: commit.tree.sha,
+          recursive: '1',
+        });
+        const prefix = dir === '' ? '' : `${dir.replace(/\/+$/, '')}/`;
+        return tree.tree
+          .filter((e) => e.type === 'blob' && e.path !== undefined && e.path.startsWith(prefix))
+          .map((e) => e.path as string)
+          .slice(0, MAX_LIST_LINES);
+      });
+    },
+
+    /** A file's text at the branch head (truncated), or undefined when absent. */
+    async readFile(ref: IssueRef, branch: string, path: string): Promise<string | undefined> {
+      return atBoundary('github', async () => {
+        try {
+          const { data } = await octokit.rest.repos.getContent({ ...repoOf(ref), path, ref: branch });
+          if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) return undefined;
+          return truncate(Buffer.from(data.content, 'base64').toString('utf8'), MAX_READ_CHARS);
+        } catch (err) {
+          if (isStatus(err, 404)) return undefined;
+          throw err;
+        }
+      });
+    },
+
+    /** Store a file's content as a blob (content-addressed, so a retry is harmless). */
+    async stageFile(
+      ref: IssueRef,
+      path: string,
+      content: string,
+      rules: WriteRules,
+      staged: string[],
+    ): Promise<StagedFile> {
+      const verdict = checkWrite(path, content, rules, staged);
+      if (!verdict.ok) throw ApplicationFailure.nonRetryable(`write refused: ${verdict.reason}`, 'PathRefused');
+      return atBoundary('github', async () => {
+        const { data } = await octokit.rest.git.createBlob({ ...repoOf(ref), content, encoding: 'utf-8' });
+        return { path: verdict.path, blobSha: data.sha, bytes: Buffer.byteLength(content) };
+      });
+    },
+
+    /**
+     * Commit an agent's staged files on the branch, exactly once: a commit
+     * carrying this run's and agent's trailer is found again instead of made twice.
+     */
+    async commitAgentChanges(input: CommitInput): Promise<{ sha: string; reused: boolean }> {
+      const { ref, branch } = input;
+      const trailer = commitTrailer(input.workflowId, input.agent);
+      return atBoundary('github', async () => {
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const { data: commits } = await octokit.rest.repos.listCommits({
+            ...repoOf(ref),
+            sha: branch,
+            per_page: 100,
+          });
+          const found = commits.find((c) => c.commit.message.includes(trailer));
+          if (found) return { sha: found.sha, reused: true };
+          const head = commits[0];
+          if (!head) throw ApplicationFailure.nonRetryable(`branch ${branch} has no commits`, 'github.validation');
+          const { data: tree } = await octokit.rest.git.createTree({
+            ...repoOf(ref),
+            base_tree: head.commit.tree.sha,
+            tree: input.files.map((f) => ({ path: f.path, mode: '100644', type: 'blob', sha: f.blobSha })),
+          });
+          const message = `${input.agent}: ${input.summary.split('\n')[0]?.slice(0, 72) ?? ''}\n\nRefs #${ref.number}\n\n${trailer}\n`;
+          const { data: commit } = await octokit.rest.git.createCommit({
+            ...repoOf(ref),
+            message,
+            tree: tree.sha,
+            parents: [head.sha],
+          });
+          try {
+            await octokit.rest.git.updateRef({ ...repoOf(ref), ref: `heads/${branch}`, sha: commit.sha, force: false });
+            return { sha: commit.sha, reused: false };
+          } catch (err) {
+            // Another agent moved the branch first (not a fast forward): rebase onto the new head.
+            if (!isStatus(err, 422)) throw err;
+          }
+        }
+        throw ApplicationFailure.retryable(`branch ${branch} kept moving; will retry`, 'github.conflict');
+      });
+    },
+
+    /** Create or update the one comment carrying `marker`. */
+    async upsertComment(ref: IssueRef, marker: string, body: string): Promise<number> {
+      const full = `${marker}\n${body}`;
+      return atBoundary('github', async () => {
+        const existing = await findMarkedComment(ref, marker);
+        if (existing) {
+          if (existing.body !== full) {
+            await octokit.rest.issues.updateComment({ ...repoOf(ref), comment_id: existing.id, body: full });
+          }
+          return existing.id;
+        }
+        const { data } = await octokit.rest.issues.createComment({
+          ...repoOf(ref),
+          issue_number: ref.number,
+          body: full,
+        });
+        return data.id;
+      });
+    },
+
+    /** Open the PR for the branch, or update the one that already exists. */
+    async openPullRequest(input: PullRequestInput): Promise<PullRequestInfo> {
+      const { ref } = input;
+      return atBoundary('github', async () => {
+        const { data: open } = await octokit.rest.pulls.list({
+          ...repoOf(ref),
+          head: `${ref.owner}:${input.branch}`,
+          state: 'open',
+        });
+        const existing = open[0];
+        if (existing) {
+          const { data } = await octokit.rest.pulls.update({
+            ...repoOf(ref),
+            pull_number: existing.number,
+            title: input.title,
+            body: input.body,
+          });
+          return { number: data.number, url: data.html_url, draft: data.draft ?? false, headSha: data.head.sha };
+        }
+        const { data } = await octokit.rest.pulls.create({
+          ...repoOf(ref),
+          head: input.branch,
+          base: input.base,
+          title: input.title,
+          body: input.body,
+          draft: input.draft,
+        });
+        return { number: data.number, url: data.html_url, draft: data.draft ?? false, headSha: data.head.sha };
+      });
+    },
+
+    /** The repository's agent docs (AGENTS.md or CLAUDE.md) at a commit. */
+    async readAgentDocs(ref: IssueRef, sha: string): Promise<string> {
+      for (const path of ['AGENTS.md', 'CLAUDE.md']) {
+        const { text } = await atBoundary('github', async () => {
+          try {
+            const { data } = await octokit.rest.repos.getContent({ ...repoOf(ref), path, ref: sha });
+            if (Array.isArray(data) || !('content' in data)) return { text: undefined };
+            return { text: Buffer.from(data.content, 'base64').toString('utf8') };
+          } catch (err) {
+            if (isStatus(err, 404)) return { text: undefined };
+            throw err;
+          }
+        });
+        if (text !== undefined) return truncate(text, 6000);
+      }
+      return '';
+    },
+  };
+}
+
+export type GitHubActivities = ReturnType<typeof createGitHubActivities>;

@@ -1,0 +1,88 @@
+/**
+ * The model-call activity: one agent turn through the real Anthropic SDK,
+ * streamed, heartbeating while the response arrives so a dead worker is
+ * noticed within the heartbeat timeout and the call retried elsewhere.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
+import { Context } from '@temporalio/activity';
+import { atBoundary } from './boundary.js';
+import { buildSystem, systemBytes, TOOLS } from './pure/prompts.js';
+import type { ModelCallInput, ModelCallResult } from '../common/schemas.js';
+
+const HEARTBEAT_EVERY_MS = 1000;
+
+/** Anthropic client with SDK-internal retries off: Temporal owns retries. */
+export function createAnthropic(baseURL: string, apiKey: string): Anthropic {
+  return new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: 10 * 60_000 });
+}
+
+export interface ModelDeps {
+  anthropic: Anthropic;
+  /** Agent docs of a repository at a commit (cached by the caller). */
+  agentDocs(repo: string, sha: string): Promise<string>;
+}
+
+export function createModelActivities({ anthropic, agentDocs }: ModelDeps) {
+  return {
+    async callModel(input: ModelCallInput): Promise<ModelCallResult> {
+      const ctx = Context.current();
+      const { context } = input;
+      const repoDocs =
+        context.analysis.risk === 'high' ? await agentDocs(context.repo, context.docsRef) : undefined;
+      const system = buildSystem(context, { repoDocs });
+      let received = 0;
+      const beat = setInterval(() => ctx.heartbeat({ received }), HEARTBEAT_EVERY_MS);
+      try {
+        const message = await atBoundary('anthropic', async () => {
+          try {
+            const stream = anthropic.messages.stream(
+              {
+                model: input.model,
+                max_tokens: input.maxTokens,
+                system,
+                tools: TOOLS,
+                messages: input.messages as MessageParam[],
+              },
+              { signal: ctx.cancellationSignal },
+            );
+            stream.on('streamEvent', () => {
+              received++;
+              ctx.heartbeat({ received });
+            });
+            return await stream.finalMessage();
+          } catch (err) {
+            if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? err;
+            throw err;
+          }
+        });
+        const content: ModelCallResult['content'] = [];
+        for (const b of message.content) {
+          if (b.type === 'text') content.push({ type: 'text', text: b.text });
+          if (b.type === 'tool_use') {
+            const toolInput =
+              b.input && typeof b.input === 'object' ? (b.input as Record<string, unknown>) : {};
+            content.push({ type: 'tool_use', id: b.id, name: b.name, input: toolInput });
+          }
+        }
+        const u = message.usage;
+        return {
+          content,
+          stopReason: message.stop_reason ?? 'end_turn',
+          usage: {
+            input: u.input_tokens,
+            output: u.output_tokens,
+            cacheRead: u.cache_read_input_tokens ?? 0,
+            cacheWrite: u.cache_creation_input_tokens ?? 0,
+          },
+          requestId: (message as { _request_id?: string | null })._request_id ?? undefined,
+          promptBytes: systemBytes(system),
+        };
+      } finally {
+        clearInterval(beat);
+      }
+    },
+  };
+}
+
+export type ModelActivities = ReturnType<typeof createModelActivities>;

@@ -1,0 +1,72 @@
+/**
+ * What the bridge does with a verified webhook: a pure decision from the event
+ * name and payload. Anything unexpected is ignored with a reason, never a crash.
+ */
+import { z } from 'zod';
+import { IssueRef } from '../../common/schemas.js';
+
+const User = z.object({ login: z.string(), type: z.string().optional() });
+const Repo = z.object({ name: z.string(), owner: z.object({ login: z.string() }) });
+const IssuePayload = z.object({
+  action: z.string(),
+  issue: z.object({
+    number: z.number().int().positive(),
+    title: z.string(),
+    body: z.string().nullable().optional(),
+    pull_request: z.unknown().optional(),
+  }),
+  label: z.object({ name: z.string() }).optional(),
+  comment: z.object({ id: z.number(), body: z.string().nullable().optional(), user: User }).optional(),
+  repository: Repo,
+  sender: User,
+});
+
+export type Decision =
+  | { kind: 'pong' }
+  | { kind: 'ignore'; reason: string }
+  | { kind: 'start'; ref: IssueRef; sender: string }
+  | { kind: 'edit'; ref: IssueRef; title: string; body: string; sender: string }
+  | { kind: 'comment'; ref: IssueRef; id: number; author: string; body: string };
+
+export function isBot(user: { login: string; type?: string }): boolean {
+  return user.type === 'Bot' || user.login.endsWith('[bot]');
+}
+
+export function routeWebhook(event: string, payload: unknown, triggerLabel: string): Decision {
+  if (event === 'ping') return { kind: 'pong' };
+  if (event !== 'issues' && event !== 'issue_comment') {
+    return { kind: 'ignore', reason: `event ${event} is not handled` };
+  }
+  const parsed = IssuePayload.safeParse(payload);
+  if (!parsed.success) return { kind: 'ignore', reason: `unexpected ${event} payload` };
+  const p = parsed.data;
+  if (p.issue.pull_request !== undefined) return { kind: 'ignore', reason: 'pull request, not an issue' };
+  const refParsed = IssueRef.safeParse({
+    owner: p.repository.owner.login,
+    repo: p.repository.name,
+    number: p.issue.number,
+  });
+  if (!refParsed.success) return { kind: 'ignore', reason: 'invalid repository or issue' };
+  const ref = refParsed.data;
+  if (isBot(p.sender)) return { kind: 'ignore', reason: `sender ${p.sender.login} is a bot` };
+
+  if (event === 'issues') {
+    switch (p.action) {
+      case 'opened':
+        return { kind: 'start', ref, sender: p.sender.login };
+      case 'labeled':
+        if (p.label?.name !== triggerLabel) {
+          return { kind: 'ignore', reason: `label ${p.label?.name ?? '?'} is not the trigger label` };
+        }
+        return { kind: 'start', ref, sender: p.sender.login };
+      case 'edited':
+        return { kind: 'edit', ref, title: p.issue.title, body: p.issue.body ?? '', sender: p.sender.login };
+      default:
+        return { kind: 'ignore', reason: `issues.${p.action} is not handled` };
+    }
+  }
+  if (p.action !== 'created' || !p.comment) {
+    return { kind: 'ignore', reason: `issue_comment.${p.action} is not handled` };
+  }
+  return { kind: 'comment', ref, id: p.comment.id, author: p.comment.user.login, body: p.comment.body ?? '' };
+}

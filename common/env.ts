@@ -1,0 +1,67 @@
+/**
+ * Environment settings of every process, validated once. Secrets are read here
+ * (from the variable or from `<NAME>_FILE`) and only handed to the clients
+ * that need them; they never enter workflow payloads or logs.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const Settings = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+  ORCHESTRATOR_TASK_QUEUE: z.string().default('blogtube-orchestrator'),
+  MODEL_TASK_QUEUE: z.string().default('blogtube-model'),
+  GITHUB_API_URL: z.string().url().default('http://127.0.0.1:3001'),
+  ANTHROPIC_BASE_URL: z.string().url().default('http://127.0.0.1:3002'),
+  BRIDGE_HOST: z.string().default('127.0.0.1'),
+  BRIDGE_PORT: port.default(3000),
+  BRIDGE_URL: z.string().url().optional(),
+  WEBHOOK_MAX_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  BLOGTUBE_TRIGGER_LABEL: z.string().default('blogtube'),
+  PERMISSION_CACHE_SECONDS: z.coerce.number().int().nonnegative().default(60),
+  MODEL_SLOTS: z.coerce.number().int().positive().default(8),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = Settings.safeParse(env);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`invalid environment: ${i?.path.join('.')}: ${i?.message}`);
+  }
+  return parsed.data;
+}
+
+export type SecretName = 'GITHUB_TOKEN' | 'ANTHROPIC_API_KEY' | 'GITHUB_WEBHOOK_SECRET';
+
+/** A secret from `NAME` or the file named by `NAME_FILE`; throws naming the variable. */
+export function readSecret(name: SecretName, env: NodeJS.ProcessEnv = process.env): string {
+  const direct = env[name];
+  if (direct) return direct.trim();
+  const file = env[`${name}_FILE`];
+  if (file) {
+    const value = readFileSync(file, 'utf8').trim();
+    if (value) return value;
+    throw new Error(`${name}_FILE (${file}) is empty`);
+  }
+  throw new Error(`${name} is not set (set ${name} or ${name}_FILE)`);
+}
+
+/** Optional secret: a list (comma-separated) for rotation, e.g. two webhook secrets. */
+export function readSecretList(name: SecretName, env: NodeJS.ProcessEnv = process.env): string[] {
+  return readSecret(name, env)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function bridgeUrl(s: Settings): string {
+  return s.BRIDGE_URL ?? `http://${s.BRIDGE_HOST}:${s.BRIDGE_PORT}`;
+}
+
+export function webUiWorkflowUrl(s: Settings, workflowId: string): string {
+  return `${s.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(s.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
+}

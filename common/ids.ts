@@ -1,0 +1,40 @@
+/** Workflow ids, branch names and the `owner/repo#n` notation. Pure. */
+import { IssueRef } from './schemas.js';
+import type { AgentType } from './schemas.js';
+
+export function issueWorkflowId(ref: IssueRef): string {
+  return `issue:${ref.owner}/${ref.repo}#${ref.number}`;
+}
+
+export function agentWorkflowId(ref: IssueRef, agent: AgentType): string {
+  return `${issueWorkflowId(ref)}/agent:${agent}`;
+}
+
+export function issueBranch(ref: IssueRef): string {
+  return `blogtube/issue-${ref.number}`;
+}
+
+export function formatRef(ref: IssueRef): string {
+  return `${ref.owner}/${ref.repo}#${ref.number}`;
+}
+
+/** Parse `owner/repo#12` (or `issue:owner/repo#12`); throws a readable error otherwise. */
+export function parseIssueRef(text: string): IssueRef {
+  const m = /^(?:issue:)?([^/\s#]+)\/([^/\s#]+)#(\d+)$/.exec(text.trim());
+  if (!m) throw new Error(`expected <owner>/<repo>#<number>, got "${text}"`);
+  const parsed = IssueRef.safeParse({ owner: m[1], repo: m[2], number: Number(m[3]) });
+  if (!parsed.success) {
+    throw new Error(`invalid issue reference "${text}": ${parsed.error.issues[0]?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Trailer that marks an agent's commit, so a retry can find it again. */
+export function commitTrailer(workflowId: string, agent: AgentType): string {
+  return `BlogTube-Run: ${workflowId}\nBlogTube-Agent: ${agent}`;
+}
+
+/** Hidden marker of the progress comment (one per issue). */
+export function progressMarker(ref: IssueRef): string {
+  return `<!-- blogtube:progress ${issueWorkflowId(ref)} -->`;
+}

@@ -1,0 +1,93 @@
+/**
+ * The one gate every agent write goes through. Pure: used by the agent
+ * workflow (to refuse before any I/O) and again by the write activity.
+ */
+import picomatch from 'picomatch/posix.js';
+import { ALWAYS_PROTECTED } from './repo-config.js';
+
+export interface WriteRules {
+  /** Globs the agent may write inside. */
+  allowed: readonly string[];
+  /** Globs nobody may write (the config's protected paths). */
+  protectedPaths: readonly string[];
+  maxFileBytes: number;
+  maxFiles: number;
+}
+
+export type GuardVerdict = { ok: true; path: string } | { ok: false; reason: string };
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const MAX_PATH_LENGTH = 300;
+
+/** Normalise a repository-relative path, or explain why it is not one. */
+export function normalizeRepoPath(raw: unknown): GuardVerdict {
+  if (typeof raw !== 'string' || raw.length === 0) return { ok: false, reason: 'path is empty' };
+  if (raw.length > MAX_PATH_LENGTH) return { ok: false, reason: 'path is too long' };
+  if (CONTROL_CHARS.test(raw)) return { ok: false, reason: 'path contains control characters' };
+  if (raw.includes('\\')) return { ok: false, reason: 'path contains a backslash' };
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) {
+    return { ok: false, reason: 'absolute paths are not allowed' };
+  }
+  const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0) return { ok: false, reason: 'path is empty' };
+  if (parts.includes('..')) return { ok: false, reason: '".." is not allowed' };
+  if (parts.some((p) => p.toLowerCase() === '.git')) {
+    return { ok: false, reason: '.git internals are not writable' };
+  }
+  return { ok: true, path: parts.join('/') };
+}
+
+function matchesAny(path: string, globs: readonly string[]): boolean {
+  return globs.some((g) => picomatch(g, { dot: true })(path));
+}
+
+/** May this agent write `content` to `raw`, having already staged `stagedPaths`? */
+export function checkWrite(
+  raw: unknown,
+  content: unknown,
+  rules: WriteRules,
+  stagedPaths: readonly string[],
+): GuardVerdict {
+  const norm = normalizeRepoPath(raw);
+  if (!norm.ok) return norm;
+  const path = norm.path;
+  if (matchesAny(path, ALWAYS_PROTECTED) || matchesAny(path, rules.protectedPaths)) {
+    return { ok: false, reason: `${path} is protected` };
+  }
+  if (!matchesAny(path, rules.allowed)) {
+    return {
+      ok: false,
+      reason: `${path} is outside this agent's paths (${rules.allowed.join(', ')})`,
+    };
+  }
+  if (typeof content !== 'string') return { ok: false, reason: 'content must be a string' };
+  if (content.includes('\u0000')) return { ok: false, reason: 'content contains NUL bytes' };
+  const bytes = utf8Length(content);
+  if (bytes > rules.maxFileBytes) {
+    return { ok: false, reason: `content is ${bytes} bytes, over the ${rules.maxFileBytes} limit` };
+  }
+  if (!stagedPaths.includes(path) && stagedPaths.length >= rules.maxFiles) {
+    return { ok: false, reason: `an agent may write at most ${rules.maxFiles} files` };
+  }
+  return { ok: true, path };
+}
+
+/** Reads are limited to the repository; same normalisation, no area check. */
+export function checkRead(raw: unknown): GuardVerdict {
+  if (raw === '' || raw === '.' || raw === undefined) return { ok: true, path: '' };
+  return normalizeRepoPath(raw);
+}
+
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}

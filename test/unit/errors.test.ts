@@ -1,0 +1,36 @@
+import { describe, expect, it } from '@jest/globals';
+import { classify } from '../../activities/pure/errors.js';
+
+const now = 1_700_000_000_000;
+
+describe('error classifier', () => {
+  it('auth and validation are not retryable', () => {
+    expect(classify({ upstream: 'github', status: 401, nowMs: now })).toEqual({ errorClass: 'auth', retryable: false });
+    expect(classify({ upstream: 'github', status: 403, nowMs: now }).errorClass).toBe('auth');
+    for (const status of [400, 404, 422]) {
+      expect(classify({ upstream: 'anthropic', status, nowMs: now })).toEqual({ errorClass: 'validation', retryable: false });
+    }
+  });
+
+  it('rate limits are retryable after the time the server asks for', () => {
+    expect(classify({ upstream: 'anthropic', status: 429, headers: { 'retry-after': '7' }, nowMs: now })).toEqual({
+      errorClass: 'rate_limit',
+      retryable: true,
+      retryAfterMs: 7000,
+    });
+    const secondary = classify({
+      upstream: 'github',
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 30) },
+      nowMs: now,
+    });
+    expect(secondary).toEqual({ errorClass: 'rate_limit', retryable: true, retryAfterMs: 30_000 });
+    expect(classify({ upstream: 'anthropic', status: 529, nowMs: now }).errorClass).toBe('overloaded');
+  });
+
+  it('server errors, resets and timeouts are retryable', () => {
+    expect(classify({ upstream: 'github', status: 502, nowMs: now }).retryable).toBe(true);
+    expect(classify({ upstream: 'github', code: 'ECONNRESET', nowMs: now })).toEqual({ errorClass: 'network', retryable: true });
+    expect(classify({ upstream: 'anthropic', timedOut: true, nowMs: now })).toEqual({ errorClass: 'timeout', retryable: true });
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * Timeouts and retry policies per activity kind (documented in README).
+ * Errors arrive classified: non-retryable ones stop at once; rate limits carry
+ * their own `nextRetryDelay`; the rest back off exponentially.
+ */
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+
+/** GitHub reads and idempotent writes: short calls, patient retries. */
+export const GITHUB_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '30 minutes',
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 25,
+  },
+};
+
+/**
+ * Model calls: long responses are fine (they heartbeat as they stream); a dead
+ * worker is noticed within the heartbeat timeout and the call retried on another.
+ */
+export function modelActivityOptions(taskQueue: string): ActivityOptions {
+  return {
+    taskQueue,
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '5 seconds',
+    scheduleToCloseTimeout: '60 minutes',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '60 seconds',
+      maximumAttempts: 12,
+    },
+  };
+}
+
+/** Analysis: pure CPU in the orchestrator worker, recorded once in history. */
+export const ANALYSIS_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3 },
+};

@@ -1,0 +1,188 @@
+/**
+ * One agent as a child workflow: a deterministic loop whose model calls and
+ * GitHub tools are activities, so every finished turn is in history and a
+ * crash costs at most the call in flight.
+ */
+import {
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { GitHubActivities } from '../activities/github.js';
+import type { ModelActivities } from '../activities/model.js';
+import { firstUserMessage, renderMessages } from '../activities/pure/prompts.js';
+import { checkRead, checkWrite } from '../common/path-guard.js';
+import type { WriteRules } from '../common/path-guard.js';
+import { AgentType, ZERO_USAGE, addUsage, totalTokens } from '../common/schemas.js';
+import type {
+  AgentMessage,
+  AgentWorkflowInput,
+  AgentWorkflowResult,
+  ContentBlock,
+  ConversationMessage,
+  StagedFile,
+  ToolResultBlock,
+  ToolUseBlock,
+} from '../common/schemas.js';
+import { agentInboxSignal, agentMessagesSignal } from '../common/workflow-api.js';
+import { GITHUB_ACTIVITY_OPTIONS, modelActivityOptions } from './activity-options.js';
+
+const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
+
+const MAX_OUTPUT_TOKENS = 4096;
+
+interface ToolOutcome {
+  result: ToolResultBlock;
+  finished?: string;
+}
+
+export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWorkflowResult> {
+  const model = proxyActivities<ModelActivities>(modelActivityOptions(input.modelTaskQueue));
+  const inbox: AgentMessage[] = [...input.inbox];
+  setHandler(agentInboxSignal, (msgs) => {
+    inbox.push(...msgs);
+  });
+
+  const rules: WriteRules = {
+    allowed: input.context.writablePaths,
+    protectedPaths: input.protectedPaths,
+    maxFileBytes: input.maxFileBytes,
+    maxFiles: input.maxFiles,
+  };
+  const staged = new Map<string, StagedFile>();
+  let usage = ZERO_USAGE;
+  let summary: string | undefined;
+
+  const takeInbox = (): ContentBlock[] => {
+    if (inbox.length === 0) return [];
+    const text = renderMessages(inbox.splice(0, inbox.length));
+    return [{ type: 'text', text }];
+  };
+  const messages: ConversationMessage[] = [
+    {
+      role: 'user',
+      content: [{ type: 'text', text: firstUserMessage(input.context) }, ...takeInbox()],
+    },
+  ];
+
+  const runTool = async (use: ToolUseBlock, outbox: AgentMessage[]): Promise<ToolOutcome> => {
+    const ok = (content: string): ToolOutcome => ({
+      result: { type: 'tool_result', tool_use_id: use.id, content },
+    });
+    const refuse = (content: string): ToolOutcome => ({
+      result: { type: 'tool_result', tool_use_id: use.id, content, is_error: true },
+    });
+    const args = use.input;
+    switch (use.name) {
+      case 'list_files': {
+        const dir = checkRead(args.path ?? '');
+        if (!dir.ok) return refuse(`refused: ${dir.reason}`);
+        const files = await github.listFiles(input.ref, input.branch, dir.path);
+        return ok(files.length > 0 ? files.join('\n') : '(no files)');
+      }
+      case 'read_file': {
+        const file = checkRead(args.path);
+        if (!file.ok || file.path === '') return refuse(`refused: ${file.ok ? 'path is empty' : file.reason}`);
+        const text = await github.readFile(input.ref, input.branch, file.path);
+        return text === undefined ? refuse(`not found: ${file.path}`) : ok(text);
+      }
+      case 'write_file': {
+        const verdict = checkWrite(args.path, args.content, rules, [...staged.keys()]);
+        if (!verdict.ok) return refuse(`refused: ${verdict.reason}`);
+        const file = await github.stageFile(
+          input.ref,
+          verdict.path,
+          args.content as string,
+          rules,
+          [...staged.keys()],
+        );
+        staged.set(file.path, file);
+        return ok(`ok: wrote ${file.bytes} bytes to ${file.path} (committed when you finish)`);
+      }
+      case 'send_message': {
+        const to = AgentType.safeParse(args.to);
+        if (!to.success || to.data === input.agent || !input.context.teammates.includes(to.data)) {
+          return refuse(`refused: "to" must be one of: ${input.context.teammates.join(', ') || 'none'}`);
+        }
+        const text = typeof args.text === 'string' ? args.text.slice(0, 4000) : '';
+        if (!text) return refuse('refused: "text" is empty');
+        outbox.push({ from: input.agent, to: to.data, text });
+        return ok(`queued for ${to.data}`);
+      }
+      case 'finish': {
+        const s = typeof args.summary === 'string' && args.summary ? args.summary : 'done';
+        return { ...ok('finished'), finished: s.slice(0, 500) };
+      }
+      default:
+        return refuse(`unknown tool ${use.name}`);
+    }
+  };
+
+  for (let turn = 1; turn <= input.maxTurns && summary === undefined; turn++) {
+    const reply = await model.callModel.executeWithOptions(
+      { ...modelActivityOptions(input.modelTaskQueue), summary: `${input.agent} agent: turn ${turn}` },
+      [
+        {
+          workflowId: workflowInfo().workflowId,
+          model: input.model,
+          maxTokens: MAX_OUTPUT_TOKENS,
+          context: input.context,
+          messages,
+        },
+      ],
+    );
+    usage = addUsage(usage, reply.usage);
+    messages.push({ role: 'assistant', content: reply.content });
+    const uses = reply.content.filter((b): b is ToolUseBlock => b.type === 'tool_use');
+    if (uses.length === 0) {
+      const text = reply.content.find((b) => b.type === 'text');
+      summary = text && text.type === 'text' ? text.text.slice(0, 500) : 'done';
+      break;
+    }
+    const outbox: AgentMessage[] = [];
+    const results: ContentBlock[] = [];
+    for (const use of uses) {
+      const outcome = await runTool(use, outbox);
+      results.push(outcome.result);
+      if (outcome.finished !== undefined) summary = outcome.finished;
+    }
+    if (outbox.length > 0) {
+      // All notes of one turn travel together, as one signal.
+      await getExternalWorkflowHandle(input.issueWorkflowId).signal(agentMessagesSignal, outbox);
+    }
+    if (summary !== undefined) break;
+    if (totalTokens(usage) > input.tokenBudget) {
+      throw ApplicationFailure.nonRetryable(
+        `${input.agent} agent exhausted its token budget (${totalTokens(usage)} > ${input.tokenBudget})`,
+        'BudgetExhausted',
+      );
+    }
+    messages.push({ role: 'user', content: [...results, ...takeInbox()] });
+  }
+
+  if (summary === undefined) {
+    throw ApplicationFailure.nonRetryable(
+      `${input.agent} agent did not finish within ${input.maxTurns} turns`,
+      'MaxTurns',
+    );
+  }
+  const files = [...staged.values()];
+  let commitSha: string | undefined;
+  if (files.length > 0) {
+    const commit = await github.commitAgentChanges.executeWithOptions(
+      { ...GITHUB_ACTIVITY_OPTIONS, summary: `${input.agent} agent: commit ${files.length} file(s)` },
+      [{ ref: input.ref, branch: input.branch, workflowId: input.issueWorkflowId, agent: input.agent, summary, files }],
+    );
+    commitSha = commit.sha;
+  }
+  return {
+    agent: input.agent,
+    turns: messages.filter((m) => m.role === 'assistant').length,
+    tokens: usage,
+    files: files.map((f) => f.path),
+    commitSha,
+    summary,
+  };
+}

@@ -1,0 +1,3 @@
+/** The workflows the orchestrator worker registers. */
+export { issueWorkflow } from './issue.js';
+export { agentWorkflow } from './agent.js';

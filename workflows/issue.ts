@@ -1,0 +1,373 @@
+/**
+ * One issue = one workflow (`issue:<owner>/<repo>#<n>`): load, analyze, plan,
+ * (optionally) wait for approval, run the agents as child workflows in
+ * dependency order, open one PR, and keep one progress comment current.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ChildWorkflowHandle } from '@temporalio/workflow';
+import type { AnalysisActivities } from '../activities/analysis.js';
+import type { GitHubActivities, LoadedConfig } from '../activities/github.js';
+import { agentWorkflowId, issueBranch, progressMarker } from '../common/ids.js';
+import { ALWAYS_PROTECTED, resolveAgents } from '../common/repo-config.js';
+import type { ResolvedAgents } from '../common/repo-config.js';
+import { ZERO_USAGE, addUsage, totalTokens } from '../common/schemas.js';
+import type {
+  AgentMessage,
+  AgentStatus,
+  AgentType,
+  IssueData,
+  IssueStatus,
+  IssueWorkflowInput,
+  IssueWorkflowResult,
+  Phase,
+  Plan,
+} from '../common/schemas.js';
+import { SA } from '../common/search-attributes.js';
+import {
+  agentInboxSignal,
+  agentMessagesSignal,
+  issueCommentSignal,
+  issueEditedSignal,
+  planDecisionUpdate,
+  statusQuery,
+  triggerSignal,
+} from '../common/workflow-api.js';
+import type { PlanDecision } from '../common/workflow-api.js';
+import { ANALYSIS_OPTIONS, GITHUB_ACTIVITY_OPTIONS } from './activity-options.js';
+import { agentWorkflow } from './agent.js';
+import { agentsToSkip, agentsToStart, buildPlan, isFinished } from './pure/scheduler.js';
+import type { RunStates } from './pure/scheduler.js';
+import { renderProgress, renderPullRequest } from './pure/report.js';
+
+const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
+const { analyze } = proxyLocalActivities<AnalysisActivities>(ANALYSIS_OPTIONS);
+
+function errorMessage(err: unknown): string {
+  let cur: unknown = err;
+  // Child and activity failures wrap the real reason in `cause`.
+  while (cur instanceof Error && cur.cause instanceof Error) cur = cur.cause;
+  return cur instanceof Error ? cur.message : String(err);
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWorkflowResult> {
+  const { ref } = input;
+  const workflowId = workflowInfo().workflowId;
+  const status: IssueStatus = {
+    workflowId,
+    repo: `${ref.owner}/${ref.repo}`,
+    issue: ref.number,
+    phase: 'loading',
+    agents: [],
+    messages: [],
+    startedAt: now(),
+    updatedAt: now(),
+    tokens: ZERO_USAGE,
+  };
+  const deliveries = new Set<string>([input.trigger.deliveryId]);
+  const states: RunStates = {};
+  const handles = new Map<AgentType, ChildWorkflowHandle<typeof agentWorkflow>>();
+  const heldInbox = new Map<AgentType, AgentMessage[]>();
+  let decision: PlanDecision | undefined;
+  let changed = false;
+
+  const agentStatus = (a: AgentType): AgentStatus => {
+    const found = status.agents.find((s) => s.agent === a);
+    if (!found) throw new Error(`unknown agent ${a}`);
+    return found;
+  };
+  const setPhase = (phase: Phase) => {
+    status.phase = phase;
+    status.updatedAt = now();
+    upsertSearchAttributes([{ key: SA.phase, value: phase }]);
+  };
+  const updateProgress = () =>
+    github.upsertComment.executeWithOptions(
+      { ...GITHUB_ACTIVITY_OPTIONS, summary: `progress comment: ${status.phase}` },
+      [ref, progressMarker(ref), renderProgress(status)],
+    );
+
+  const deliver = async (to: AgentType, msgs: AgentMessage[]) => {
+    const handle = handles.get(to);
+    if (handle && states[to] === 'running') {
+      await handle.signal(agentInboxSignal, msgs);
+    } else if (states[to] === 'pending' || states[to] === 'running') {
+      heldInbox.set(to, [...(heldInbox.get(to) ?? []), ...msgs]);
+    }
+  };
+
+  setHandler(statusQuery, () => status);
+  setHandler(triggerSignal, (t) => {
+    deliveries.add(t.deliveryId);
+  });
+  setHandler(issueEditedSignal, (edit) => {
+    status.title = edit.title;
+    status.updatedAt = now();
+  });
+  setHandler(issueCommentSignal, async (comment) => {
+    // Only maintainers' comments reach agents, and only as data.
+    if (!comment.trusted || status.phase !== 'running') return;
+    const text = comment.body.slice(0, 2000);
+    for (const a of Object.keys(states) as AgentType[]) {
+      if (states[a] === 'running' || states[a] === 'pending') {
+        await deliver(a, [{ from: 'maintainer', to: a, text }]);
+      }
+    }
+  });
+  setHandler(agentMessagesSignal, async (msgs) => {
+    status.messages.push(...msgs);
+    status.updatedAt = now();
+    const byAddressee = new Map<AgentType, AgentMessage[]>();
+    for (const m of msgs) byAddressee.set(m.to, [...(byAddressee.get(m.to) ?? []), m]);
+    for (const [to, batch] of byAddressee) await deliver(to, batch);
+  });
+  setHandler(
+    planDecisionUpdate,
+    (d) => {
+      decision = d;
+      return { accepted: d.approve, phase: d.approve ? 'running' : 'rejected' };
+    },
+    {
+      validator: (_d: PlanDecision) => {
+        if (status.phase !== 'awaiting_approval' || decision !== undefined) {
+          throw new Error(`no plan is awaiting approval (phase: ${status.phase})`);
+        }
+      },
+    },
+  );
+
+  upsertSearchAttributes([
+    { key: SA.repo, value: status.repo },
+    { key: SA.issue, value: ref.number },
+    { key: SA.phase, value: status.phase },
+  ]);
+
+  const finish = async (phase: Phase, error?: string): Promise<IssueWorkflowResult> => {
+    if (error) status.error = error;
+    setPhase(phase);
+    const failedAgents = status.agents.filter((a) => a.state === 'failed').map((a) => a.agent);
+    upsertSearchAttributes([{ key: SA.agentsFailed, value: failedAgents.length }]);
+    await updateProgress();
+    return { phase, prUrl: status.prUrl, draft: status.draft, failedAgents, error: status.error };
+  };
+
+  /** Open (or update) the PR for whatever the agents committed. */
+  const openPr = async (issue: IssueData) => {
+    if (!status.agents.some((a) => a.commitSha)) return false;
+    const pr = renderPullRequest(status);
+    const info = await github.openPullRequest.executeWithOptions(
+      { ...GITHUB_ACTIVITY_OPTIONS, summary: `pull request${pr.draft ? ' (draft)' : ''}` },
+      [{ ref, branch: issueBranch(ref), base: issue.defaultBranch, ...pr }],
+    );
+    status.prUrl = info.url;
+    status.prNumber = info.number;
+    status.draft = info.draft;
+    upsertSearchAttributes([{ key: SA.prUrl, value: info.url }]);
+    return true;
+  };
+
+  let issue: IssueData;
+  let loaded: LoadedConfig;
+  try {
+    issue = await github.loadIssue(ref);
+    status.title = issue.title;
+    loaded = await github.loadRepoConfig(ref, issue.defaultBranch);
+  } catch (err) {
+    if (err instanceof Error && errorType(err) === 'InvalidConfig') {
+      return finish('failed', `Invalid configuration — ${errorMessage(err)}`);
+    }
+    throw err;
+  }
+  const { config } = loaded;
+  const agents: ResolvedAgents = resolveAgents(config);
+
+  setPhase('analyzing');
+  const analysis = await analyze(
+    { title: issue.title, body: issue.body, labels: issue.labels },
+    config,
+  );
+  status.analysis = analysis;
+  upsertSearchAttributes([{ key: SA.risk, value: analysis.risk }]);
+
+  setPhase('planning');
+  const plan: Plan = buildPlan(analysis.agents, agents, analysis.type, config.limits.max_parallel_agents);
+  status.plan = plan;
+  for (const node of plan.nodes) {
+    states[node.agent] = 'pending';
+    status.agents.push({
+      agent: node.agent,
+      state: 'pending',
+      attempts: 0,
+      turns: 0,
+      tokens: ZERO_USAGE,
+      files: [],
+    });
+  }
+  if (plan.nodes.length === 0) return finish('failed', 'no enabled agent fits this issue');
+
+  if (config.approval === 'plan') {
+    setPhase('awaiting_approval');
+    await updateProgress();
+    const decided = await condition(
+      () => decision !== undefined,
+      `${config.approval_timeout_minutes} minutes`,
+    );
+    if (!decided) return finish('rejected', 'the plan was not approved in time');
+    if (!decision?.approve) {
+      return finish('rejected', `plan rejected by ${decision?.by}: ${decision?.reason ?? 'no reason given'}`);
+    }
+  }
+
+  const branch = issueBranch(ref);
+  await github.ensureBranch(ref, branch, loaded.baseSha);
+  status.branch = branch;
+
+  const startAgent = (agent: AgentType) => {
+    states[agent] = 'running';
+    const s = agentStatus(agent);
+    s.state = 'running';
+    s.attempts += 1;
+    s.startedAt = now();
+    const startedMs = Date.now();
+    const inbox = heldInbox.get(agent) ?? [];
+    heldInbox.delete(agent);
+    const teammates = plan.nodes.map((n) => n.agent).filter((a) => a !== agent);
+    const dependencySummaries = status.agents
+      .filter((a) => a.state === 'done' && plan.nodes.find((n) => n.agent === agent)?.dependsOn.includes(a.agent))
+      .map((a) => ({ agent: a.agent, summary: a.summary ?? '' }));
+    const run = async () => {
+      const handle = await startChild(agentWorkflow, {
+        workflowId: agentWorkflowId(ref, agent),
+        args: [
+          {
+            issueWorkflowId: workflowId,
+            ref,
+            agent,
+            branch,
+            model: config.model,
+            modelTaskQueue: input.modelTaskQueue,
+            maxTurns: config.limits.max_turns,
+            tokenBudget: config.limits.agent_token_budget,
+            maxFiles: config.limits.max_files_per_agent,
+            maxFileBytes: config.limits.max_file_bytes,
+            protectedPaths: [...ALWAYS_PROTECTED, ...config.protected_paths],
+            context: {
+              agent,
+              repo: status.repo,
+              issue: { number: issue.number, title: issue.title, body: issue.body },
+              analysis,
+              writablePaths: agents[agent].paths,
+              teammates,
+              dependencySummaries,
+              docsRef: loaded.baseSha,
+            },
+            inbox,
+          },
+        ],
+        staticSummary: `${agent} agent for ${status.repo}#${ref.number}`,
+      });
+      handles.set(agent, handle);
+      const late = heldInbox.get(agent);
+      if (late && late.length > 0) {
+        heldInbox.delete(agent);
+        await handle.signal(agentInboxSignal, late);
+      }
+      return handle.result();
+    };
+    run()
+      .then((result) => {
+        s.state = 'done';
+        s.turns = result.turns;
+        s.tokens = result.tokens;
+        s.files = result.files;
+        s.commitSha = result.commitSha;
+        s.summary = result.summary;
+        states[agent] = 'done';
+      })
+      .catch((err: unknown) => {
+        s.state = 'failed';
+        s.error = errorMessage(err);
+        states[agent] = 'failed';
+      })
+      .finally(() => {
+        s.endedAt = now();
+        s.durationMs = Date.now() - startedMs;
+        status.tokens = status.agents.reduce((u, a) => addUsage(u, a.tokens), ZERO_USAGE);
+        status.updatedAt = now();
+        changed = true;
+      });
+  };
+
+  try {
+    setPhase('running');
+    await updateProgress();
+    for (;;) {
+      for (const a of agentsToSkip(plan, states)) {
+        states[a] = 'skipped';
+        const s = agentStatus(a);
+        s.state = 'skipped';
+        s.error = 'skipped: a dependency did not finish';
+      }
+      if (isFinished(plan, states)) break;
+      if (totalTokens(status.tokens) > config.limits.issue_token_budget) {
+        for (const node of plan.nodes.filter((n) => states[n.agent] === 'pending')) {
+          states[node.agent] = 'skipped';
+          Object.assign(agentStatus(node.agent), {
+            state: 'skipped',
+            error: 'skipped: the issue token budget is exhausted',
+          });
+        }
+        continue;
+      }
+      for (const a of agentsToStart(plan, states)) startAgent(a);
+      changed = false;
+      await updateProgress();
+      if (!changed) await condition(() => changed);
+    }
+
+    setPhase('opening_pr');
+    const opened = await openPr(issue);
+    const failed = status.agents.filter((a) => a.state !== 'done');
+    if (!opened) return finish('failed', 'no agent produced a change');
+    return finish('done', failed.length > 0 ? `${failed.length} agent(s) did not finish` : undefined);
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // Stopping saves work: push what finished agents wrote as a draft PR.
+    await CancellationScope.nonCancellable(async () => {
+      status.error = 'the run was cancelled';
+      for (const a of status.agents) {
+        if (a.state === 'pending' || a.state === 'running') {
+          a.state = 'skipped';
+          a.error = 'cancelled before it finished';
+        }
+      }
+      await openPr(issue);
+      setPhase('cancelled');
+      await updateProgress();
+    });
+    throw err;
+  }
+}
+
+function errorType(err: Error): string | undefined {
+  let cur: unknown = err;
+  while (cur instanceof Error) {
+    if (cur instanceof ApplicationFailure && cur.type) return cur.type;
+    cur = cur.cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,83 @@
+/**
+ * The words the system writes on GitHub: the progress comment and the pull
+ * request. Pure functions of the run's status.
+ */
+import type { AgentStatus, IssueStatus } from '../../common/schemas.js';
+import { totalTokens } from '../../common/schemas.js';
+
+const ICON: Record<AgentStatus['state'], string> = {
+  pending: '⏳',
+  running: '🔄',
+  done: '✅',
+  failed: '❌',
+  skipped: '⏭️',
+};
+
+const PHASE_TEXT: Record<IssueStatus['phase'], string> = {
+  loading: 'Loading the issue and the repository configuration',
+  analyzing: 'Analyzing the issue',
+  planning: 'Planning the crew',
+  awaiting_approval: 'Waiting for a maintainer to approve the plan (`/blogtube approve`)',
+  running: 'Agents at work',
+  opening_pr: 'Opening the pull request',
+  done: 'Done',
+  failed: 'Failed',
+  rejected: 'Plan rejected',
+  cancelled: 'Cancelled',
+};
+
+function kTokens(n: number): string {
+  return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+}
+
+function agentRow(a: AgentStatus): string {
+  const secs = a.durationMs !== undefined ? `${(a.durationMs / 1000).toFixed(1)}s` : '';
+  const note = (a.error ?? a.summary ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 160);
+  return `| ${ICON[a.state]} ${a.agent} | ${a.state} | ${a.files.length} | ${kTokens(totalTokens(a.tokens))} | ${secs} | ${note} |`;
+}
+
+export function renderProgress(s: IssueStatus): string {
+  const lines = [`### 🤖 BlogTube Automation — ${PHASE_TEXT[s.phase]}`, ''];
+  if (s.analysis) {
+    const a = s.analysis;
+    lines.push(
+      `**Analysis:** ${a.type} (confidence ${a.confidence.toFixed(2)}), ${a.complexity}, risk ${a.risk}`,
+      '',
+      '<details><summary>Why</summary>',
+      '',
+      ...a.reasons.map((r) => `- ${r}`),
+      '',
+      '</details>',
+      '',
+    );
+  }
+  if (s.plan) {
+    const order = s.plan.nodes
+      .map((n) => (n.dependsOn.length ? `${n.agent} ← ${n.dependsOn.join(', ')}` : n.agent))
+      .join('; ');
+    lines.push(`**Plan:** ${order} (at most ${s.plan.maxParallel} at once)`, '');
+  }
+  if (s.agents.length > 0) {
+    lines.push('| Agent | State | Files | Tokens | Time | Notes |', '|---|---|---|---|---|---|');
+    lines.push(...s.agents.map(agentRow), '');
+  }
+  if (s.prUrl) lines.push(`**Pull request:** ${s.prUrl}${s.draft ? ' (draft)' : ''}`, '');
+  if (s.error) lines.push(`**Problem:** ${s.error}`, '');
+  return lines.join('\n');
+}
+
+export function renderPullRequest(s: IssueStatus): { title: string; body: string; draft: boolean } {
+  const failed = s.agents.filter((a) => a.state === 'failed' || a.state === 'skipped');
+  const done = s.agents.filter((a) => a.state === 'done');
+  const lines = [`Fixes #${s.issue}`, '', `Written by the BlogTube Automation crew for #${s.issue}.`, ''];
+  for (const a of done) lines.push(`- **${a.agent}**: ${a.summary ?? 'done'} (${a.files.join(', ') || 'no files'})`);
+  if (failed.length > 0) {
+    lines.push('', '**Not finished:**');
+    for (const a of failed) lines.push(`- **${a.agent}** ${a.state}: ${a.error ?? 'a dependency did not finish'}`);
+    lines.push('', 'This PR is a draft because part of the plan did not finish.');
+  }
+  if (s.error) lines.push('', `**Stopped:** ${s.error}`);
+  lines.push('', '_Review before merging: BlogTube never merges automatically._');
+  const title = `${failed.length > 0 ? '[partial] ' : ''}${s.title ?? `Issue #${s.issue}`}`.slice(0, 200);
+  return { title, body: lines.join('\n'), draft: failed.length > 0 || s.error !== undefined };
+}
