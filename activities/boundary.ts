@@ -53,8 +53,7 @@ const CREDENTIAL: Record<Upstream, string> = {
 export function describe(upstream: Upstream, c: Classification, facts: ErrorFacts, err: unknown) {
   const what = facts.status ? `HTTP ${facts.status}` : (facts.code ?? 'connection failed');
   const detail = err instanceof Error ? err.message.split('\n')[0]?.slice(0, 300) : String(err);
-  const hint =
-    c.errorClass === 'auth' ? ` — check the ${CREDENTIAL[upstream]} credential` : '';
+  const hint = c.errorClass === 'auth' ? ` — check the ${CREDENTIAL[upstream]} credential` : '';
   return `${upstream} ${c.errorClass} error (${what}): ${detail}${hint}`;
 }
 

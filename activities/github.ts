@@ -106,9 +106,17 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
     async loadRepoConfig(ref: IssueRef, defaultBranch: string): Promise<LoadedConfig> {
       const { baseSha, text } = await atBoundary('github', async () => {
         const sha = await headSha(ref, defaultBranch);
-        if (!sha) throw ApplicationFailure.nonRetryable(`branch ${defaultBranch} not found`, 'github.validation');
+        if (!sha)
+          throw ApplicationFailure.nonRetryable(
+            `branch ${defaultBranch} not found`,
+            'github.validation',
+          );
         try {
-          const { data } = await octokit.rest.repos.getContent({ ...repoOf(ref), path: CONFIG_PATH, ref: sha });
+          const { data } = await octokit.rest.repos.getContent({
+            ...repoOf(ref),
+            path: CONFIG_PATH,
+            ref: sha,
+          });
           if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) {
             return { baseSha: sha, text: undefined };
           }
@@ -142,7 +150,11 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
         const existing = await headSha(ref, branch);
         if (existing) return existing;
         try {
-          await octokit.rest.git.createRef({ ...repoOf(ref), ref: `refs/heads/${branch}`, sha: baseSha });
+          await octokit.rest.git.createRef({
+            ...repoOf(ref),
+            ref: `refs/heads/${branch}`,
+            sha: baseSha,
+          });
           return baseSha;
         } catch (err) {
           if (isStatus(err, 422)) {
@@ -157,8 +169,12 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
     async listFiles(ref: IssueRef, branch: string, dir: string): Promise<string[]> {
       return atBoundary('github', async () => {
         const sha = await headSha(ref, branch);
-        if (!sha) throw ApplicationFailure.nonRetryable(`branch ${branch} not found`, 'github.validation');
-        const { data: commit } = await octokit.rest.git.getCommit({ ...repoOf(ref), commit_sha: sha });
+        if (!sha)
+          throw ApplicationFailure.nonRetryable(`branch ${branch} not found`, 'github.validation');
+        const { data: commit } = await octokit.rest.git.getCommit({
+          ...repoOf(ref),
+          commit_sha: sha,
+        });
         const { data: tree } = await octokit.rest.git.getTree({
           ...repoOf(ref),
           tree_sha: commit.tree.sha,
@@ -176,7 +192,11 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
     async readFile(ref: IssueRef, branch: string, path: string): Promise<string | undefined> {
       return atBoundary('github', async () => {
         try {
-          const { data } = await octokit.rest.repos.getContent({ ...repoOf(ref), path, ref: branch });
+          const { data } = await octokit.rest.repos.getContent({
+            ...repoOf(ref),
+            path,
+            ref: branch,
+          });
           if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) return undefined;
           return truncate(Buffer.from(data.content, 'base64').toString('utf8'), MAX_READ_CHARS);
         } catch (err) {
@@ -195,9 +215,14 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
       staged: string[],
     ): Promise<StagedFile> {
       const verdict = checkWrite(path, content, rules, staged);
-      if (!verdict.ok) throw ApplicationFailure.nonRetryable(`write refused: ${verdict.reason}`, 'PathRefused');
+      if (!verdict.ok)
+        throw ApplicationFailure.nonRetryable(`write refused: ${verdict.reason}`, 'PathRefused');
       return atBoundary('github', async () => {
-        const { data } = await octokit.rest.git.createBlob({ ...repoOf(ref), content, encoding: 'utf-8' });
+        const { data } = await octokit.rest.git.createBlob({
+          ...repoOf(ref),
+          content,
+          encoding: 'utf-8',
+        });
         return { path: verdict.path, blobSha: data.sha, bytes: Buffer.byteLength(content) };
       });
     },
@@ -219,11 +244,20 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
           const found = commits.find((c) => c.commit.message.includes(trailer));
           if (found) return { sha: found.sha, reused: true };
           const head = commits[0];
-          if (!head) throw ApplicationFailure.nonRetryable(`branch ${branch} has no commits`, 'github.validation');
+          if (!head)
+            throw ApplicationFailure.nonRetryable(
+              `branch ${branch} has no commits`,
+              'github.validation',
+            );
           const { data: tree } = await octokit.rest.git.createTree({
             ...repoOf(ref),
             base_tree: head.commit.tree.sha,
-            tree: input.files.map((f) => ({ path: f.path, mode: '100644', type: 'blob', sha: f.blobSha })),
+            tree: input.files.map((f) => ({
+              path: f.path,
+              mode: '100644',
+              type: 'blob',
+              sha: f.blobSha,
+            })),
           });
           const message = `${input.agent}: ${input.summary.split('\n')[0]?.slice(0, 72) ?? ''}\n\nRefs #${ref.number}\n\n${trailer}\n`;
           const { data: commit } = await octokit.rest.git.createCommit({
@@ -233,14 +267,22 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
             parents: [head.sha],
           });
           try {
-            await octokit.rest.git.updateRef({ ...repoOf(ref), ref: `heads/${branch}`, sha: commit.sha, force: false });
+            await octokit.rest.git.updateRef({
+              ...repoOf(ref),
+              ref: `heads/${branch}`,
+              sha: commit.sha,
+              force: false,
+            });
             return { sha: commit.sha, reused: false };
           } catch (err) {
             // Another agent moved the branch first (not a fast forward): rebase onto the new head.
             if (!isStatus(err, 422)) throw err;
           }
         }
-        throw ApplicationFailure.retryable(`branch ${branch} kept moving; will retry`, 'github.conflict');
+        throw ApplicationFailure.retryable(
+          `branch ${branch} kept moving; will retry`,
+          'github.conflict',
+        );
       });
     },
 
@@ -251,7 +293,11 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
         const existing = await findMarkedComment(ref, marker);
         if (existing) {
           if (existing.body !== full) {
-            await octokit.rest.issues.updateComment({ ...repoOf(ref), comment_id: existing.id, body: full });
+            await octokit.rest.issues.updateComment({
+              ...repoOf(ref),
+              comment_id: existing.id,
+              body: full,
+            });
           }
           return existing.id;
         }
@@ -281,7 +327,12 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
             title: input.title,
             body: input.body,
           });
-          return { number: data.number, url: data.html_url, draft: data.draft ?? false, headSha: data.head.sha };
+          return {
+            number: data.number,
+            url: data.html_url,
+            draft: data.draft ?? false,
+            headSha: data.head.sha,
+          };
         }
         const { data } = await octokit.rest.pulls.create({
           ...repoOf(ref),
@@ -291,7 +342,12 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
           body: input.body,
           draft: input.draft,
         });
-        return { number: data.number, url: data.html_url, draft: data.draft ?? false, headSha: data.head.sha };
+        return {
+          number: data.number,
+          url: data.html_url,
+          draft: data.draft ?? false,
+          headSha: data.head.sha,
+        };
       });
     },
 
@@ -300,7 +356,11 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
       for (const path of ['AGENTS.md', 'CLAUDE.md']) {
         const { text } = await atBoundary('github', async () => {
           try {
-            const { data } = await octokit.rest.repos.getContent({ ...repoOf(ref), path, ref: sha });
+            const { data } = await octokit.rest.repos.getContent({
+              ...repoOf(ref),
+              path,
+              ref: sha,
+            });
             if (Array.isArray(data) || !('content' in data)) return { text: undefined };
             return { text: Buffer.from(data.content, 'base64').toString('utf8') };
           } catch (err) {

@@ -29,7 +29,9 @@ export function createModelActivities({ anthropic, agentDocs }: ModelDeps) {
       const ctx = Context.current();
       const { context } = input;
       const repoDocs =
-        context.analysis.risk === 'high' ? await agentDocs(context.repo, context.docsRef) : undefined;
+        context.analysis.risk === 'high'
+          ? await agentDocs(context.repo, context.docsRef)
+          : undefined;
       const system = buildSystem(context, { repoDocs });
       let received = 0;
       const beat = setInterval(() => ctx.heartbeat({ received }), HEARTBEAT_EVERY_MS);

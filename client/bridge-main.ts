@@ -20,7 +20,9 @@ async function main(): Promise<void> {
     log: (line) => console.log(`[bridge] ${line}`),
   });
   const server = await bridge.listen(settings.BRIDGE_PORT, settings.BRIDGE_HOST);
-  console.log(`[bridge] listening on http://${settings.BRIDGE_HOST}:${settings.BRIDGE_PORT} (POST /webhooks, GET /healthz)`);
+  console.log(
+    `[bridge] listening on http://${settings.BRIDGE_HOST}:${settings.BRIDGE_PORT} (POST /webhooks, GET /healthz)`,
+  );
   const stop = () => {
     server.close(() => {
       void client.connection.close().finally(() => process.exit(0));

@@ -77,10 +77,18 @@ export function createBridge(opts: BridgeOptions) {
     return false;
   }
 
-  async function start(ref: IssueRef, sender: string, event: string, deliveryId: string): Promise<Reply> {
+  async function start(
+    ref: IssueRef,
+    sender: string,
+    event: string,
+    deliveryId: string,
+  ): Promise<Reply> {
     const [owner, repo] = [ref.owner, ref.repo];
     if (!(await opts.permissions.canWrite(owner, repo, sender))) {
-      return { status: 202, body: { result: 'ignored', reason: `${sender} lacks write permission` } };
+      return {
+        status: 202,
+        body: { result: 'ignored', reason: `${sender} lacks write permission` },
+      };
     }
     const workflowId = issueWorkflowId(ref);
     const trigger = { deliveryId, event, sender };
@@ -105,7 +113,11 @@ export function createBridge(opts: BridgeOptions) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         return {
           status: 200,
-          body: { result: 'already-ran', workflowId, reason: 'this issue already had a run; re-run it with the CLI' },
+          body: {
+            result: 'already-ran',
+            workflowId,
+            reason: 'this issue already had a run; re-run it with the CLI',
+          },
         };
       }
       throw err;
@@ -119,7 +131,10 @@ export function createBridge(opts: BridgeOptions) {
       return { status: 200, body: { result: 'signalled', workflowId } };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
-        return { status: 202, body: { result: 'ignored', reason: 'no run in progress for this issue' } };
+        return {
+          status: 202,
+          body: { result: 'ignored', reason: 'no run in progress for this issue' },
+        };
       }
       throw err;
     }
@@ -169,7 +184,11 @@ export function createBridge(opts: BridgeOptions) {
           }),
         );
       case 'comment': {
-        const trusted = await opts.permissions.canWrite(decision.ref.owner, decision.ref.repo, decision.author);
+        const trusted = await opts.permissions.canWrite(
+          decision.ref.owner,
+          decision.ref.repo,
+          decision.author,
+        );
         return signal(decision.ref, (id) =>
           opts.client.workflow.getHandle(id).signal(issueCommentSignal, {
             id: decision.id,
@@ -192,7 +211,10 @@ export function createBridge(opts: BridgeOptions) {
       else reply = { status: 404, body: { error: 'not found' } };
     } catch (err) {
       log(`error: ${err instanceof Error ? err.message : String(err)}`);
-      reply = { status: 503, body: { error: 'temporarily unable to process the delivery; GitHub may redeliver it' } };
+      reply = {
+        status: 503,
+        body: { error: 'temporarily unable to process the delivery; GitHub may redeliver it' },
+      };
     }
     res.writeHead(reply.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply.body));

@@ -81,10 +81,12 @@ export function buildCli(settings: Settings = loadSettings()): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { repo?: string; limit: string; json?: boolean }) => {
       const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit <= 0) throw new CliError('--limit must be a positive integer', EXIT.usage);
+      if (!Number.isInteger(limit) || limit <= 0)
+        throw new CliError('--limit must be a positive integer', EXIT.usage);
       const clauses = [`WorkflowType = 'issueWorkflow'`];
       if (opts.repo) {
-        if (!/^[\w.-]+\/[\w.-]+$/.test(opts.repo)) throw new CliError('--repo must be owner/repo', EXIT.usage);
+        if (!/^[\w.-]+\/[\w.-]+$/.test(opts.repo))
+          throw new CliError('--repo must be owner/repo', EXIT.usage);
         clauses.push(`BlogTubeRepo = '${opts.repo}'`);
       }
       await withClient(settings, async (client) => {
@@ -107,7 +109,9 @@ export function buildCli(settings: Settings = loadSettings()): Command {
 
   program
     .command('demo')
-    .description('open an issue in the sandbox repository as a maintainer and deliver its signed webhook')
+    .description(
+      'open an issue in the sandbox repository as a maintainer and deliver its signed webhook',
+    )
     .option('--repo <owner/repo>', 'sandbox repository', 'blogtube/blogtube')
     .option('--title <text>', 'issue title')
     .option('--body <text>', 'issue body')

@@ -21,7 +21,11 @@ export class PermissionChecker {
     if (hit && hit.until > this.now()) return hit.canWrite;
     let canWrite = false;
     try {
-      const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username });
+      const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({
+        owner,
+        repo,
+        username,
+      });
       canWrite = WRITERS.has(data.role_name) || WRITERS.has(data.permission);
     } catch (err) {
       if ((err as { status?: number }).status !== 404) throw err;

@@ -19,7 +19,11 @@ const Settings = z.object({
   BRIDGE_HOST: z.string().default('127.0.0.1'),
   BRIDGE_PORT: port.default(3000),
   BRIDGE_URL: z.string().url().optional(),
-  WEBHOOK_MAX_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  WEBHOOK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   BLOGTUBE_TRIGGER_LABEL: z.string().default('blogtube'),
   PERMISSION_CACHE_SECONDS: z.coerce.number().int().nonnegative().default(60),
   MODEL_SLOTS: z.coerce.number().int().positive().default(8),

@@ -16,6 +16,7 @@ export interface WriteRules {
 
 export type GuardVerdict = { ok: true; path: string } | { ok: false; reason: string };
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const MAX_PATH_LENGTH = 300;
 

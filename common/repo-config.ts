@@ -137,8 +137,7 @@ export function validateRepoConfig(doc: unknown): RepoConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    const extra =
-      issue && issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    const extra = issue && issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
     throw new ConfigError(`${field}: ${issue?.message ?? 'invalid'}${extra}`, field);
   }
   const config = parsed.data;

@@ -51,7 +51,10 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
 
 export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
   const { settings } = ctx;
-  const anthropic = createAnthropic(settings.ANTHROPIC_BASE_URL, readSecret('ANTHROPIC_API_KEY', ctx.env));
+  const anthropic = createAnthropic(
+    settings.ANTHROPIC_BASE_URL,
+    readSecret('ANTHROPIC_API_KEY', ctx.env),
+  );
   const octokit = createOctokit(settings.GITHUB_API_URL, readSecret('GITHUB_TOKEN', ctx.env));
   const github = createGitHubActivities({ octokit });
   const cache = new DocsCache(64);

@@ -84,7 +84,8 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
       }
       case 'read_file': {
         const file = checkRead(args.path);
-        if (!file.ok || file.path === '') return refuse(`refused: ${file.ok ? 'path is empty' : file.reason}`);
+        if (!file.ok || file.path === '')
+          return refuse(`refused: ${file.ok ? 'path is empty' : file.reason}`);
         const text = await github.readFile(input.ref, input.branch, file.path);
         return text === undefined ? refuse(`not found: ${file.path}`) : ok(text);
       }
@@ -104,7 +105,9 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
       case 'send_message': {
         const to = AgentType.safeParse(args.to);
         if (!to.success || to.data === input.agent || !input.context.teammates.includes(to.data)) {
-          return refuse(`refused: "to" must be one of: ${input.context.teammates.join(', ') || 'none'}`);
+          return refuse(
+            `refused: "to" must be one of: ${input.context.teammates.join(', ') || 'none'}`,
+          );
         }
         const text = typeof args.text === 'string' ? args.text.slice(0, 4000) : '';
         if (!text) return refuse('refused: "text" is empty');
@@ -122,7 +125,10 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
 
   for (let turn = 1; turn <= input.maxTurns && summary === undefined; turn++) {
     const reply = await model.callModel.executeWithOptions(
-      { ...modelActivityOptions(input.modelTaskQueue), summary: `${input.agent} agent: turn ${turn}` },
+      {
+        ...modelActivityOptions(input.modelTaskQueue),
+        summary: `${input.agent} agent: turn ${turn}`,
+      },
       [
         {
           workflowId: workflowInfo().workflowId,
@@ -172,8 +178,20 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
   let commitSha: string | undefined;
   if (files.length > 0) {
     const commit = await github.commitAgentChanges.executeWithOptions(
-      { ...GITHUB_ACTIVITY_OPTIONS, summary: `${input.agent} agent: commit ${files.length} file(s)` },
-      [{ ref: input.ref, branch: input.branch, workflowId: input.issueWorkflowId, agent: input.agent, summary, files }],
+      {
+        ...GITHUB_ACTIVITY_OPTIONS,
+        summary: `${input.agent} agent: commit ${files.length} file(s)`,
+      },
+      [
+        {
+          ref: input.ref,
+          branch: input.branch,
+          workflowId: input.issueWorkflowId,
+          agent: input.agent,
+          summary,
+          files,
+        },
+      ],
     );
     commitSha = commit.sha;
   }

@@ -204,7 +204,12 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   upsertSearchAttributes([{ key: SA.risk, value: analysis.risk }]);
 
   setPhase('planning');
-  const plan: Plan = buildPlan(analysis.agents, agents, analysis.type, config.limits.max_parallel_agents);
+  const plan: Plan = buildPlan(
+    analysis.agents,
+    agents,
+    analysis.type,
+    config.limits.max_parallel_agents,
+  );
   status.plan = plan;
   for (const node of plan.nodes) {
     states[node.agent] = 'pending';
@@ -228,7 +233,10 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     );
     if (!decided) return finish('rejected', 'the plan was not approved in time');
     if (!decision?.approve) {
-      return finish('rejected', `plan rejected by ${decision?.by}: ${decision?.reason ?? 'no reason given'}`);
+      return finish(
+        'rejected',
+        `plan rejected by ${decision?.by}: ${decision?.reason ?? 'no reason given'}`,
+      );
     }
   }
 
@@ -247,7 +255,11 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     heldInbox.delete(agent);
     const teammates = plan.nodes.map((n) => n.agent).filter((a) => a !== agent);
     const dependencySummaries = status.agents
-      .filter((a) => a.state === 'done' && plan.nodes.find((n) => n.agent === agent)?.dependsOn.includes(a.agent))
+      .filter(
+        (a) =>
+          a.state === 'done' &&
+          plan.nodes.find((n) => n.agent === agent)?.dependsOn.includes(a.agent),
+      )
       .map((a) => ({ agent: a.agent, summary: a.summary ?? '' }));
     const run = async () => {
       const handle = await startChild(agentWorkflow, {
@@ -343,7 +355,10 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     const opened = await openPr(issue);
     const failed = status.agents.filter((a) => a.state !== 'done');
     if (!opened) return finish('failed', 'no agent produced a change');
-    return finish('done', failed.length > 0 ? `${failed.length} agent(s) did not finish` : undefined);
+    return finish(
+      'done',
+      failed.length > 0 ? `${failed.length} agent(s) did not finish` : undefined,
+    );
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // Stopping saves work: push what finished agents wrote as a draft PR.

@@ -17,9 +17,11 @@ export interface AnalyzerInput {
 
 const TYPE_WORDS: Record<Exclude<IssueType, 'question'>, RegExp> = {
   bug: /\b(bug|error|crash(es|ed)?|broken|fail(s|ed|ing|ure)?|exception|regression|wrong|not working|doesn'?t work|stack ?trace|500)\b/gi,
-  feature: /\b(add|feature|support|implement|allow|new|enable|introduce|request|would be nice|proposal)\b/gi,
+  feature:
+    /\b(add|feature|support|implement|allow|new|enable|introduce|request|would be nice|proposal)\b/gi,
   documentation: /\b(docs?|documentation|readme|typo|guide|tutorial|explain in the docs)\b/gi,
-  performance: /\b(slow|performance|latency|speed up|faster|memory leak|cpu|optimi[sz]e|n\+1|timeout)\b/gi,
+  performance:
+    /\b(slow|performance|latency|speed up|faster|memory leak|cpu|optimi[sz]e|n\+1|timeout)\b/gi,
 };
 const QUESTION_WORDS =
   /(\?\s*$|\b(how (do|can|to)|is it possible|why does|what is|question|help wanted)\b)/gim;
@@ -35,10 +37,14 @@ const LABEL_TYPES: Record<string, IssueType> = {
 };
 
 const AREA_WORDS: Record<AgentType, RegExp> = {
-  database: /\b(database|db|schema|migrations?|sql|table|columns?|index(es)?|query|queries|postgres(ql)?)\b/gi,
-  backend: /\b(api|endpoints?|server|routes?|backend|auth(entication)?|controller|service|webhook|rest)\b/gi,
-  frontend: /\b(ui|page|button|components?|css|frontend|react|layout|display|screen|form|player|view)\b/gi,
-  devops: /\b(deploy(ment)?|docker|ci|kubernetes|k8s|pipeline|infra(structure)?|monitoring|helm|compose)\b/gi,
+  database:
+    /\b(database|db|schema|migrations?|sql|table|columns?|index(es)?|query|queries|postgres(ql)?)\b/gi,
+  backend:
+    /\b(api|endpoints?|server|routes?|backend|auth(entication)?|controller|service|webhook|rest)\b/gi,
+  frontend:
+    /\b(ui|page|button|components?|css|frontend|react|layout|display|screen|form|player|view)\b/gi,
+  devops:
+    /\b(deploy(ment)?|docker|ci|kubernetes|k8s|pipeline|infra(structure)?|monitoring|helm|compose)\b/gi,
   documentation: /\b(docs?|documentation|readme|guide|changelog)\b/gi,
 };
 
@@ -142,7 +148,9 @@ function rateComplexity(text: string, agentCount: number, reasons: string[]): Co
 function rateRisk(text: string, agents: readonly AgentType[], reasons: string[]): Risk {
   const high = text.match(RISK_WORDS.high) ?? [];
   if (high.length > 0) {
-    reasons.push(`risk high: mentions ${[...new Set(high.map((h) => h.toLowerCase()))].join(', ')}`);
+    reasons.push(
+      `risk high: mentions ${[...new Set(high.map((h) => h.toLowerCase()))].join(', ')}`,
+    );
     return 'high';
   }
   const medium = text.match(RISK_WORDS.medium) ?? [];

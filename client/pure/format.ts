@@ -16,7 +16,14 @@ function pad(s: string, n: number): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => pad(c, widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => pad(c, widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function formatStatus(s: IssueStatus): string {
@@ -26,7 +33,9 @@ export function formatStatus(s: IssueStatus): string {
     `phase     ${s.phase}`,
   ];
   if (s.analysis) {
-    lines.push(`analysis  ${s.analysis.type} (${s.analysis.confidence.toFixed(2)}), ${s.analysis.complexity}, risk ${s.analysis.risk}`);
+    lines.push(
+      `analysis  ${s.analysis.type} (${s.analysis.confidence.toFixed(2)}), ${s.analysis.complexity}, risk ${s.analysis.risk}`,
+    );
   }
   if (s.prUrl) lines.push(`PR        ${s.prUrl}${s.draft ? ' (draft)' : ''}`);
   if (s.error) lines.push(`problem   ${s.error}`);

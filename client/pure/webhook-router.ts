@@ -16,7 +16,9 @@ const IssuePayload = z.object({
     pull_request: z.unknown().optional(),
   }),
   label: z.object({ name: z.string() }).optional(),
-  comment: z.object({ id: z.number(), body: z.string().nullable().optional(), user: User }).optional(),
+  comment: z
+    .object({ id: z.number(), body: z.string().nullable().optional(), user: User })
+    .optional(),
   repository: Repo,
   sender: User,
 });
@@ -40,7 +42,8 @@ export function routeWebhook(event: string, payload: unknown, triggerLabel: stri
   const parsed = IssuePayload.safeParse(payload);
   if (!parsed.success) return { kind: 'ignore', reason: `unexpected ${event} payload` };
   const p = parsed.data;
-  if (p.issue.pull_request !== undefined) return { kind: 'ignore', reason: 'pull request, not an issue' };
+  if (p.issue.pull_request !== undefined)
+    return { kind: 'ignore', reason: 'pull request, not an issue' };
   const refParsed = IssueRef.safeParse({
     owner: p.repository.owner.login,
     repo: p.repository.name,
@@ -56,11 +59,20 @@ export function routeWebhook(event: string, payload: unknown, triggerLabel: stri
         return { kind: 'start', ref, sender: p.sender.login };
       case 'labeled':
         if (p.label?.name !== triggerLabel) {
-          return { kind: 'ignore', reason: `label ${p.label?.name ?? '?'} is not the trigger label` };
+          return {
+            kind: 'ignore',
+            reason: `label ${p.label?.name ?? '?'} is not the trigger label`,
+          };
         }
         return { kind: 'start', ref, sender: p.sender.login };
       case 'edited':
-        return { kind: 'edit', ref, title: p.issue.title, body: p.issue.body ?? '', sender: p.sender.login };
+        return {
+          kind: 'edit',
+          ref,
+          title: p.issue.title,
+          body: p.issue.body ?? '',
+          sender: p.sender.login,
+        };
       default:
         return { kind: 'ignore', reason: `issues.${p.action} is not handled` };
     }
@@ -68,5 +80,11 @@ export function routeWebhook(event: string, payload: unknown, triggerLabel: stri
   if (p.action !== 'created' || !p.comment) {
     return { kind: 'ignore', reason: `issue_comment.${p.action} is not handled` };
   }
-  return { kind: 'comment', ref, id: p.comment.id, author: p.comment.user.login, body: p.comment.body ?? '' };
+  return {
+    kind: 'comment',
+    ref,
+    id: p.comment.id,
+    author: p.comment.user.login,
+    body: p.comment.body ?? '',
+  };
 }

@@ -7,7 +7,11 @@ const analyze = (title: string, body = '', labels: string[] = []) =>
 
 describe('analyzer', () => {
   it('reads a labelled bug in the API as a backend bug', () => {
-    const a = analyze('Posts endpoint returns 500 when the title is empty', 'The API route crashes.', ['bug']);
+    const a = analyze(
+      'Posts endpoint returns 500 when the title is empty',
+      'The API route crashes.',
+      ['bug'],
+    );
     expect(a.type).toBe('bug');
     expect(a.confidence).toBeGreaterThan(0.9);
     expect(a.agents).toContain('backend');
@@ -44,6 +48,8 @@ describe('analyzer', () => {
   });
 
   it('is deterministic', () => {
-    expect(analyze('Slow page', 'The video page is slow')).toEqual(analyze('Slow page', 'The video page is slow'));
+    expect(analyze('Slow page', 'The video page is slow')).toEqual(
+      analyze('Slow page', 'The video page is slow'),
+    );
   });
 });

@@ -5,15 +5,23 @@ const now = 1_700_000_000_000;
 
 describe('error classifier', () => {
   it('auth and validation are not retryable', () => {
-    expect(classify({ upstream: 'github', status: 401, nowMs: now })).toEqual({ errorClass: 'auth', retryable: false });
+    expect(classify({ upstream: 'github', status: 401, nowMs: now })).toEqual({
+      errorClass: 'auth',
+      retryable: false,
+    });
     expect(classify({ upstream: 'github', status: 403, nowMs: now }).errorClass).toBe('auth');
     for (const status of [400, 404, 422]) {
-      expect(classify({ upstream: 'anthropic', status, nowMs: now })).toEqual({ errorClass: 'validation', retryable: false });
+      expect(classify({ upstream: 'anthropic', status, nowMs: now })).toEqual({
+        errorClass: 'validation',
+        retryable: false,
+      });
     }
   });
 
   it('rate limits are retryable after the time the server asks for', () => {
-    expect(classify({ upstream: 'anthropic', status: 429, headers: { 'retry-after': '7' }, nowMs: now })).toEqual({
+    expect(
+      classify({ upstream: 'anthropic', status: 429, headers: { 'retry-after': '7' }, nowMs: now }),
+    ).toEqual({
       errorClass: 'rate_limit',
       retryable: true,
       retryAfterMs: 7000,
@@ -25,12 +33,20 @@ describe('error classifier', () => {
       nowMs: now,
     });
     expect(secondary).toEqual({ errorClass: 'rate_limit', retryable: true, retryAfterMs: 30_000 });
-    expect(classify({ upstream: 'anthropic', status: 529, nowMs: now }).errorClass).toBe('overloaded');
+    expect(classify({ upstream: 'anthropic', status: 529, nowMs: now }).errorClass).toBe(
+      'overloaded',
+    );
   });
 
   it('server errors, resets and timeouts are retryable', () => {
     expect(classify({ upstream: 'github', status: 502, nowMs: now }).retryable).toBe(true);
-    expect(classify({ upstream: 'github', code: 'ECONNRESET', nowMs: now })).toEqual({ errorClass: 'network', retryable: true });
-    expect(classify({ upstream: 'anthropic', timedOut: true, nowMs: now })).toEqual({ errorClass: 'timeout', retryable: true });
+    expect(classify({ upstream: 'github', code: 'ECONNRESET', nowMs: now })).toEqual({
+      errorClass: 'network',
+      retryable: true,
+    });
+    expect(classify({ upstream: 'anthropic', timedOut: true, nowMs: now })).toEqual({
+      errorClass: 'timeout',
+      retryable: true,
+    });
   });
 });

@@ -2,7 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import { checkRead, checkWrite } from '../../common/path-guard.js';
 import type { WriteRules } from '../../common/path-guard.js';
 
-const rules: WriteRules = { allowed: ['api/**', 'README.md'], protectedPaths: ['api/secrets/**'], maxFileBytes: 100, maxFiles: 2 };
+const rules: WriteRules = {
+  allowed: ['api/**', 'README.md'],
+  protectedPaths: ['api/secrets/**'],
+  maxFileBytes: 100,
+  maxFiles: 2,
+};
 
 function reason(path: unknown, content: unknown = 'x', staged: string[] = []): string | undefined {
   const v = checkWrite(path, content, rules, staged);
@@ -11,7 +16,10 @@ function reason(path: unknown, content: unknown = 'x', staged: string[] = []): s
 
 describe('path guard', () => {
   it('allows writes inside the agent paths, normalised', () => {
-    expect(checkWrite('api/routes/a.js', 'x', rules, [])).toEqual({ ok: true, path: 'api/routes/a.js' });
+    expect(checkWrite('api/routes/a.js', 'x', rules, [])).toEqual({
+      ok: true,
+      path: 'api/routes/a.js',
+    });
     expect(checkWrite('./api//b.js', 'x', rules, [])).toEqual({ ok: true, path: 'api/b.js' });
     expect(checkWrite('README.md', 'x', rules, [])).toEqual({ ok: true, path: 'README.md' });
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildSystem, firstUserMessage, renderMessages, systemBytes, TOOLS } from '../../activities/pure/prompts.js';
+import {
+  buildSystem,
+  firstUserMessage,
+  renderMessages,
+  systemBytes,
+  TOOLS,
+} from '../../activities/pure/prompts.js';
 import { sanitizeUntrusted } from '../../activities/pure/sanitize.js';
 import type { PromptContext } from '../../common/schemas.js';
 
@@ -8,7 +14,15 @@ function ctx(over: Partial<PromptContext['analysis']> = {}, body = 'Fix the thin
     agent: 'backend',
     repo: 'blogtube/blogtube',
     issue: { number: 7, title: 'A title', body },
-    analysis: { type: 'bug', confidence: 0.9, complexity: 'simple', risk: 'low', agents: ['backend'], reasons: [], ...over },
+    analysis: {
+      type: 'bug',
+      confidence: 0.9,
+      complexity: 'simple',
+      risk: 'low',
+      agents: ['backend'],
+      reasons: [],
+      ...over,
+    },
     writablePaths: ['api/**'],
     teammates: ['frontend'],
     dependencySummaries: [],
@@ -30,12 +44,18 @@ describe('prompt builder', () => {
   });
 
   it('adds examples only for complex issues and repository docs only for high risk', () => {
-    const simple = buildSystem(ctx(), { repoDocs: 'DOCS' }).map((b) => b.text).join();
+    const simple = buildSystem(ctx(), { repoDocs: 'DOCS' })
+      .map((b) => b.text)
+      .join();
     expect(simple).not.toContain('Example:');
     expect(simple).not.toContain('DOCS');
-    const complex = buildSystem(ctx({ complexity: 'complex' })).map((b) => b.text).join();
+    const complex = buildSystem(ctx({ complexity: 'complex' }))
+      .map((b) => b.text)
+      .join();
     expect(complex).toContain('Example:');
-    const risky = buildSystem(ctx({ risk: 'high' }), { repoDocs: 'DOCS' }).map((b) => b.text).join();
+    const risky = buildSystem(ctx({ risk: 'high' }), { repoDocs: 'DOCS' })
+      .map((b) => b.text)
+      .join();
     expect(risky).toContain('<repository_guidelines>\nDOCS');
   });
 
@@ -53,7 +73,13 @@ describe('prompt builder', () => {
   });
 
   it('offers exactly the five agent tools', () => {
-    expect(TOOLS.map((t) => t.name)).toEqual(['list_files', 'read_file', 'write_file', 'send_message', 'finish']);
+    expect(TOOLS.map((t) => t.name)).toEqual([
+      'list_files',
+      'read_file',
+      'write_file',
+      'send_message',
+      'finish',
+    ]);
   });
 
   it('strips what a human reader would not see', () => {

@@ -33,7 +33,9 @@ describe('repository config', () => {
   it('names the bad field', () => {
     expect(fieldOf({ limits: { max_turns: 500 } })).toBe('limits.max_turns');
     expect(fieldOf({ approval: 'always' })).toBe('approval');
-    expect(fieldOf({ agents: { backend: { paths: ['../secret/**'] } } })).toBe('agents.backend.paths.0');
+    expect(fieldOf({ agents: { backend: { paths: ['../secret/**'] } } })).toBe(
+      'agents.backend.paths.0',
+    );
     expect(fieldOf({ agents: { wizard: { paths: ['x/**'] } } })).toBe('agents');
     expect(fieldOf({ surprise: true })).toBe('(root)');
     expect(fieldOf('just a string')).toBe('(root)');
@@ -42,7 +44,9 @@ describe('repository config', () => {
   it('rejects dependency cycles', () => {
     const err = (() => {
       try {
-        validateRepoConfig({ agents: { database: { paths: ['db/**'], depends_on: ['documentation'] } } });
+        validateRepoConfig({
+          agents: { database: { paths: ['db/**'], depends_on: ['documentation'] } },
+        });
       } catch (e) {
         return e as ConfigError;
       }

@@ -10,9 +10,22 @@ const ref = { owner: 'blogtube', repo: 'blogtube', number: 4 };
 
 describe('webhook router', () => {
   it('starts on issues.opened and on the trigger label', () => {
-    expect(routeWebhook('issues', { ...base, action: 'opened' }, 'blogtube')).toEqual({ kind: 'start', ref, sender: 'sandbox-maintainer' });
-    expect(routeWebhook('issues', { ...base, action: 'labeled', label: { name: 'blogtube' } }, 'blogtube').kind).toBe('start');
-    expect(routeWebhook('issues', { ...base, action: 'labeled', label: { name: 'bug' } }, 'blogtube').kind).toBe('ignore');
+    expect(routeWebhook('issues', { ...base, action: 'opened' }, 'blogtube')).toEqual({
+      kind: 'start',
+      ref,
+      sender: 'sandbox-maintainer',
+    });
+    expect(
+      routeWebhook(
+        'issues',
+        { ...base, action: 'labeled', label: { name: 'blogtube' } },
+        'blogtube',
+      ).kind,
+    ).toBe('start');
+    expect(
+      routeWebhook('issues', { ...base, action: 'labeled', label: { name: 'bug' } }, 'blogtube')
+        .kind,
+    ).toBe('ignore');
   });
 
   it('forwards edits and new comments', () => {
@@ -28,9 +41,32 @@ describe('webhook router', () => {
   });
 
   it('ignores bots, pull requests, other events and malformed payloads', () => {
-    expect(routeWebhook('issues', { ...base, action: 'opened', sender: { login: 'sandbox-bot', type: 'Bot' } }, 'x').kind).toBe('ignore');
-    expect(routeWebhook('issues', { ...base, action: 'opened', sender: { login: 'dependabot[bot]' } }, 'x').kind).toBe('ignore');
-    expect(routeWebhook('issue_comment', { ...base, action: 'created', issue: { ...base.issue, pull_request: {} }, comment: { id: 1, user: { login: 'u' } } }, 'x').kind).toBe('ignore');
+    expect(
+      routeWebhook(
+        'issues',
+        { ...base, action: 'opened', sender: { login: 'sandbox-bot', type: 'Bot' } },
+        'x',
+      ).kind,
+    ).toBe('ignore');
+    expect(
+      routeWebhook(
+        'issues',
+        { ...base, action: 'opened', sender: { login: 'dependabot[bot]' } },
+        'x',
+      ).kind,
+    ).toBe('ignore');
+    expect(
+      routeWebhook(
+        'issue_comment',
+        {
+          ...base,
+          action: 'created',
+          issue: { ...base.issue, pull_request: {} },
+          comment: { id: 1, user: { login: 'u' } },
+        },
+        'x',
+      ).kind,
+    ).toBe('ignore');
     expect(routeWebhook('push', {}, 'x').kind).toBe('ignore');
     expect(routeWebhook('issues', { action: 'opened' }, 'x').kind).toBe('ignore');
     expect(routeWebhook('issues', null, 'x').kind).toBe('ignore');

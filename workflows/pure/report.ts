@@ -69,15 +69,25 @@ export function renderProgress(s: IssueStatus): string {
 export function renderPullRequest(s: IssueStatus): { title: string; body: string; draft: boolean } {
   const failed = s.agents.filter((a) => a.state === 'failed' || a.state === 'skipped');
   const done = s.agents.filter((a) => a.state === 'done');
-  const lines = [`Fixes #${s.issue}`, '', `Written by the BlogTube Automation crew for #${s.issue}.`, ''];
-  for (const a of done) lines.push(`- **${a.agent}**: ${a.summary ?? 'done'} (${a.files.join(', ') || 'no files'})`);
+  const lines = [
+    `Fixes #${s.issue}`,
+    '',
+    `Written by the BlogTube Automation crew for #${s.issue}.`,
+    '',
+  ];
+  for (const a of done)
+    lines.push(`- **${a.agent}**: ${a.summary ?? 'done'} (${a.files.join(', ') || 'no files'})`);
   if (failed.length > 0) {
     lines.push('', '**Not finished:**');
-    for (const a of failed) lines.push(`- **${a.agent}** ${a.state}: ${a.error ?? 'a dependency did not finish'}`);
+    for (const a of failed)
+      lines.push(`- **${a.agent}** ${a.state}: ${a.error ?? 'a dependency did not finish'}`);
     lines.push('', 'This PR is a draft because part of the plan did not finish.');
   }
   if (s.error) lines.push('', `**Stopped:** ${s.error}`);
   lines.push('', '_Review before merging: BlogTube never merges automatically._');
-  const title = `${failed.length > 0 ? '[partial] ' : ''}${s.title ?? `Issue #${s.issue}`}`.slice(0, 200);
+  const title = `${failed.length > 0 ? '[partial] ' : ''}${s.title ?? `Issue #${s.issue}`}`.slice(
+    0,
+    200,
+  );
   return { title, body: lines.join('\n'), draft: failed.length > 0 || s.error !== undefined };
 }

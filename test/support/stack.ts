@@ -1,0 +1,163 @@
+/**
+ * A whole BlogTube stack for one test file, all real parts: the GitHub and
+ * Anthropic simulators on loopback, the orchestrator and model workers and the
+ * webhook bridge in this process, against the dev server from global setup.
+ * Each stack has its own task queues and its own simulated repository, so test
+ * files running side by side never share a workflow id.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { NativeConnection } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createBridge, serverUrl } from '../../client/bridge.js';
+import { PermissionChecker } from '../../client/permissions.js';
+import { connectClient } from '../../client/temporal.js';
+import { deliverWebhook } from '../../client/demo.js';
+import { loadSettings } from '../../common/env.js';
+import type { Settings } from '../../common/env.js';
+import { createOctokit } from '../../common/github-client.js';
+import { createModelWorker, createOrchestratorWorker } from '../../workers/create.js';
+import { startAnthropicSim, SANDBOX_API_KEY } from '../../sandbox/anthropic/server.js';
+import type { AnthropicSim } from '../../sandbox/anthropic/server.js';
+import { startGitHubSim, SANDBOX_TOKENS } from '../../sandbox/github/server.js';
+import type { GitHubSim } from '../../sandbox/github/server.js';
+
+export const WEBHOOK_SECRET = 'test-webhook-secret';
+
+export interface Stack {
+  github: GitHubSim;
+  anthropic: AnthropicSim;
+  client: Client;
+  settings: Settings;
+  bridgeUrl: string;
+  owner: string;
+  repo: string;
+  /** Admin call to a simulator (`/_sim/...`). */
+  sim(
+    which: 'github' | 'anthropic',
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<unknown>;
+  /** Open an issue as `token`'s user and deliver its signed `issues.opened` webhook. */
+  openIssue(opts: { title: string; body: string; token?: string; deliveryId?: string }): Promise<{
+    number: number;
+    status: number;
+    reply: unknown;
+    payload: unknown;
+  }>;
+  deliver(
+    event: string,
+    payload: unknown,
+    opts?: { deliveryId?: string; secret?: string },
+  ): Promise<{ status: number; reply: unknown }>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(
+  opts: { ttftMs?: number; tokensPerSec?: number } = {},
+): Promise<Stack> {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address)
+    throw new Error(
+      'TEMPORAL_ADDRESS is not set: run the tests through jest (global setup starts the dev server)',
+    );
+  const github = await startGitHubSim({ port: 0 });
+  const anthropic = await startAnthropicSim({
+    port: 0,
+    ttftMs: opts.ttftMs ?? 0,
+    tokensPerSec: opts.tokensPerSec ?? 0,
+  });
+  const owner = `t${randomUUID().slice(0, 8)}`;
+  const repo = 'blogtube';
+  await adminCall(github.url, 'POST', '/_sim/repos', { owner, repo });
+
+  const suffix = randomUUID().slice(0, 8);
+  const env: NodeJS.ProcessEnv = {
+    TEMPORAL_ADDRESS: address,
+    GITHUB_API_URL: github.url,
+    ANTHROPIC_BASE_URL: anthropic.url,
+    ORCHESTRATOR_TASK_QUEUE: `orchestrator-${suffix}`,
+    MODEL_TASK_QUEUE: `model-${suffix}`,
+    GITHUB_TOKEN: SANDBOX_TOKENS.bot,
+    ANTHROPIC_API_KEY: SANDBOX_API_KEY,
+  };
+  const settings = loadSettings(env);
+  const connection = await NativeConnection.connect({ address });
+  const workerOptions = { shutdownGraceTime: '1s' };
+  const workers: Worker[] = [
+    await createOrchestratorWorker({ settings, connection, env, options: workerOptions }),
+    await createModelWorker({ settings, connection, env, options: workerOptions }),
+  ];
+  const running = workers.map((w) => w.run());
+  const client = await connectClient(settings);
+  const bridge = createBridge({
+    client,
+    permissions: new PermissionChecker(createOctokit(github.url, SANDBOX_TOKENS.bot), 60_000),
+    secrets: [WEBHOOK_SECRET],
+    orchestratorTaskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
+    modelTaskQueue: settings.MODEL_TASK_QUEUE,
+    triggerLabel: 'blogtube',
+    maxBodyBytes: 256 * 1024,
+  });
+  const server: Server = await bridge.listen(0, '127.0.0.1');
+  const bridgeUrl = serverUrl(server);
+
+  const deliver: Stack['deliver'] = async (event, payload, o = {}) =>
+    deliverWebhook(
+      bridgeUrl,
+      o.secret ?? WEBHOOK_SECRET,
+      event,
+      payload,
+      o.deliveryId ?? randomUUID(),
+    );
+
+  return {
+    github,
+    anthropic,
+    client,
+    settings,
+    bridgeUrl,
+    owner,
+    repo,
+    sim: (which, method, path, body) =>
+      adminCall(which === 'github' ? github.url : anthropic.url, method, path, body),
+    async openIssue({ title, body, token, deliveryId }) {
+      const octokit = createOctokit(github.url, token ?? SANDBOX_TOKENS.maintainer);
+      const [{ data: repository }, { data: issue }] = await Promise.all([
+        octokit.rest.repos.get({ owner, repo }),
+        octokit.rest.issues.create({ owner, repo, title, body }),
+      ]);
+      const payload = { action: 'opened', issue, repository, sender: issue.user };
+      const { status, reply } = await deliver('issues', payload, { deliveryId });
+      return { number: issue.number, status, reply, payload };
+    },
+    deliver,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const w of workers) w.shutdown();
+      await Promise.allSettled(running);
+      await client.connection.close();
+      await connection.close();
+      await github.close();
+      await anthropic.close();
+    },
+  };
+}
+
+export async function adminCall(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
