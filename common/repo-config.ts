@@ -61,7 +61,7 @@ export const RepoConfig = z
       .string()
       .regex(/^[a-z0-9.-]+$/)
       .max(100)
-      .default('claude-sonnet-4-5'),
+      .default('claude-sonnet-5-5'),
     protected_paths: z.array(glob).max(50).default([]),
     limits: LimitsConfig.default(LimitsConfig.parse({})),
     agents: z
