@@ -107,12 +107,14 @@ function pickAgents(
       }
     }
   }
-  if (type === 'documentation' && enabled.includes('documentation') && chosen.size === 0) {
-    // Areas named in a docs issue are what to document, not what to change.
-    reasons.push('agent documentation: a documentation issue names no file to change');
-    return ['documentation'];
+  if (type === 'documentation') {
+    if (chosen.size > 0) return AGENT_TYPES.filter((a) => chosen.has(a));
+    if (enabled.includes('documentation')) {
+      // Areas named in a docs issue are what to document, not what to change.
+      reasons.push('agent documentation: a documentation issue names no file to change');
+      return ['documentation'];
+    }
   }
-  if (type === 'documentation') return AGENT_TYPES.filter((a) => chosen.has(a));
   for (const a of enabled) {
     const hits = count(AREA_WORDS[a], text);
     if (hits > 0 && !chosen.has(a)) {
@@ -121,8 +123,7 @@ function pickAgents(
     }
   }
   if (chosen.size === 0) {
-    const fallback: AgentType[] = type === 'documentation' ? ['documentation'] : ['backend'];
-    for (const a of fallback.filter((x) => enabled.includes(x))) {
+    for (const a of (['backend'] as const).filter((x) => enabled.includes(x))) {
       chosen.add(a);
       reasons.push(`agent ${a}: default crew for a ${type} issue with no area named`);
     }

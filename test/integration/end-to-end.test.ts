@@ -22,7 +22,7 @@ interface SimPull {
   state: string;
   draft: boolean;
   body: string | null;
-  head: { ref: string };
+  head: string;
 }
 interface SimComment {
   issue_number?: number;
@@ -81,7 +81,7 @@ async function simState(): Promise<{ pulls: SimPull[]; comments: SimComment[] }>
 }
 
 async function pullsFor(n: number): Promise<SimPull[]> {
-  return (await simState()).pulls.filter((p) => p.head.ref === issueBranch(ref(n)));
+  return (await simState()).pulls.filter((p) => p.head === issueBranch(ref(n)));
 }
 
 async function progressComments(n: number): Promise<SimComment[]> {

@@ -1,0 +1,17 @@
+/** Every GitHub REST route the simulator serves. */
+import type { Route } from '../router.js';
+import { contentRoutes } from './contents.js';
+import { gitRoutes } from './git.js';
+import { issueRoutes } from './issues.js';
+import { labelRoutes } from './labels.js';
+import { pullRoutes } from './pulls.js';
+import { repoRoutes } from './repos.js';
+
+export const API_ROUTES: readonly Route[] = [
+  ...repoRoutes,
+  ...issueRoutes,
+  ...labelRoutes,
+  ...gitRoutes,
+  ...contentRoutes,
+  ...pullRoutes,
+];

@@ -1,0 +1,39 @@
+/** All simulated GitHub state. `reset()` returns it to the seed. */
+import { type Repo } from './repo.js';
+import { seedBlogtubeRepo } from './seed.js';
+import { Sequence } from './sequence.js';
+
+export class SimStore {
+  private repos = new Map<string, Repo>();
+  seq = new Sequence();
+
+  constructor() {
+    this.reset();
+  }
+
+  reset(): void {
+    this.seq = new Sequence();
+    const repo = seedBlogtubeRepo(this.seq);
+    this.repos = new Map([[repo.fullName.toLowerCase(), repo]]);
+  }
+
+  /** Seed another copy of the BlogTube repository as `owner/name` (idempotent). */
+  addRepo(owner: string, name: string): Repo {
+    const existing = this.repo(owner, name);
+    if (existing) return existing;
+    const account = {
+      login: owner,
+      id: 9100 + this.repos.size,
+      type: 'Organization' as const,
+      name: owner,
+    };
+    const repo = seedBlogtubeRepo(this.seq, account, name, 700001 + this.repos.size);
+    this.repos.set(repo.fullName.toLowerCase(), repo);
+    return repo;
+  }
+
+  /** Owner and name are case-insensitive, as on GitHub. */
+  repo(owner: string, name: string): Repo | undefined {
+    return this.repos.get(`${owner}/${name}`.toLowerCase());
+  }
+}
