@@ -134,6 +134,24 @@ export async function startStack(
       return { number: issue.number, status, reply, payload };
     },
     deliver,
+    async commitFile(path, content) {
+      const octokit = createOctokit(github.url, SANDBOX_TOKENS.maintainer);
+      const r = { owner, repo };
+      const { data: head } = await octokit.rest.git.getRef({ ...r, ref: 'heads/main' });
+      const { data: commit } = await octokit.rest.git.getCommit({ ...r, commit_sha: head.object.sha });
+      const { data: tree } = await octokit.rest.git.createTree({
+        ...r,
+        base_tree: commit.tree.sha,
+        tree: [{ path, mode: '100644', type: 'blob', content }],
+      });
+      const { data: next } = await octokit.rest.git.createCommit({
+        ...r,
+        message: `Update ${path}`,
+        tree: tree.sha,
+        parents: [head.object.sha],
+      });
+      await octokit.rest.git.updateRef({ ...r, ref: 'heads/main', sha: next.sha });
+    },
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const w of workers) w.shutdown();

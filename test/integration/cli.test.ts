@@ -1,0 +1,104 @@
+/**
+ * The `blogtube` command as a user runs it: a real process (the built CLI)
+ * against the dev server, the bridge and the simulators.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { issueWorkflowId } from '../../common/ids.js';
+import type { IssueStatus } from '../../common/schemas.js';
+import { startStack, WEBHOOK_SECRET } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
+
+const BIN = fileURLToPath(new URL('../../bin/blogtube.js', import.meta.url));
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+function blogtube(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        env: {
+          PATH: process.env.PATH,
+          TEMPORAL_ADDRESS: stack.settings.TEMPORAL_ADDRESS,
+          GITHUB_API_URL: stack.github.url,
+          BRIDGE_URL: stack.bridgeUrl,
+          GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+          ...env,
+        },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('blogtube CLI', () => {
+  let number: number;
+
+  it('demo opens an issue, delivers its signed webhook and prints the workflow and its Web UI link', async () => {
+    const { code, stdout } = await blogtube(['demo', '--repo', `${stack.owner}/${stack.repo}`, '--json']);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout) as { issueNumber: number; workflowId: string; uiUrl: string; bridgeStatus: number };
+    number = out.issueNumber;
+    expect(out.bridgeStatus).toBe(201);
+    expect(out.workflowId).toBe(issueWorkflowId({ owner: stack.owner, repo: stack.repo, number }));
+    expect(out.uiUrl).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(out.workflowId)}`);
+    await stack.client.workflow.getHandle(out.workflowId).result();
+  });
+
+  it('status prints the phase, every agent and the PR url, as text and as JSON', async () => {
+    const text = await blogtube(['status', `${stack.owner}/${stack.repo}#${number}`]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/phase\s+done/);
+    expect(text.stdout).toMatch(/PR\s+http/);
+    for (const agent of ['database', 'backend', 'frontend', 'documentation']) {
+      expect(text.stdout).toMatch(new RegExp(`${agent}\\s+done\\s+1`));
+    }
+    const json = await blogtube(['status', `${stack.owner}/${stack.repo}#${number}`, '--json']);
+    const status = JSON.parse(json.stdout) as IssueStatus;
+    expect(status.phase).toBe('done');
+    expect(status.prUrl).toMatch(/\/pull\/\d+$/);
+    expect(status.agents.every((a) => a.state === 'done' && a.attempts === 1 && a.durationMs !== undefined)).toBe(true);
+  });
+
+  it('list shows the run, filtered by repository', async () => {
+    // Visibility is eventually consistent: give it a moment.
+    let items: { workflowId: string; phase: string }[] = [];
+    for (let i = 0; i < 50 && items.length === 0; i++) {
+      const { stdout } = await blogtube(['list', '--repo', `${stack.owner}/${stack.repo}`, '--json']);
+      items = JSON.parse(stdout) as typeof items;
+      if (items.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(items.map((i) => i.workflowId)).toContain(issueWorkflowId({ owner: stack.owner, repo: stack.repo, number }));
+    expect(items.every((i) => i.workflowId.startsWith(`issue:${stack.owner}/`))).toBe(true);
+  });
+
+  it('fails clearly: bad reference, unknown run, Temporal unreachable, unknown command', async () => {
+    const bad = await blogtube(['status', 'not-a-ref']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/expected <owner>\/<repo>#<number>/);
+    const missing = await blogtube(['status', `${stack.owner}/${stack.repo}#9999`]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/no run found/);
+    const down = await blogtube(['list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(down.code).toBe(4);
+    expect(down.stderr).toMatch(/cannot reach Temporal at 127\.0\.0\.1:1/);
+    const unknown = await blogtube(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    const help = await blogtube(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/status/);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * The repository's own config drives the run: a bad file ends it with a
+ * comment naming the field; `approval: plan` waits for the plan Update.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { issueWorkflowId } from '../../common/ids.js';
+import type { IssueWorkflowResult } from '../../common/schemas.js';
+import { planDecisionUpdate, statusQuery } from '../../common/workflow-api.js';
+import { startStack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const handleFor = (n: number) =>
+  stack.client.workflow.getHandle(issueWorkflowId({ owner: stack.owner, repo: stack.repo, number: n }));
+
+async function commentsOn(n: number): Promise<string[]> {
+  const state = (await stack.sim('github', 'GET', `/_sim/state?repo=${stack.owner}/${stack.repo}`)) as {
+    comments: { issue_number: number; body: string }[];
+  };
+  return state.comments.filter((c) => c.issue_number === n).map((c) => c.body);
+}
+
+async function waitForPhase(n: number, phase: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const status = await handleFor(n).query(statusQuery).catch(() => undefined);
+    if (status?.phase === phase) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`issue #${n} never reached phase ${phase}`);
+}
+
+const ISSUE = { title: 'Add a playlists API endpoint', body: 'Add an API endpoint that lists playlists.' };
+
+describe('repository config', () => {
+  it('a bad config ends the run at once with a comment naming the field', async () => {
+    await stack.commitFile('.github/blogtube.yml', 'version: 1\nlimits:\n  max_turns: 500\n');
+    const opened = await stack.openIssue(ISSUE);
+    const result = (await handleFor(opened.number).result()) as IssueWorkflowResult;
+    expect(result.phase).toBe('failed');
+    expect(result.error).toMatch(/limits\.max_turns/);
+    const comments = await commentsOn(opened.number);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]).toMatch(/Invalid configuration.*limits\.max_turns/);
+    // Never a retry loop: the config was read once.
+    const history = await handleFor(opened.number).fetchHistory();
+    const attempts = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'loadRepoConfig');
+    expect(attempts).toHaveLength(1);
+  });
+
+  it('unparseable YAML is reported the same way', async () => {
+    await stack.commitFile('.github/blogtube.yml', 'limits: [unclosed\n');
+    const opened = await stack.openIssue(ISSUE);
+    const result = (await handleFor(opened.number).result()) as IssueWorkflowResult;
+    expect(result.phase).toBe('failed');
+    expect(result.error).toMatch(/blogtube\.yml/);
+  });
+});
+
+describe('plan approval', () => {
+  beforeAll(async () => {
+    await stack.commitFile('.github/blogtube.yml', 'version: 1\napproval: plan\napproval_timeout_minutes: 60\n');
+  });
+
+  it('waits for approval, posts the plan, then runs once approved', async () => {
+    const opened = await stack.openIssue(ISSUE);
+    await waitForPhase(opened.number, 'awaiting_approval');
+    expect((await commentsOn(opened.number)).join('\n')).toMatch(/approve the plan/);
+    const reply = await handleFor(opened.number).executeUpdate(planDecisionUpdate, {
+      args: [{ approve: true, by: 'sandbox-maintainer' }],
+    });
+    expect(reply).toEqual({ accepted: true, phase: 'running' });
+    const result = (await handleFor(opened.number).result()) as IssueWorkflowResult;
+    expect(result.phase).toBe('done');
+    expect(result.prUrl).toBeDefined();
+  });
+
+  it('a rejected plan ends the run with a comment and no branch work', async () => {
+    const opened = await stack.openIssue(ISSUE);
+    await waitForPhase(opened.number, 'awaiting_approval');
+    await handleFor(opened.number).executeUpdate(planDecisionUpdate, {
+      args: [{ approve: false, by: 'sandbox-maintainer', reason: 'not now' }],
+    });
+    const result = (await handleFor(opened.number).result()) as IssueWorkflowResult;
+    expect(result.phase).toBe('rejected');
+    expect(result.error).toMatch(/not now/);
+    expect(result.prUrl).toBeUndefined();
+  });
+
+  it('accepts one decision only: a second one is refused with a clear error', async () => {
+    const opened = await stack.openIssue(ISSUE);
+    await waitForPhase(opened.number, 'awaiting_approval');
+    const decide = () =>
+      handleFor(opened.number).executeUpdate(planDecisionUpdate, {
+        args: [{ approve: true, by: 'sandbox-maintainer' }],
+      });
+    const [first, second] = await Promise.allSettled([decide(), decide()]);
+    const outcomes = [first, second].map((o) => o.status).sort();
+    expect(outcomes).toEqual(['fulfilled', 'rejected']);
+    const refused = [first, second].find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(String((refused.reason as Error).cause)).toMatch(/no plan is awaiting approval/);
+    expect(((await handleFor(opened.number).result()) as IssueWorkflowResult).phase).toBe('done');
+  });
+});
