@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createBridge, serverUrl } from '../../client/bridge.js';
@@ -63,6 +63,7 @@ export async function startStack(
     throw new Error(
       'TEMPORAL_ADDRESS is not set: run the tests through jest (global setup starts the dev server)',
     );
+  quietRuntime();
   const github = await startGitHubSim({ port: 0 });
   const anthropic = await startAnthropicSim({
     port: 0,
@@ -162,6 +163,15 @@ export async function startStack(
       await anthropic.close();
     },
   };
+}
+
+/** Workers log expected failures (injected 400s…) at WARN: keep test output to errors. */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger(process.env.BLOGTUBE_TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'ERROR') });
+  } catch {
+    // Already installed in this Jest worker by an earlier test file.
+  }
 }
 
 export async function adminCall(
