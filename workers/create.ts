@@ -12,6 +12,7 @@ import { DocsCache } from '../activities/docs-cache.js';
 import { createGitHubActivities } from '../activities/github.js';
 import { createOctokit } from '../common/github-client.js';
 import { createAnthropic, createModelActivities } from '../activities/model.js';
+import { createDataConverter } from '../common/codec.js';
 import { readSecret } from '../common/env.js';
 import type { Settings } from '../common/env.js';
 
@@ -44,6 +45,7 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
     workflowsPath: workflowsPath(),
+    dataConverter: createDataConverter(ctx.env ?? process.env),
     activities: { ...createGitHubActivities({ octokit }), ...createAnalysisActivities() },
     ...ctx.options,
   });
@@ -67,6 +69,7 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.MODEL_TASK_QUEUE,
     activities: createModelActivities({ anthropic, agentDocs }),
+    dataConverter: createDataConverter(ctx.env ?? process.env),
     maxConcurrentActivityTaskExecutions: settings.MODEL_SLOTS,
     ...ctx.options,
   });

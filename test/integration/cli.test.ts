@@ -20,7 +20,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function blogtube(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function blogtube(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -32,6 +35,7 @@ function blogtube(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: 
           GITHUB_API_URL: stack.github.url,
           BRIDGE_URL: stack.bridgeUrl,
           GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+          BLOGTUBE_CODEC_KEYS: stack.env.BLOGTUBE_CODEC_KEYS,
           ...env,
         },
         timeout: 60_000,
@@ -48,13 +52,25 @@ describe('blogtube CLI', () => {
   let number: number;
 
   it('demo opens an issue, delivers its signed webhook and prints the workflow and its Web UI link', async () => {
-    const { code, stdout } = await blogtube(['demo', '--repo', `${stack.owner}/${stack.repo}`, '--json']);
+    const { code, stdout } = await blogtube([
+      'demo',
+      '--repo',
+      `${stack.owner}/${stack.repo}`,
+      '--json',
+    ]);
     expect(code).toBe(0);
-    const out = JSON.parse(stdout) as { issueNumber: number; workflowId: string; uiUrl: string; bridgeStatus: number };
+    const out = JSON.parse(stdout) as {
+      issueNumber: number;
+      workflowId: string;
+      uiUrl: string;
+      bridgeStatus: number;
+    };
     number = out.issueNumber;
     expect(out.bridgeStatus).toBe(201);
     expect(out.workflowId).toBe(issueWorkflowId({ owner: stack.owner, repo: stack.repo, number }));
-    expect(out.uiUrl).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(out.workflowId)}`);
+    expect(out.uiUrl).toBe(
+      `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(out.workflowId)}`,
+    );
     await stack.client.workflow.getHandle(out.workflowId).result();
   });
 
@@ -70,18 +86,29 @@ describe('blogtube CLI', () => {
     const status = JSON.parse(json.stdout) as IssueStatus;
     expect(status.phase).toBe('done');
     expect(status.prUrl).toMatch(/\/pull\/\d+$/);
-    expect(status.agents.every((a) => a.state === 'done' && a.attempts === 1 && a.durationMs !== undefined)).toBe(true);
+    expect(
+      status.agents.every(
+        (a) => a.state === 'done' && a.attempts === 1 && a.durationMs !== undefined,
+      ),
+    ).toBe(true);
   });
 
   it('list shows the run, filtered by repository', async () => {
     // Visibility is eventually consistent: give it a moment.
     let items: { workflowId: string; phase: string }[] = [];
     for (let i = 0; i < 50 && items.length === 0; i++) {
-      const { stdout } = await blogtube(['list', '--repo', `${stack.owner}/${stack.repo}`, '--json']);
+      const { stdout } = await blogtube([
+        'list',
+        '--repo',
+        `${stack.owner}/${stack.repo}`,
+        '--json',
+      ]);
       items = JSON.parse(stdout) as typeof items;
       if (items.length === 0) await new Promise((r) => setTimeout(r, 200));
     }
-    expect(items.map((i) => i.workflowId)).toContain(issueWorkflowId({ owner: stack.owner, repo: stack.repo, number }));
+    expect(items.map((i) => i.workflowId)).toContain(
+      issueWorkflowId({ owner: stack.owner, repo: stack.repo, number }),
+    );
     expect(items.every((i) => i.workflowId.startsWith(`issue:${stack.owner}/`))).toBe(true);
   });
 

@@ -19,10 +19,16 @@ afterAll(async () => {
 });
 
 const handleFor = (n: number) =>
-  stack.client.workflow.getHandle(issueWorkflowId({ owner: stack.owner, repo: stack.repo, number: n }));
+  stack.client.workflow.getHandle(
+    issueWorkflowId({ owner: stack.owner, repo: stack.repo, number: n }),
+  );
 
 async function commentsOn(n: number): Promise<string[]> {
-  const state = (await stack.sim('github', 'GET', `/_sim/state?repo=${stack.owner}/${stack.repo}`)) as {
+  const state = (await stack.sim(
+    'github',
+    'GET',
+    `/_sim/state?repo=${stack.owner}/${stack.repo}`,
+  )) as {
     comments: { issue_number: number; body: string }[];
   };
   return state.comments.filter((c) => c.issue_number === n).map((c) => c.body);
@@ -30,14 +36,19 @@ async function commentsOn(n: number): Promise<string[]> {
 
 async function waitForPhase(n: number, phase: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const status = await handleFor(n).query(statusQuery).catch(() => undefined);
+    const status = await handleFor(n)
+      .query(statusQuery)
+      .catch(() => undefined);
     if (status?.phase === phase) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`issue #${n} never reached phase ${phase}`);
 }
 
-const ISSUE = { title: 'Add a playlists API endpoint', body: 'Add an API endpoint that lists playlists.' };
+const ISSUE = {
+  title: 'Add a playlists API endpoint',
+  body: 'Add an API endpoint that lists playlists.',
+};
 
 describe('repository config', () => {
   it('a bad config ends the run at once with a comment naming the field', async () => {
@@ -51,7 +62,9 @@ describe('repository config', () => {
     expect(comments[0]).toMatch(/Invalid configuration.*limits\.max_turns/);
     // Never a retry loop: the config was read once.
     const history = await handleFor(opened.number).fetchHistory();
-    const attempts = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'loadRepoConfig');
+    const attempts = (history.events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'loadRepoConfig',
+    );
     expect(attempts).toHaveLength(1);
   });
 
@@ -66,7 +79,10 @@ describe('repository config', () => {
 
 describe('plan approval', () => {
   beforeAll(async () => {
-    await stack.commitFile('.github/blogtube.yml', 'version: 1\napproval: plan\napproval_timeout_minutes: 60\n');
+    await stack.commitFile(
+      '.github/blogtube.yml',
+      'version: 1\napproval: plan\napproval_timeout_minutes: 60\n',
+    );
   });
 
   it('waits for approval, posts the plan, then runs once approved', async () => {

@@ -23,11 +23,21 @@ describe('resolveStartPlan', () => {
       logFile: '/srv/blogtube/.data/temporal.log',
     });
     expect(plan.services).toEqual([
-      { name: 'github-sim', file: 'dist/sandbox/github/main.js', port: 3001 },
-      { name: 'anthropic-sim', file: 'dist/sandbox/anthropic/main.js', port: 3002 },
+      {
+        name: 'github-sim',
+        file: 'dist/sandbox/github/main.js',
+        port: 3001,
+        portVar: 'GITHUB_SIM_PORT',
+      },
+      {
+        name: 'anthropic-sim',
+        file: 'dist/sandbox/anthropic/main.js',
+        port: 3002,
+        portVar: 'ANTHROPIC_SIM_PORT',
+      },
       { name: 'orchestrator-worker', file: 'dist/workers/orchestrator.js' },
       { name: 'model-worker', file: 'dist/workers/model.js' },
-      { name: 'bridge', file: 'dist/client/bridge-main.js', port: 3000 },
+      { name: 'bridge', file: 'dist/client/bridge-main.js', port: 3000, portVar: 'BRIDGE_PORT' },
     ]);
     expect(plan.childEnv).toEqual({
       TEMPORAL_ADDRESS: '127.0.0.1:7233',

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort, isPortOpen } from '../../scripts/net.js';
 import { compileScriptsInto } from '../support/compile-scripts.js';
@@ -183,5 +185,24 @@ describe('npm start supervisor (stub services)', () => {
     run.child.kill('SIGKILL');
     await run.exit;
     await waitFor(() => !pids.some(pidAlive), 15_000, 'children reaped');
+  });
+
+  test('a taken port fails fast, naming the variable, before anything starts', async () => {
+    const p = await ports();
+    const blocker = createServer().listen(Number(p.BRIDGE_PORT), '127.0.0.1');
+    await once(blocker, 'listening');
+    try {
+      const run = await startSupervisor(
+        { ...p, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS },
+        join(root, 'run-d'),
+      );
+      expect(await run.exit).toBe(1);
+      expect(run.output()).toContain(
+        `already in use on 127.0.0.1: ${p.BRIDGE_PORT} (bridge; BRIDGE_PORT)`,
+      );
+      expect(existsSync(join(run.stubDir, 'pids'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
   });
 });

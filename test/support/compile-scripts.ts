@@ -1,20 +1,30 @@
 /**
- * Compiles scripts/ (and what it imports from common/) into a throwaway
+ * Compiles the `npm start` launcher (scripts/ and what it imports from common/) into a throwaway
  * project root, so tests can run `node <root>/dist/scripts/start.js` against
  * stub services without depending on a fresh `npm run build` of the whole tree.
  */
 import { transformFile } from '@swc/core';
-import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export async function compileScriptsInto(root: string): Promise<void> {
-  const sources = (await readdir(join(REPO_ROOT, 'scripts')))
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => join('scripts', f));
-  sources.push(join('common', 'search-attributes.ts'));
+  const sources = [
+    ...[
+      'start',
+      'start-plan',
+      'supervisor',
+      'restart-policy',
+      'dev-server',
+      'temporal-cli',
+      'proc',
+      'net',
+      'lines',
+    ].map((name) => join('scripts', `${name}.ts`)),
+    join('common', 'search-attributes.ts'),
+  ];
   for (const rel of sources) {
     const { code } = await transformFile(join(REPO_ROOT, rel), {
       swcrc: false,

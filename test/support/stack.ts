@@ -5,7 +5,7 @@
  * Each stack has its own task queues and its own simulated repository, so test
  * files running side by side never share a workflow id.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
@@ -30,6 +30,8 @@ export interface Stack {
   anthropic: AnthropicSim;
   client: Client;
   settings: Settings;
+  /** The environment the workers run with (task queues, codec keys, sandbox credentials). */
+  env: NodeJS.ProcessEnv;
   bridgeUrl: string;
   owner: string;
   repo: string;
@@ -47,6 +49,8 @@ export interface Stack {
     reply: unknown;
     payload: unknown;
   }>;
+  /** Commit a file to the default branch as the maintainer. */
+  commitFile(path: string, content: string): Promise<void>;
   deliver(
     event: string,
     payload: unknown,
@@ -83,6 +87,8 @@ export async function startStack(
     MODEL_TASK_QUEUE: `model-${suffix}`,
     GITHUB_TOKEN: SANDBOX_TOKENS.bot,
     ANTHROPIC_API_KEY: SANDBOX_API_KEY,
+    // Every stack runs with encrypted payloads, as production does.
+    BLOGTUBE_CODEC_KEYS: `test:${randomBytes(32).toString('base64')}`,
   };
   const settings = loadSettings(env);
   const connection = await NativeConnection.connect({ address });
@@ -92,7 +98,7 @@ export async function startStack(
     await createModelWorker({ settings, connection, env, options: workerOptions }),
   ];
   const running = workers.map((w) => w.run());
-  const client = await connectClient(settings);
+  const client = await connectClient(settings, env);
   const bridge = createBridge({
     client,
     permissions: new PermissionChecker(createOctokit(github.url, SANDBOX_TOKENS.bot), 60_000),
@@ -119,6 +125,7 @@ export async function startStack(
     anthropic,
     client,
     settings,
+    env,
     bridgeUrl,
     owner,
     repo,
@@ -139,7 +146,10 @@ export async function startStack(
       const octokit = createOctokit(github.url, SANDBOX_TOKENS.maintainer);
       const r = { owner, repo };
       const { data: head } = await octokit.rest.git.getRef({ ...r, ref: 'heads/main' });
-      const { data: commit } = await octokit.rest.git.getCommit({ ...r, commit_sha: head.object.sha });
+      const { data: commit } = await octokit.rest.git.getCommit({
+        ...r,
+        commit_sha: head.object.sha,
+      });
       const { data: tree } = await octokit.rest.git.createTree({
         ...r,
         base_tree: commit.tree.sha,
@@ -168,7 +178,11 @@ export async function startStack(
 /** Workers log expected failures (injected 400s…) at WARN: keep test output to errors. */
 function quietRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger(process.env.BLOGTUBE_TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'ERROR') });
+    Runtime.install({
+      logger: new DefaultLogger(
+        process.env.BLOGTUBE_TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'ERROR',
+      ),
+    });
   } catch {
     // Already installed in this Jest worker by an earlier test file.
   }
