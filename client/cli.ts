@@ -2,6 +2,8 @@
  * `blogtube` — the operator's command line (commander). Reads go to Temporal
  * (queries, visibility); `demo` plays a maintainer against the sandbox.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -150,8 +152,19 @@ function parseIssueOrThrow(text: string) {
   }
 }
 
+/**
+ * `npm start` keeps its development encryption key in `.data/codec-keys`; a CLI
+ * run from the checkout uses it unless keys are configured explicitly.
+ */
+export function useDevKeyFile(env: NodeJS.ProcessEnv, cwd: string): void {
+  if (env.BLOGTUBE_CODEC_KEYS || env.BLOGTUBE_CODEC_KEYS_FILE) return;
+  const file = join(cwd, '.data', 'codec-keys');
+  if (existsSync(file)) env.BLOGTUBE_CODEC_KEYS_FILE = file;
+}
+
 /** Run the CLI; returns the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
+  useDevKeyFile(process.env, process.cwd());
   let settings: Settings;
   try {
     settings = loadSettings();

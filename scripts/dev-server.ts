@@ -20,6 +20,8 @@ export interface DevServerOptions {
   uiPort?: number | false;
   /** Persistent SQLite file; omitted keeps everything in memory. */
   dbFile?: string;
+  /** Codec endpoint the Web UI decodes payloads through. */
+  uiCodecEndpoint?: string;
   /** Namespace to create besides `default`. */
   namespace?: string;
   /** Appends the server's stdout and stderr here. */
@@ -65,10 +67,12 @@ export function devServerArgs(o: {
   ip: string;
   dbFile?: string;
   namespace?: string;
+  uiCodecEndpoint?: string;
 }): string[] {
   const args = ['server', 'start-dev', '--ip', o.ip, '--port', String(o.port)];
   args.push(...(o.uiPort === false ? ['--headless'] : ['--ui-port', String(o.uiPort)]));
   if (o.dbFile) args.push('--db-filename', o.dbFile);
+  if (o.uiCodecEndpoint && o.uiPort !== false) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
   args.push('--log-level', 'warn', '--namespace', 'default');
   if (o.namespace && o.namespace !== 'default') args.push('--namespace', o.namespace);
   args.push(...searchAttributeFlags());
@@ -190,7 +194,14 @@ async function startOnce(opts: DevServerOptions): Promise<DevServer> {
     logStream.write(`--- ${new Date().toISOString()} temporal server start-dev on ${address}\n`);
   }
 
-  const args = devServerArgs({ port, uiPort, ip, dbFile: opts.dbFile, namespace });
+  const args = devServerArgs({
+    port,
+    uiPort,
+    ip,
+    dbFile: opts.dbFile,
+    namespace,
+    uiCodecEndpoint: opts.uiCodecEndpoint,
+  });
   const child: ChildProcess = spawnGroup(opts.cliPath, args, {
     env: serverEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -57,6 +57,8 @@ export interface StartPlan {
     anthropicApi: string;
   };
   simulators: { github: boolean; anthropic: boolean };
+  /** Payload encryption: the key file npm start creates when the user set no keys. */
+  codec: { endpoint: string; generatedKeyFile?: string };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -93,6 +95,8 @@ export function resolveStartPlan(env: NodeJS.ProcessEnv, root: string): StartPla
   const anthropicSimPort = port(env, 'ANTHROPIC_SIM_PORT', 3002);
   const bridgePort = port(env, 'BRIDGE_PORT', 3000);
   const bridgeHost = env.BRIDGE_HOST || '127.0.0.1';
+  const codecPort = port(env, 'CODEC_SERVER_PORT', 8888);
+  const codecEndpoint = `http://127.0.0.1:${codecPort}`;
 
   const github = pointsAtSimulator(env.GITHUB_API_URL, githubSimPort);
   const anthropic = pointsAtSimulator(env.ANTHROPIC_BASE_URL, anthropicSimPort);
@@ -127,7 +131,13 @@ export function resolveStartPlan(env: NodeJS.ProcessEnv, root: string): StartPla
     GITHUB_SIM_PORT: String(githubSimPort),
     ANTHROPIC_SIM_PORT: String(anthropicSimPort),
     BRIDGE_PORT: String(bridgePort),
+    CODEC_SERVER_PORT: String(codecPort),
   };
+  // Payloads are always encrypted; without user keys, a dev key is kept in .data/.
+  const generatedKeyFile = isSet(env, 'BLOGTUBE_CODEC_KEYS')
+    ? undefined
+    : join(root, '.data', 'codec-keys');
+  if (generatedKeyFile) childEnv.BLOGTUBE_CODEC_KEYS_FILE = generatedKeyFile;
   if (temporalUi && !env.TEMPORAL_UI_URL) childEnv.TEMPORAL_UI_URL = temporalUi;
 
   // A sandbox default goes only to the service it was made for: a made-up
@@ -168,6 +178,12 @@ export function resolveStartPlan(env: NodeJS.ProcessEnv, root: string): StartPla
     });
   }
   services.push(
+    {
+      name: 'codec-server',
+      file: 'dist/client/codec-server-main.js',
+      port: codecPort,
+      portVar: 'CODEC_SERVER_PORT',
+    },
     { name: 'orchestrator-worker', file: 'dist/workers/orchestrator.js' },
     { name: 'model-worker', file: 'dist/workers/model.js' },
     {
@@ -191,6 +207,7 @@ export function resolveStartPlan(env: NodeJS.ProcessEnv, root: string): StartPla
       anthropicApi,
     },
     simulators: { github, anthropic },
+    codec: { endpoint: codecEndpoint, generatedKeyFile },
   };
 }
 
@@ -220,6 +237,10 @@ export function bannerText(plan: StartPlan): string {
   rows.push([
     'Temporal Web UI',
     plan.urls.temporalUi ? redactUrl(plan.urls.temporalUi) : '(set TEMPORAL_UI_URL)',
+  ]);
+  rows.push([
+    'Codec endpoint',
+    `${plan.codec.endpoint}  (payloads encrypted; keys ${plan.codec.generatedKeyFile ? 'in .data/codec-keys' : 'from BLOGTUBE_CODEC_KEYS'})`,
   ]);
   rows.push(['Webhook endpoint', `${plan.urls.bridge}/webhooks`]);
   rows.push(['Bridge health', `${plan.urls.bridge}/healthz`]);

@@ -5,7 +5,8 @@
  * services), both workers and the webhook bridge, supervised: prefixed output,
  * restarts with backoff, ordered shutdown on Ctrl-C / SIGTERM.
  */
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Connection } from '@temporalio/client';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   }
 
   await checkPortsFree(plan);
+  if (plan.codec.generatedKeyFile) ensureDevKeyFile(plan.codec.generatedKeyFile);
 
   const reaper = new Reaper({ graceMs: 10_000 });
   const supervisor = new Supervisor({
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
         uiPort: t.uiPort,
         dbFile: t.dbFile,
         logFile: t.logFile,
+        uiCodecEndpoint: plan.codec.endpoint,
         reaper,
         log,
       });
@@ -116,6 +119,13 @@ async function main(): Promise<void> {
     }
   }
   if (!shuttingDown) process.stdout.write(`\n${bannerText(plan)}\n\n`);
+}
+
+/** A development encryption key, made once and kept (mode 0600) so histories stay readable. */
+function ensureDevKeyFile(file: string): void {
+  if (existsSync(file)) return;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `dev1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
 }
 
 /** Fails fast, naming the variable to change, when a port we would listen on is taken. */

@@ -35,6 +35,12 @@ describe('resolveStartPlan', () => {
         port: 3002,
         portVar: 'ANTHROPIC_SIM_PORT',
       },
+      {
+        name: 'codec-server',
+        file: 'dist/client/codec-server-main.js',
+        port: 8888,
+        portVar: 'CODEC_SERVER_PORT',
+      },
       { name: 'orchestrator-worker', file: 'dist/workers/orchestrator.js' },
       { name: 'model-worker', file: 'dist/workers/model.js' },
       { name: 'bridge', file: 'dist/client/bridge-main.js', port: 3000, portVar: 'BRIDGE_PORT' },
@@ -47,6 +53,8 @@ describe('resolveStartPlan', () => {
       GITHUB_SIM_PORT: '3001',
       ANTHROPIC_SIM_PORT: '3002',
       BRIDGE_PORT: '3000',
+      CODEC_SERVER_PORT: '8888',
+      BLOGTUBE_CODEC_KEYS_FILE: '/srv/blogtube/.data/codec-keys',
       ...SANDBOX_DEFAULTS,
     });
     expect(plan.credentials.every((c) => c.source === 'sandbox')).toBe(true);
@@ -60,6 +68,7 @@ describe('resolveStartPlan', () => {
         GITHUB_SIM_PORT: '4001',
         ANTHROPIC_SIM_PORT: '4002',
         BRIDGE_PORT: '4000',
+        CODEC_SERVER_PORT: '4003',
       },
       ROOT,
     );
@@ -70,7 +79,24 @@ describe('resolveStartPlan', () => {
       githubApi: 'http://127.0.0.1:4001',
       anthropicApi: 'http://127.0.0.1:4002',
     });
-    expect(plan.services.map((s) => s.port)).toEqual([4001, 4002, undefined, undefined, 4000]);
+    expect(plan.services.map((s) => s.port)).toEqual([
+      4001,
+      4002,
+      4003,
+      undefined,
+      undefined,
+      4000,
+    ]);
+  });
+
+  test('payloads are encrypted: a dev key file unless the user set keys', () => {
+    expect(resolveStartPlan({}, ROOT).codec).toEqual({
+      endpoint: 'http://127.0.0.1:8888',
+      generatedKeyFile: '/srv/blogtube/.data/codec-keys',
+    });
+    const own = resolveStartPlan({ BLOGTUBE_CODEC_KEYS_FILE: '/etc/blogtube/keys' }, ROOT);
+    expect(own.codec.generatedKeyFile).toBeUndefined();
+    expect(own.childEnv.BLOGTUBE_CODEC_KEYS_FILE).toBeUndefined();
   });
 
   test('rejects a malformed port', () => {
@@ -95,12 +121,14 @@ describe('resolveStartPlan', () => {
   test('a real GitHub / Anthropic URL skips that simulator and its sandbox credentials', () => {
     expect(names({ GITHUB_API_URL: 'https://api.github.com' })).toEqual([
       'anthropic-sim',
+      'codec-server',
       'orchestrator-worker',
       'model-worker',
       'bridge',
     ]);
     expect(names({ ANTHROPIC_BASE_URL: 'https://api.anthropic.com' })).toEqual([
       'github-sim',
+      'codec-server',
       'orchestrator-worker',
       'model-worker',
       'bridge',

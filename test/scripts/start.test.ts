@@ -39,6 +39,7 @@ beforeAll(async () => {
   const stubs: [string, string, string?][] = [
     ['dist/sandbox/github/main.js', 'github-sim', 'GITHUB_SIM_PORT'],
     ['dist/sandbox/anthropic/main.js', 'anthropic-sim', 'ANTHROPIC_SIM_PORT'],
+    ['dist/client/codec-server-main.js', 'codec-server', 'CODEC_SERVER_PORT'],
     ['dist/workers/orchestrator.js', 'orchestrator-worker'],
     ['dist/workers/model.js', 'model-worker'],
     ['dist/client/bridge-main.js', 'bridge', 'BRIDGE_PORT'],
@@ -77,6 +78,7 @@ async function ports(): Promise<Record<string, string>> {
     GITHUB_SIM_PORT: String(await freePort()),
     ANTHROPIC_SIM_PORT: String(await freePort()),
     BRIDGE_PORT: String(await freePort()),
+    CODEC_SERVER_PORT: String(await freePort()),
   };
 }
 
@@ -128,6 +130,7 @@ describe('npm start supervisor (stub services)', () => {
         'bridge',
         'model-worker',
         'orchestrator-worker',
+        'codec-server',
         'anthropic-sim',
         'github-sim',
       ]);

@@ -1,0 +1,186 @@
+/**
+ * `npm run train:analyzer`: trains the issue-type classifier on the NLBSE'24
+ * issues and writes `activities/model/issue-type-model.json`. Deterministic:
+ * the same data and code give a byte-identical file.
+ *
+ *   node dist/scripts/train-analyzer.js [--data FILE] [--out FILE] [--cv] [--folds K]
+ *                                       [--ablation] [--timing]
+ *
+ * --cv        print the k-fold cross-validation table (k = --folds, default 5)
+ * --ablation  with --cv: also cross-validate with each feature group turned off
+ * --timing    time predictions per issue (p50 / p99 over the data, after warm-up)
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import {
+  DEFAULT_TRAIN_OPTIONS,
+  crossValidate,
+  loadModel,
+  modelToJson,
+  predict,
+  train,
+  type CvReport,
+  type LabeledIssue,
+  type TrainOptions,
+} from '../activities/pure/classifier.js';
+import { createIssueTypeClassifier } from '../activities/pure/issue-type.js';
+import { FEATURE_GROUPS } from '../activities/pure/text-features.js';
+
+/** dist/scripts/train-analyzer.js → project root. */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DEFAULT_DATA = resolve(ROOT, '../shared/data/issues-nlbse24-train.jsonl');
+const DEFAULT_OUT = resolve(ROOT, 'activities/model/issue-type-model.json');
+
+const Row = z.object({
+  repo: z.string().min(1),
+  title: z.string(),
+  body: z
+    .string()
+    .nullable()
+    .transform((b) => b ?? ''),
+  label: z.enum(['bug', 'feature', 'question']),
+});
+
+function readRows(file: string): LabeledIssue[] {
+  if (!existsSync(file)) {
+    throw new Error(
+      `training data not found: ${file}\n` +
+        "Expected the NLBSE'24 train split (JSON lines of {repo, title, body, label}) at " +
+        '../shared/data/issues-nlbse24-train.jsonl next to the repository, or pass --data FILE.',
+    );
+  }
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, n) => {
+      const parsed = Row.safeParse(JSON.parse(line));
+      if (!parsed.success) throw new Error(`${file}:${n + 1}: ${parsed.error.message}`);
+      return parsed.data;
+    });
+}
+
+const pct = (x: number): string => x.toFixed(3);
+
+export function formatCvTable(report: CvReport): string {
+  const lines = [`${report.k}-fold cross-validation (stratified by repository and label)`];
+  lines.push('', 'label       precision  recall  F1     support');
+  for (const l of report.labels) {
+    const s = report.perLabel[l];
+    if (!s) continue;
+    lines.push(
+      `${l.padEnd(11)} ${pct(s.precision).padStart(9)}  ${pct(s.recall).padStart(6)}  ${pct(s.f1)}  ${s.support}`,
+    );
+  }
+  lines.push('', 'repository              macro F1');
+  for (const [repo, f1] of Object.entries(report.perRepo)) {
+    lines.push(`${repo.padEnd(23)} ${pct(f1)}`);
+  }
+  lines.push(
+    '',
+    `cross-repository F1 (mean of per-repo macro F1): ${pct(report.crossRepoF1)}`,
+    `pooled macro F1: ${pct(report.macroF1)}   accuracy: ${pct(report.accuracy)}`,
+  );
+  return lines.join('\n');
+}
+
+function ablation(rows: LabeledIssue[], k: number, base: TrainOptions): string {
+  const variant = (name: string, change: Partial<TrainOptions['features']['weights']>) => {
+    const options: TrainOptions = {
+      ...base,
+      features: { ...base.features, weights: { ...base.features.weights, ...change } },
+    };
+    const r = crossValidate(rows, k, options);
+    return `${name.padEnd(24)} ${pct(r.crossRepoF1)}   ${pct(r.macroF1)}`;
+  };
+  const lines = ['', 'ablation                 cross-repo F1  pooled macro F1'];
+  lines.push(variant('all features', {}));
+  for (const g of FEATURE_GROUPS) lines.push(variant(`without ${g}`, { [g]: 0 }));
+  lines.push(variant('words only (title+body)', { chars: 0, headings: 0, structure: 0, code: 0 }));
+  return lines.join('\n');
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function timing(rows: LabeledIssue[], modelJson: unknown): string {
+  const model = loadModel(modelJson);
+  const classifier = createIssueTypeClassifier(modelJson);
+  const measure = (name: string, fn: (r: LabeledIssue) => unknown): string => {
+    for (const r of rows) fn(r); // warm-up
+    const times = rows.map((r) => {
+      const t0 = process.hrtime.bigint();
+      fn(r);
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    });
+    times.sort((a, b) => a - b);
+    const [p50, p99, max] = [percentile(times, 50), percentile(times, 99), times.at(-1) ?? NaN];
+    return `${name.padEnd(34)} p50 ${p50.toFixed(3)} ms  p99 ${p99.toFixed(3)} ms  max ${max.toFixed(3)} ms`;
+  };
+  return [
+    `prediction time per issue over ${rows.length} issues (one process, after warm-up):`,
+    measure('predict (label + confidence)', (r) => predict(model, r)),
+    measure('classifyIssueType (with reasons)', (r) => classifier.classify(r)),
+  ].join('\n');
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      out: { type: 'string' },
+      cv: { type: 'boolean', default: false },
+      folds: { type: 'string', default: '5' },
+      ablation: { type: 'boolean', default: false },
+      timing: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const dataFile = values.data ? resolve(values.data) : DEFAULT_DATA;
+  const outFile = values.out ? resolve(values.out) : DEFAULT_OUT;
+  const k = Number(values.folds);
+  if (!Number.isInteger(k) || k < 2) throw new Error(`--folds must be an integer ≥ 2`);
+
+  const raw = existsSync(dataFile) ? readFileSync(dataFile) : undefined;
+  const rows = readRows(dataFile);
+  const options = DEFAULT_TRAIN_OPTIONS;
+  console.log(`${rows.length} issues from ${relative(process.cwd(), dataFile)}`);
+
+  const t0 = performance.now();
+  const model = train(rows, options);
+  const trainMs = performance.now() - t0;
+  const { features: _features, ...hyper } = options;
+  const json = modelToJson(model, {
+    data: "issues-nlbse24-train.jsonl (NLBSE'24 issue report classification, train split)",
+    sha256: createHash('sha256')
+      .update(raw ?? '')
+      .digest('hex'),
+    rows: rows.length,
+    ...hyper,
+  });
+  writeFileSync(outFile, json);
+  console.log(
+    `trained in ${(trainMs / 1000).toFixed(2)} s; wrote ${relative(process.cwd(), outFile)} ` +
+      `(${(Buffer.byteLength(json) / 1024).toFixed(0)} KiB, ${model.stored.count} features with weights)`,
+  );
+
+  if (values.cv) {
+    const t1 = performance.now();
+    const report = crossValidate(rows, k, options);
+    console.log(`\n${formatCvTable(report)}`);
+    console.log(`(cross-validation took ${((performance.now() - t1) / 1000).toFixed(1)} s)`);
+    if (values.ablation) console.log(ablation(rows, k, options));
+  }
+  if (values.timing) console.log(`\n${timing(rows, JSON.parse(json))}`);
+}
+
+try {
+  main();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+}
