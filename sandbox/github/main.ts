@@ -1,7 +1,7 @@
 /**
  * Runs the GitHub simulator as a process: `node dist/sandbox/github/main.js`.
  * Env: GITHUB_SIM_PORT (3001), GITHUB_SIM_HOST (127.0.0.1),
- * GITHUB_SIM_LATENCY_MS (0), GITHUB_SIM_JITTER_MS (0), GITHUB_SIM_SEED (1).
+ * GITHUB_SIM_LATENCY_MS (60), GITHUB_SIM_JITTER_MS (20), GITHUB_SIM_SEED (1).
  */
 import { startGitHubSim } from './server.js';
 
@@ -15,8 +15,8 @@ function intFromEnv(name: string, fallback: number): number {
 const sim = await startGitHubSim({
   port: intFromEnv('GITHUB_SIM_PORT', 3001),
   host: process.env.GITHUB_SIM_HOST || '127.0.0.1',
-  latencyMs: intFromEnv('GITHUB_SIM_LATENCY_MS', 0),
-  jitterMs: intFromEnv('GITHUB_SIM_JITTER_MS', 0),
+  latencyMs: intFromEnv('GITHUB_SIM_LATENCY_MS', 60),
+  jitterMs: intFromEnv('GITHUB_SIM_JITTER_MS', 20),
   seed: intFromEnv('GITHUB_SIM_SEED', 1),
 });
 console.log(`github-sim listening on ${sim.url}`);
