@@ -19,6 +19,9 @@ export const CONFIG_PATH = '.github/blogtube.yml';
 const MAX_READ_CHARS = 12_000;
 const MAX_LIST_LINES = 300;
 
+/** A repository, without an issue. */
+export type RepoRef = Pick<IssueRef, 'owner' | 'repo'>;
+
 export interface GitHubDeps {
   octokit: Octokit;
 }
@@ -60,12 +63,24 @@ function isStatus(err: unknown, status: number): boolean {
 }
 
 export function createGitHubActivities({ octokit }: GitHubDeps) {
-  const repoOf = (ref: IssueRef) => ({ owner: ref.owner, repo: ref.repo });
+  const repoOf = (ref: RepoRef) => ({ owner: ref.owner, repo: ref.repo });
 
   async function headSha(ref: IssueRef, branch: string): Promise<string | undefined> {
     try {
       const { data } = await octokit.rest.git.getRef({ ...repoOf(ref), ref: `heads/${branch}` });
       return data.object.sha;
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /** A file's text at a commit or branch, or undefined when there is no such file. */
+  async function fileText(ref: RepoRef, path: string, at: string): Promise<string | undefined> {
+    try {
+      const { data } = await octokit.rest.repos.getContent({ ...repoOf(ref), path, ref: at });
+      if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) return undefined;
+      return Buffer.from(data.content, 'base64').toString('utf8');
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
       throw err;
@@ -111,20 +126,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
             `branch ${defaultBranch} not found`,
             'github.validation',
           );
-        try {
-          const { data } = await octokit.rest.repos.getContent({
-            ...repoOf(ref),
-            path: CONFIG_PATH,
-            ref: sha,
-          });
-          if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) {
-            return { baseSha: sha, text: undefined };
-          }
-          return { baseSha: sha, text: Buffer.from(data.content, 'base64').toString('utf8') };
-        } catch (err) {
-          if (isStatus(err, 404)) return { baseSha: sha, text: undefined };
-          throw err;
-        }
+        return { baseSha: sha, text: await fileText(ref, CONFIG_PATH, sha) };
       });
       if (text === undefined) {
         return { config: validateRepoConfig({}), baseSha, source: 'defaults' };
@@ -191,18 +193,8 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
     /** A file's text at the branch head (truncated), or undefined when absent. */
     async readFile(ref: IssueRef, branch: string, path: string): Promise<string | undefined> {
       return atBoundary('github', async () => {
-        try {
-          const { data } = await octokit.rest.repos.getContent({
-            ...repoOf(ref),
-            path,
-            ref: branch,
-          });
-          if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) return undefined;
-          return truncate(Buffer.from(data.content, 'base64').toString('utf8'), MAX_READ_CHARS);
-        } catch (err) {
-          if (isStatus(err, 404)) return undefined;
-          throw err;
-        }
+        const text = await fileText(ref, path, branch);
+        return text === undefined ? undefined : truncate(text, MAX_READ_CHARS);
       });
     },
 
@@ -352,22 +344,9 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
     },
 
     /** The repository's agent docs (AGENTS.md or CLAUDE.md) at a commit. */
-    async readAgentDocs(ref: IssueRef, sha: string): Promise<string> {
+    async readAgentDocs(ref: RepoRef, sha: string): Promise<string> {
       for (const path of ['AGENTS.md', 'CLAUDE.md']) {
-        const { text } = await atBoundary('github', async () => {
-          try {
-            const { data } = await octokit.rest.repos.getContent({
-              ...repoOf(ref),
-              path,
-              ref: sha,
-            });
-            if (Array.isArray(data) || !('content' in data)) return { text: undefined };
-            return { text: Buffer.from(data.content, 'base64').toString('utf8') };
-          } catch (err) {
-            if (isStatus(err, 404)) return { text: undefined };
-            throw err;
-          }
-        });
+        const text = await atBoundary('github', () => fileText(ref, path, sha));
         if (text !== undefined) return truncate(text, 6000);
       }
       return '';

@@ -11,6 +11,7 @@ import { Webhooks } from '@octokit/webhooks';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { BodyTooLargeError, readBody } from '../common/http-body.js';
 import { issueWorkflowId } from '../common/ids.js';
 import type { IssueRef, IssueWorkflowInput } from '../common/schemas.js';
 import { SA } from '../common/search-attributes.js';
@@ -37,32 +38,6 @@ export interface BridgeOptions {
 interface Reply {
   status: number;
   body: Record<string, unknown>;
-}
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      reject(new BodyTooLarge());
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new BodyTooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 export function createBridge(opts: BridgeOptions) {
@@ -149,7 +124,8 @@ export function createBridge(opts: BridgeOptions) {
     try {
       body = await readBody(req, opts.maxBodyBytes);
     } catch (err) {
-      if (err instanceof BodyTooLarge) return { status: 413, body: { error: 'payload too large' } };
+      if (err instanceof BodyTooLargeError)
+        return { status: 413, body: { error: 'payload too large' } };
       throw err;
     }
     const signature = req.headers['x-hub-signature-256'];

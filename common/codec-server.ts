@@ -14,6 +14,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } fro
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { PayloadCodecError } from './codec.js';
+import { BodyTooLargeError, readBody } from './http-body.js';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
@@ -120,6 +121,7 @@ export function createCodecServer(opts: CodecServerOptions): CodecServer {
       return send(200, { payloads: output.map(toJson) });
     } catch (err) {
       if (err instanceof HttpError) return send(err.status, { error: err.message });
+      if (err instanceof BodyTooLargeError) return send(413, { error: err.message });
       if (err instanceof PayloadCodecError) {
         log(`${op} failed (namespace ${String(namespace ?? '-')}): ${err.message}`);
         return send(400, { error: err.message });
@@ -142,30 +144,6 @@ export function createCodecServer(opts: CodecServerOptions): CodecServer {
       });
     },
   };
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const tooLarge = () => new HttpError(413, `request body over ${limit} bytes`);
-    if (Number(req.headers['content-length'] ?? 0) > limit) {
-      req.resume();
-      reject(tooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.resume();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** `{"payloads": [...]}` in proto3 JSON → payloads; 400 on anything else. */

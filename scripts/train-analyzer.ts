@@ -11,7 +11,7 @@
  * --timing    time predictions per issue (p50 / p99 over the data, after warm-up)
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -45,27 +45,31 @@ const Row = z.object({
   label: z.enum(['bug', 'feature', 'question']),
 });
 
-function readRows(file: string): LabeledIssue[] {
+function readRows(file: string): { rows: LabeledIssue[]; sha256: string } {
   if (!existsSync(file)) {
     throw new Error(
       `training data not found: ${file}\n` +
         "Expected the NLBSE'24 train split (JSON lines of {repo, title, body, label}) at " +
-        '../shared/data/issues-nlbse24-train.jsonl next to the repository, or pass --data FILE.',
+        '../shared/data/issues-nlbse24-train.jsonl beside the repository, or pass --data FILE.',
     );
   }
-  return readFileSync(file, 'utf8')
+  const raw = readFileSync(file);
+  const rows = raw
+    .toString('utf8')
     .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, n) => {
+    .map((line, n) => ({ line, n }))
+    .filter(({ line }) => line.trim() !== '')
+    .map(({ line, n }) => {
       const parsed = Row.safeParse(JSON.parse(line));
       if (!parsed.success) throw new Error(`${file}:${n + 1}: ${parsed.error.message}`);
       return parsed.data;
     });
+  return { rows, sha256: createHash('sha256').update(raw).digest('hex') };
 }
 
 const pct = (x: number): string => x.toFixed(3);
 
-export function formatCvTable(report: CvReport): string {
+function formatCvTable(report: CvReport): string {
   const lines = [`${report.k}-fold cross-validation (stratified by repository and label)`];
   lines.push('', 'label       precision  recall  F1     support');
   for (const l of report.labels) {
@@ -88,18 +92,20 @@ export function formatCvTable(report: CvReport): string {
 }
 
 function ablation(rows: LabeledIssue[], k: number, base: TrainOptions): string {
-  const variant = (name: string, change: Partial<TrainOptions['features']['weights']>) => {
-    const options: TrainOptions = {
-      ...base,
-      features: { ...base.features, weights: { ...base.features.weights, ...change } },
-    };
-    const r = crossValidate(rows, k, options);
-    return `${name.padEnd(24)} ${pct(r.crossRepoF1)}   ${pct(r.macroF1)}`;
+  type Weights = TrainOptions['features']['weights'];
+  const variant = (name: string, change: Partial<Weights>): string => {
+    const weights = { ...base.features.weights, ...change };
+    const r = crossValidate(rows, k, { ...base, features: { ...base.features, weights } });
+    return `${name.padEnd(32)} ${pct(r.crossRepoF1)}          ${pct(r.macroF1)}`;
   };
-  const lines = ['', 'ablation                 cross-repo F1  pooled macro F1'];
-  lines.push(variant('all features', {}));
-  for (const g of FEATURE_GROUPS) lines.push(variant(`without ${g}`, { [g]: 0 }));
-  lines.push(variant('words only (title+body)', { chars: 0, headings: 0, structure: 0, code: 0 }));
+  const lines = ['', 'ablation                         cross-repo F1  pooled macro F1'];
+  lines.push(variant('as trained', {}));
+  for (const g of FEATURE_GROUPS) {
+    if (base.features.weights[g] > 0) lines.push(variant(`without ${g}`, { [g]: 0 }));
+    else for (const w of [0.3, 1]) lines.push(variant(`with ${g} at weight ${w}`, { [g]: w }));
+  }
+  const wordsOnly = Object.fromEntries(FEATURE_GROUPS.map((g) => [g, 0]));
+  lines.push(variant('title and body words only', { ...wordsOnly, title: 1, body: 1 }));
   return lines.join('\n');
 }
 
@@ -145,8 +151,7 @@ function main(): void {
   const k = Number(values.folds);
   if (!Number.isInteger(k) || k < 2) throw new Error(`--folds must be an integer ≥ 2`);
 
-  const raw = existsSync(dataFile) ? readFileSync(dataFile) : undefined;
-  const rows = readRows(dataFile);
+  const { rows, sha256 } = readRows(dataFile);
   const options = DEFAULT_TRAIN_OPTIONS;
   console.log(`${rows.length} issues from ${relative(process.cwd(), dataFile)}`);
 
@@ -156,12 +161,11 @@ function main(): void {
   const { features: _features, ...hyper } = options;
   const json = modelToJson(model, {
     data: "issues-nlbse24-train.jsonl (NLBSE'24 issue report classification, train split)",
-    sha256: createHash('sha256')
-      .update(raw ?? '')
-      .digest('hex'),
+    sha256,
     rows: rows.length,
     ...hyper,
   });
+  mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, json);
   console.log(
     `trained in ${(trainMs / 1000).toFixed(2)} s; wrote ${relative(process.cwd(), outFile)} ` +

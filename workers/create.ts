@@ -62,7 +62,7 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
   const cache = new DocsCache(64);
   const agentDocs = (repo: string, sha: string) => {
     const [owner = '', name = ''] = repo.split('/');
-    return cache.get(repo, sha, () => github.readAgentDocs({ owner, repo: name, number: 1 }, sha));
+    return cache.get(repo, sha, () => github.readAgentDocs({ owner, repo: name }, sha));
   };
   return Worker.create({
     connection: ctx.connection,

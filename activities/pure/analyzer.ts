@@ -8,6 +8,7 @@ import picomatch from 'picomatch/posix.js';
 import { AGENT_TYPES } from '../../common/schemas.js';
 import type { Analysis, AgentType, Complexity, IssueType, Risk } from '../../common/schemas.js';
 import type { ResolvedAgents } from '../../common/repo-config.js';
+import type { IssueTypeClassifier } from './issue-type.js';
 
 export interface AnalyzerInput {
   title: string;
@@ -60,18 +61,32 @@ function count(re: RegExp, text: string): number {
 }
 
 function classifyType(
+  input: AnalyzerInput,
   text: string,
-  title: string,
-  labels: readonly string[],
   reasons: string[],
+  classifier: IssueTypeClassifier | undefined,
 ): { type: IssueType; confidence: number } {
-  for (const label of labels) {
+  for (const label of input.labels) {
     const t = LABEL_TYPES[label.toLowerCase()];
     if (t) {
       reasons.push(`type ${t}: label "${label}"`);
       return { type: t, confidence: 0.95 };
     }
   }
+  if (classifier) {
+    const r = classifier.classify({ title: input.title, body: input.body });
+    reasons.push(...r.reasons);
+    return { type: r.type, confidence: Math.round(r.confidence * 100) / 100 };
+  }
+  return keywordType(text, input.title, reasons);
+}
+
+/** The fallback without a learned model: count type words. */
+function keywordType(
+  text: string,
+  title: string,
+  reasons: string[],
+): { type: IssueType; confidence: number } {
   const scores: Record<IssueType, number> = {
     bug: count(TYPE_WORDS.bug, text),
     feature: count(TYPE_WORDS.feature, text),
@@ -167,10 +182,18 @@ function rateRisk(text: string, agents: readonly AgentType[], reasons: string[])
   return 'low';
 }
 
-export function analyzeIssue(input: AnalyzerInput, agents: ResolvedAgents): Analysis {
+/**
+ * Analyze an issue. The type comes from a maintainer's label, else the learned
+ * classifier (activities/pure/issue-type.ts) when given, else type words.
+ */
+export function analyzeIssue(
+  input: AnalyzerInput,
+  agents: ResolvedAgents,
+  classifier?: IssueTypeClassifier,
+): Analysis {
   const reasons: string[] = [];
   const text = `${input.title}\n${input.body}`;
-  const { type, confidence } = classifyType(text, input.title, input.labels, reasons);
+  const { type, confidence } = classifyType(input, text, reasons, classifier);
   const crew = pickAgents(text, type, agents, reasons);
   const complexity = rateComplexity(text, crew.length, reasons);
   const risk = rateRisk(text, crew, reasons);

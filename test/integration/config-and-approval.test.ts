@@ -88,7 +88,13 @@ describe('plan approval', () => {
   it('waits for approval, posts the plan, then runs once approved', async () => {
     const opened = await stack.openIssue(ISSUE);
     await waitForPhase(opened.number, 'awaiting_approval');
-    expect((await commentsOn(opened.number)).join('\n')).toMatch(/approve the plan/);
+    let posted = '';
+    for (let i = 0; i < 100 && !/approve the plan/.test(posted); i++) {
+      posted = (await commentsOn(opened.number)).join('\n');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(posted).toMatch(/approve the plan/);
+    expect(posted).toMatch(/\*\*Plan:\*\*/);
     const reply = await handleFor(opened.number).executeUpdate(planDecisionUpdate, {
       args: [{ approve: true, by: 'sandbox-maintainer' }],
     });
