@@ -11,6 +11,7 @@ import { bridgeUrl, loadSettings, webUiWorkflowUrl } from '../common/env.js';
 import type { Settings } from '../common/env.js';
 import { issueWorkflowId, parseIssueRef } from '../common/ids.js';
 import { statusQuery } from '../common/workflow-api.js';
+import { AnalyzeInputError, analyzeJsonl, analyzeOne, formatAnalysis } from './analyze.js';
 import { runDemo } from './demo.js';
 import { formatStatus, formatList } from './pure/format.js';
 import type { RunListItem } from './pure/format.js';
@@ -139,6 +140,34 @@ export function buildCli(settings: Settings = loadSettings()): Command {
           `Follow:   npx blogtube status ${owner}/${repo}#${result.issueNumber}`,
         ].join('\n'),
       );
+    });
+
+  program
+    .command('analyze')
+    .description('analyze issues as the workers do: type, confidence, complexity, risk, agents')
+    .option(
+      '--jsonl <file>',
+      'issues as JSON lines {title, body, repo?}; prints one JSON object per line',
+    )
+    .option('--title <text>', 'title of one issue')
+    .option('--body <text>', 'body of one issue', '')
+    .option('--json', 'print JSON')
+    .action(async (opts: { jsonl?: string; title?: string; body: string; json?: boolean }) => {
+      if (opts.jsonl) {
+        if (!existsSync(opts.jsonl)) throw new CliError(`no such file: ${opts.jsonl}`, EXIT.usage);
+        try {
+          await analyzeJsonl(opts.jsonl, (a) => process.stdout.write(`${JSON.stringify(a)}\n`));
+        } catch (err) {
+          if (err instanceof AnalyzeInputError) throw new CliError(err.message, EXIT.usage);
+          throw err;
+        }
+        return;
+      }
+      if (opts.title === undefined) {
+        throw new CliError('give --title (and --body) for one issue, or --jsonl FILE', EXIT.usage);
+      }
+      const result = analyzeOne(opts.title, opts.body);
+      print(Boolean(opts.json), result, () => formatAnalysis(result));
     });
 
   return program;

@@ -3,6 +3,9 @@
  * against the dev server, the bridge and the simulators.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { issueWorkflowId } from '../../common/ids.js';
@@ -110,6 +113,62 @@ describe('blogtube CLI', () => {
       issueWorkflowId({ owner: stack.owner, repo: stack.repo, number }),
     );
     expect(items.every((i) => i.workflowId.startsWith(`issue:${stack.owner}/`))).toBe(true);
+  });
+
+  it('analyze: one issue as text or JSON, and a JSONL file line by line', async () => {
+    const one = await blogtube([
+      'analyze',
+      '--title',
+      'Add a playlists table and API endpoint',
+      '--json',
+    ]);
+    expect(one.code).toBe(0);
+    const a = JSON.parse(one.stdout) as {
+      type: string;
+      confidence: number;
+      agents: string[];
+      reasons: string[];
+    };
+    expect(a.agents).toEqual(expect.arrayContaining(['database', 'backend']));
+    expect(a.confidence).toBeGreaterThan(0);
+    expect(a.reasons.length).toBeGreaterThan(0);
+    const text = await blogtube(['analyze', '--title', 'Fix typo in README']);
+    expect(text.stdout).toMatch(/type\s+documentation/);
+
+    const dir = await mkdtemp(join(tmpdir(), 'blogtube-analyze-'));
+    const file = join(dir, 'issues.jsonl');
+    await writeFile(
+      file,
+      [
+        JSON.stringify({
+          title: 'Crash when saving a post',
+          body: 'Stack trace: TypeError at api/routes/posts.js',
+          repo: 'a/b',
+        }),
+        '',
+        JSON.stringify({ title: 'How do I configure the video player?', body: null }),
+      ].join('\n'),
+    );
+    const many = await blogtube(['analyze', '--jsonl', file]);
+    expect(many.code).toBe(0);
+    const rows = many.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      for (const key of ['type', 'confidence', 'complexity', 'risk', 'agents'])
+        expect(r).toHaveProperty(key);
+    }
+    expect(rows[0]?.repo).toBe('a/b');
+
+    await writeFile(file, '{"title": "ok"}\nnot json\n');
+    const bad = await blogtube(['analyze', '--jsonl', file]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/issues\.jsonl:2: not valid JSON/);
+    const none = await blogtube(['analyze']);
+    expect(none.code).toBe(2);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('fails clearly: bad reference, unknown run, Temporal unreachable, unknown command', async () => {
