@@ -46,6 +46,21 @@ export const LimitsConfig = z
   .strict();
 export type LimitsConfig = z.infer<typeof LimitsConfig>;
 
+export const QuestionsConfig = z
+  .object({
+    /** `comment`: a confident question gets an explanation, no agents; `run`: treat it as any issue. */
+    policy: z.enum(['comment', 'run']).default('comment'),
+    min_confidence: z.number().min(0).max(1).default(0.75),
+    /** How long a maintainer may still ask for a run (`/blogtube run` or the trigger label). */
+    wait_hours: z
+      .number()
+      .min(0)
+      .max(24 * 90)
+      .default(24 * 7),
+  })
+  .strict();
+export type QuestionsConfig = z.infer<typeof QuestionsConfig>;
+
 export const RepoConfig = z
   .object({
     version: z.literal(1).default(1),
@@ -63,6 +78,7 @@ export const RepoConfig = z
       .max(100)
       .default('claude-sonnet-5-5'),
     protected_paths: z.array(glob).max(50).default([]),
+    questions: QuestionsConfig.default(QuestionsConfig.parse({})),
     limits: LimitsConfig.default(LimitsConfig.parse({})),
     agents: z
       .object({

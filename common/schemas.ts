@@ -118,15 +118,23 @@ export const Phase = z.enum([
   'analyzing',
   'planning',
   'awaiting_approval',
+  'question',
   'running',
   'opening_pr',
   'done',
   'failed',
   'rejected',
   'cancelled',
+  'answered',
 ]);
 export type Phase = z.infer<typeof Phase>;
-export const TERMINAL_PHASES: readonly Phase[] = ['done', 'failed', 'rejected', 'cancelled'];
+export const TERMINAL_PHASES: readonly Phase[] = [
+  'done',
+  'failed',
+  'rejected',
+  'cancelled',
+  'answered',
+];
 
 export const IssueStatus = z.object({
   workflowId: z.string(),

@@ -51,6 +51,8 @@ import type { RunStates } from './pure/scheduler.js';
 import { renderProgress, renderPullRequest } from './pure/report.js';
 
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
+/** A maintainer's comment asking for a run of an issue set aside as a question. */
+const RUN_COMMAND = /^\s*\/blogtube\s+run\b/m;
 const { analyze } = proxyLocalActivities<AnalysisActivities>(ANALYSIS_OPTIONS);
 
 function errorMessage(err: unknown): string {
@@ -83,6 +85,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   const handles = new Map<AgentType, ChildWorkflowHandle<typeof agentWorkflow>>();
   const heldInbox = new Map<AgentType, AgentMessage[]>();
   let decision: PlanDecision | undefined;
+  let goAhead = false;
   let changed = false;
 
   const agentStatus = (a: AgentType): AgentStatus => {
@@ -113,14 +116,21 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   setHandler(statusQuery, () => status);
   setHandler(triggerSignal, (t) => {
     deliveries.add(t.deliveryId);
+    // A maintainer's trigger label on an issue set aside as a question: run it anyway.
+    if (t.event === 'issues.labeled' && status.phase === 'question') goAhead = true;
   });
   setHandler(issueEditedSignal, (edit) => {
     status.title = edit.title;
     status.updatedAt = now();
   });
   setHandler(issueCommentSignal, async (comment) => {
-    // Only maintainers' comments reach agents, and only as data.
-    if (!comment.trusted || status.phase !== 'running') return;
+    // Only maintainers' comments count, and reach agents only as data.
+    if (!comment.trusted) return;
+    if (status.phase === 'question' && RUN_COMMAND.test(comment.body)) {
+      goAhead = true;
+      return;
+    }
+    if (status.phase !== 'running') return;
     const text = comment.body.slice(0, 2000);
     for (const a of Object.keys(states) as AgentType[]) {
       if (states[a] === 'running' || states[a] === 'pending') {
@@ -202,6 +212,19 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   );
   status.analysis = analysis;
   upsertSearchAttributes([{ key: SA.risk, value: analysis.risk }]);
+
+  const q = config.questions;
+  if (
+    analysis.type === 'question' &&
+    q.policy === 'comment' &&
+    analysis.confidence >= q.min_confidence
+  ) {
+    setPhase('question');
+    await updateProgress();
+    const asked = q.wait_hours > 0 && (await condition(() => goAhead, `${q.wait_hours} hours`));
+    if (!asked) return finish('answered');
+    analysis.reasons.push('run anyway: a maintainer asked for it');
+  }
 
   setPhase('planning');
   const plan: Plan = buildPlan(

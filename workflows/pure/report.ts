@@ -18,12 +18,14 @@ const PHASE_TEXT: Record<IssueStatus['phase'], string> = {
   analyzing: 'Analyzing the issue',
   planning: 'Planning the crew',
   awaiting_approval: 'Waiting for a maintainer to approve the plan (`/blogtube approve`)',
+  question: 'This looks like a question, so no change was made',
   running: 'Agents at work',
   opening_pr: 'Opening the pull request',
   done: 'Done',
   failed: 'Failed',
   rejected: 'Plan rejected',
   cancelled: 'Cancelled',
+  answered: 'This looks like a question, so no change was made',
 };
 
 function kTokens(n: number): string {
@@ -48,6 +50,18 @@ export function renderProgress(s: IssueStatus): string {
       ...a.reasons.map((r) => `- ${r}`),
       '',
       '</details>',
+      '',
+    );
+  }
+  if (s.phase === 'question' || s.phase === 'answered') {
+    lines.push(
+      'BlogTube writes code for bugs and feature requests; this issue reads as a question, so',
+      'no agent was started and nothing was changed. A maintainer or anyone who knows the answer',
+      'can reply here.',
+      '',
+      s.phase === 'question'
+        ? 'If a change is wanted after all, a maintainer can comment `/blogtube run` or add the trigger label, and the crew will start.'
+        : 'If a change is wanted after all, a maintainer can re-run BlogTube on this issue from the CLI.',
       '',
     );
   }

@@ -1,0 +1,107 @@
+/**
+ * Questions do not get PRs: a confident question gets one explaining comment
+ * and no agents, until a maintainer asks for a run anyway.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { issueBranch, issueWorkflowId } from '../../common/ids.js';
+import type { IssueWorkflowResult } from '../../common/schemas.js';
+import { statusQuery } from '../../common/workflow-api.js';
+import { startStack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const QUESTION = {
+  title: 'How do I configure the video player?',
+  body: 'I could not find it in the docs. Any help appreciated, thanks!',
+};
+
+const ref = (n: number) => ({ owner: stack.owner, repo: stack.repo, number: n });
+const handleFor = (n: number) => stack.client.workflow.getHandle(issueWorkflowId(ref(n)));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function simState() {
+  return (await stack.sim('github', 'GET', `/_sim/state?repo=${stack.owner}/${stack.repo}`)) as {
+    branches: Record<string, string>;
+    comments: { issue_number: number; body: string }[];
+    pulls: { head: string }[];
+  };
+}
+
+/** Deliver GitHub's `issue_comment.created` webhook for a comment by `login`. */
+function comment(n: number, body: string, login: string) {
+  return stack.deliver('issue_comment', {
+    action: 'created',
+    issue: { number: n, title: QUESTION.title, body: QUESTION.body },
+    comment: { id: n * 1000 + body.length, body, user: { login, type: 'User' } },
+    repository: { name: stack.repo, owner: { login: stack.owner } },
+    sender: { login, type: 'User' },
+  });
+}
+
+describe('questions', () => {
+  it('a confident question gets one helpful comment, no agents and no branch; a maintainer’s /blogtube run starts the crew', async () => {
+    const opened = await stack.openIssue(QUESTION);
+    const status = await waitFor('the question phase', async () => {
+      const s = await handleFor(opened.number).query(statusQuery);
+      return s.phase === 'question' ? s : undefined;
+    });
+    expect(status.analysis?.type).toBe('question');
+    expect(status.agents).toEqual([]);
+    const explained = await waitFor('the comment', async () => {
+      const c = (await simState()).comments.filter((x) => x.issue_number === opened.number);
+      return c.length > 0 ? c : undefined;
+    });
+    expect(explained).toHaveLength(1);
+    expect(explained[0]?.body).toMatch(/question/);
+    expect(explained[0]?.body).toMatch(/\/blogtube run/);
+    expect((await simState()).branches[issueBranch(ref(opened.number))]).toBeUndefined();
+
+    // Someone without write access cannot start it.
+    const outsider = await comment(opened.number, '/blogtube run', 'sandbox-outsider');
+    expect(outsider.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await handleFor(opened.number).query(statusQuery)).phase).toBe('question');
+
+    // A maintainer can.
+    await comment(opened.number, '/blogtube run please', 'sandbox-maintainer');
+    const result = (await handleFor(opened.number).result()) as IssueWorkflowResult;
+    expect(result.phase).toBe('done');
+    expect(result.prUrl).toBeDefined();
+    const comments = (await simState()).comments.filter((x) => x.issue_number === opened.number);
+    expect(comments).toHaveLength(1); // the same progress comment, updated
+  });
+
+  it('policy `run` treats questions like any issue', async () => {
+    await stack.commitFile('.github/blogtube.yml', 'version: 1\nquestions:\n  policy: run\n');
+    const opened = await stack.openIssue(QUESTION);
+    const result = (await handleFor(opened.number).result()) as IssueWorkflowResult;
+    expect(result.phase).toBe('done');
+    expect(result.prUrl).toBeDefined();
+  });
+
+  it('with no time to wait, a question ends answered, without a PR', async () => {
+    await stack.commitFile('.github/blogtube.yml', 'version: 1\nquestions:\n  wait_hours: 0\n');
+    const opened = await stack.openIssue(QUESTION);
+    const result = (await handleFor(opened.number).result()) as IssueWorkflowResult;
+    expect(result.phase).toBe('answered');
+    expect(result.prUrl).toBeUndefined();
+    expect(
+      (await simState()).pulls.filter((p) => p.head === issueBranch(ref(opened.number))),
+    ).toHaveLength(0);
+  });
+});
