@@ -10,12 +10,9 @@
  * --ablation  with --cv: also cross-validate with each feature group turned off
  * --timing    time predictions per issue (p50 / p99 over the data, after warm-up)
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import {
   DEFAULT_TRAIN_OPTIONS,
   crossValidate,
@@ -23,73 +20,14 @@ import {
   modelToJson,
   predict,
   train,
-  type CvReport,
   type LabeledIssue,
   type TrainOptions,
 } from '../activities/pure/classifier.js';
 import { createIssueTypeClassifier } from '../activities/pure/issue-type.js';
 import { FEATURE_GROUPS } from '../activities/pure/text-features.js';
+import { DEFAULT_DATA, ROOT, formatCvTable, pct, percentile, readRows } from './issue-data.js';
 
-/** dist/scripts/train-analyzer.js → project root. */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEFAULT_DATA = resolve(ROOT, '../shared/data/issues-nlbse24-train.jsonl');
 const DEFAULT_OUT = resolve(ROOT, 'activities/model/issue-type-model.json');
-
-const Row = z.object({
-  repo: z.string().min(1),
-  title: z.string(),
-  body: z
-    .string()
-    .nullable()
-    .transform((b) => b ?? ''),
-  label: z.enum(['bug', 'feature', 'question']),
-});
-
-function readRows(file: string): { rows: LabeledIssue[]; sha256: string } {
-  if (!existsSync(file)) {
-    throw new Error(
-      `training data not found: ${file}\n` +
-        "Expected the NLBSE'24 train split (JSON lines of {repo, title, body, label}) at " +
-        '../shared/data/issues-nlbse24-train.jsonl beside the repository, or pass --data FILE.',
-    );
-  }
-  const raw = readFileSync(file);
-  const rows = raw
-    .toString('utf8')
-    .split('\n')
-    .map((line, n) => ({ line, n }))
-    .filter(({ line }) => line.trim() !== '')
-    .map(({ line, n }) => {
-      const parsed = Row.safeParse(JSON.parse(line));
-      if (!parsed.success) throw new Error(`${file}:${n + 1}: ${parsed.error.message}`);
-      return parsed.data;
-    });
-  return { rows, sha256: createHash('sha256').update(raw).digest('hex') };
-}
-
-const pct = (x: number): string => x.toFixed(3);
-
-function formatCvTable(report: CvReport): string {
-  const lines = [`${report.k}-fold cross-validation (stratified by repository and label)`];
-  lines.push('', 'label       precision  recall  F1     support');
-  for (const l of report.labels) {
-    const s = report.perLabel[l];
-    if (!s) continue;
-    lines.push(
-      `${l.padEnd(11)} ${pct(s.precision).padStart(9)}  ${pct(s.recall).padStart(6)}  ${pct(s.f1)}  ${s.support}`,
-    );
-  }
-  lines.push('', 'repository              macro F1');
-  for (const [repo, f1] of Object.entries(report.perRepo)) {
-    lines.push(`${repo.padEnd(23)} ${pct(f1)}`);
-  }
-  lines.push(
-    '',
-    `cross-repository F1 (mean of per-repo macro F1): ${pct(report.crossRepoF1)}`,
-    `pooled macro F1: ${pct(report.macroF1)}   accuracy: ${pct(report.accuracy)}`,
-  );
-  return lines.join('\n');
-}
 
 function ablation(rows: LabeledIssue[], k: number, base: TrainOptions): string {
   type Weights = TrainOptions['features']['weights'];
@@ -107,10 +45,6 @@ function ablation(rows: LabeledIssue[], k: number, base: TrainOptions): string {
   const wordsOnly = Object.fromEntries(FEATURE_GROUPS.map((g) => [g, 0]));
   lines.push(variant('title and body words only', { ...wordsOnly, title: 1, body: 1 }));
   return lines.join('\n');
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 function timing(rows: LabeledIssue[], modelJson: unknown): string {

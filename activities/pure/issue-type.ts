@@ -27,7 +27,7 @@ const RULE_CONFIDENCE = 0.85;
 const TOP_FEATURES = 4;
 
 const DOCS_TITLE =
-  /\b(docs?|documentation|readme|typos?|misspel\w*|spelling|docstrings?|tutorials?|changelog)\b/i;
+  /\b(docs?|documentation|readme|typos?|misspel\w*|spelling|docstrings?|tutorials?|changelog)\b|^\s*document\b/i;
 const PERF_TITLE =
   /\b(slow(?:er|ness|ly|s|down)?|latency|memory leaks?|(?:high|excessive) (?:cpu|memory)(?: usage)?|cpu usage|speed ?up|performance (?:issue|problem|regression|degradation|drop)s?|(?:poor|bad|terrible) performance|takes? (?:over |about |around )?\d+(?:\.\d+)? ?(?:s|secs?|seconds|ms|min|minutes)\b(?: to)?)/i;
 const QUESTION_TITLE = /\?\s*$|^\s*(?:how|why|what|is|are|can|could|does|do|should|where|which)\b/i;

@@ -151,7 +151,10 @@ describe('webhook to pull request', () => {
     expect(fs < de && ds < fe).toBe(true);
 
     // The backend told the frontend about its API; the note was delivered.
-    expect(status.messages.some((m) => m.from === 'backend' && m.to === 'frontend')).toBe(true);
+    const note = status.messages.find((m) => m.from === 'backend' && m.to === 'frontend');
+    expect(note).toBeDefined();
+    // The parent held it until the frontend started; it reached the frontend's conversation.
+    expect(status.agents.find((a) => a.agent === 'frontend')?.summary).toContain(note?.text.slice(0, 40));
   });
 
   it('skips exactly the dependents of a failed agent; siblings finish; the PR is a draft naming the failure', async () => {
