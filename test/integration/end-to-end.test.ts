@@ -154,7 +154,9 @@ describe('webhook to pull request', () => {
     const note = status.messages.find((m) => m.from === 'backend' && m.to === 'frontend');
     expect(note).toBeDefined();
     // The parent held it until the frontend started; it reached the frontend's conversation.
-    expect(status.agents.find((a) => a.agent === 'frontend')?.summary).toContain(note?.text.slice(0, 40));
+    expect(status.agents.find((a) => a.agent === 'frontend')?.summary).toContain(
+      note?.text.slice(0, 40),
+    );
   });
 
   it('skips exactly the dependents of a failed agent; siblings finish; the PR is a draft naming the failure', async () => {
