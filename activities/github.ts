@@ -49,6 +49,13 @@ export interface PullRequestInfo {
   headSha: string;
 }
 
+export interface VerifyInput {
+  ref: IssueRef;
+  branch: string;
+  commits: { agent: AgentType; sha: string }[];
+  prNumber?: number;
+}
+
 export interface CommitInput {
   ref: IssueRef;
   branch: string;
@@ -341,6 +348,49 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
           headSha: data.head.sha,
         };
       });
+    },
+
+    /**
+     * Success is checked against GitHub, not assumed: the branch holds every
+     * agent's commit and the PR is open with the branch as its head.
+     */
+    async verifyRun(input: VerifyInput): Promise<void> {
+      const { ref, branch } = input;
+      const problems = await atBoundary('github', async () => {
+        const found: string[] = [];
+        const head = await headSha(ref, branch);
+        if (!head) return [`branch ${branch} does not exist`];
+        const { data: commits } = await octokit.rest.repos.listCommits({
+          ...repoOf(ref),
+          sha: branch,
+          per_page: 100,
+        });
+        const onBranch = new Set(commits.map((c) => c.sha));
+        for (const c of input.commits) {
+          if (!onBranch.has(c.sha))
+            found.push(`the ${c.agent} agent's commit ${c.sha.slice(0, 7)} is not on ${branch}`);
+        }
+        if (input.prNumber !== undefined) {
+          const { data: pr } = await octokit.rest.pulls.get({
+            ...repoOf(ref),
+            pull_number: input.prNumber,
+          });
+          if (pr.state !== 'open') found.push(`pull request #${pr.number} is ${pr.state}`);
+          if (pr.head.ref !== branch)
+            found.push(`pull request #${pr.number} has head ${pr.head.ref}, not ${branch}`);
+          else if (pr.head.sha !== head)
+            found.push(
+              `pull request #${pr.number} head ${pr.head.sha.slice(0, 7)} is not the branch head ${head.slice(0, 7)}`,
+            );
+        }
+        return found;
+      });
+      if (problems.length > 0) {
+        throw ApplicationFailure.nonRetryable(
+          `verification failed: ${problems.join('; ')}`,
+          'VerificationFailed',
+        );
+      }
     },
 
     /** The repository's agent docs (AGENTS.md or CLAUDE.md) at a commit. */

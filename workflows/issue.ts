@@ -378,6 +378,26 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     const opened = await openPr(issue);
     const failed = status.agents.filter((a) => a.state !== 'done');
     if (!opened) return finish('failed', 'no agent produced a change');
+    try {
+      await github.verifyRun.executeWithOptions(
+        { ...GITHUB_ACTIVITY_OPTIONS, summary: 'verify branch and pull request on GitHub' },
+        [
+          {
+            ref,
+            branch,
+            commits: status.agents.flatMap((a) =>
+              a.commitSha ? [{ agent: a.agent, sha: a.commitSha }] : [],
+            ),
+            prNumber: status.prNumber,
+          },
+        ],
+      );
+    } catch (err) {
+      if (err instanceof Error && errorType(err) === 'VerificationFailed') {
+        return finish('failed', errorMessage(err));
+      }
+      throw err;
+    }
     return finish(
       'done',
       failed.length > 0 ? `${failed.length} agent(s) did not finish` : undefined,
