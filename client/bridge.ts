@@ -9,7 +9,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhooks } from '@octokit/webhooks';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { BodyTooLargeError, readBody } from '../common/http-body.js';
 import { issueWorkflowId } from '../common/ids.js';
@@ -19,10 +23,12 @@ import {
   ISSUE_WORKFLOW,
   issueCommentSignal,
   issueEditedSignal,
+  planDecisionUpdate,
   triggerSignal,
 } from '../common/workflow-api.js';
 import type { PermissionChecker } from './permissions.js';
 import { routeWebhook } from './pure/webhook-router.js';
+import type { Command } from './pure/webhook-router.js';
 
 export interface BridgeOptions {
   client: Client;
@@ -115,6 +121,38 @@ export function createBridge(opts: BridgeOptions) {
     }
   }
 
+  /** A maintainer's `/blogtube approve|reject|cancel` comment: the plan Update or a cancellation. */
+  async function runCommand(ref: IssueRef, command: Command, by: string): Promise<Reply> {
+    const workflowId = issueWorkflowId(ref);
+    const handle = opts.client.workflow.getHandle(workflowId);
+    try {
+      if (command.name === 'cancel') {
+        await handle.cancel();
+        return { status: 200, body: { result: 'cancelled', workflowId } };
+      }
+      const approve = command.name === 'approve';
+      const reply = await handle.executeUpdate(planDecisionUpdate, {
+        args: [{ approve, by, ...(approve ? {} : { reason: command.arg || 'no reason given' }) }],
+      });
+      return {
+        status: 200,
+        body: { result: approve ? 'approved' : 'rejected', workflowId, reply },
+      };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        return {
+          status: 202,
+          body: { result: 'ignored', reason: 'no run in progress for this issue' },
+        };
+      }
+      if (err instanceof WorkflowUpdateFailedError) {
+        const why = err.cause instanceof Error ? err.cause.message : err.message;
+        return { status: 202, body: { result: 'ignored', reason: why } };
+      }
+      throw err;
+    }
+  }
+
   async function handleWebhook(req: IncomingMessage): Promise<Reply> {
     const type = String(req.headers['content-type'] ?? '');
     if (!type.startsWith('application/json')) {
@@ -165,6 +203,10 @@ export function createBridge(opts: BridgeOptions) {
           decision.ref.repo,
           decision.author,
         );
+        const command = decision.command;
+        if (command && trusted && command.name !== 'run') {
+          return runCommand(decision.ref, command, decision.author);
+        }
         return signal(decision.ref, (id) =>
           opts.client.workflow.getHandle(id).signal(issueCommentSignal, {
             id: decision.id,

@@ -38,8 +38,15 @@ export function normalizeRepoPath(raw: unknown): GuardVerdict {
   return { ok: true, path: parts.join('/') };
 }
 
-function matchesAny(path: string, globs: readonly string[]): boolean {
-  return globs.some((g) => picomatch(g, { dot: true })(path));
+/**
+ * Does `path` fall under one of `globs`? For writing, `dir/**` covers what is
+ * inside `dir`, not `dir` itself; for protection it covers `dir` too.
+ */
+function matchesAny(path: string, globs: readonly string[], includeDir: boolean): boolean {
+  return globs.some((g) => {
+    if (g.endsWith('/**') && path === g.slice(0, -3)) return includeDir;
+    return picomatch(g, { dot: true })(path);
+  });
 }
 
 /** May this agent write `content` to `raw`, having already staged `stagedPaths`? */
@@ -52,10 +59,10 @@ export function checkWrite(
   const norm = normalizeRepoPath(raw);
   if (!norm.ok) return norm;
   const path = norm.path;
-  if (matchesAny(path, ALWAYS_PROTECTED) || matchesAny(path, rules.protectedPaths)) {
+  if (matchesAny(path, [...ALWAYS_PROTECTED, ...rules.protectedPaths], true)) {
     return { ok: false, reason: `${path} is protected` };
   }
-  if (!matchesAny(path, rules.allowed)) {
+  if (!matchesAny(path, rules.allowed, false)) {
     return {
       ok: false,
       reason: `${path} is outside this agent's paths (${rules.allowed.join(', ')})`,

@@ -205,149 +205,150 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   const { config } = loaded;
   const agents: ResolvedAgents = resolveAgents(config);
 
-  setPhase('analyzing');
-  const analysis = await analyze(
-    { title: issue.title, body: issue.body, labels: issue.labels },
-    config,
-  );
-  status.analysis = analysis;
-  upsertSearchAttributes([{ key: SA.risk, value: analysis.risk }]);
-
-  const q = config.questions;
-  if (
-    analysis.type === 'question' &&
-    q.policy === 'comment' &&
-    analysis.confidence >= q.min_confidence
-  ) {
-    setPhase('question');
-    await updateProgress();
-    const asked = q.wait_hours > 0 && (await condition(() => goAhead, `${q.wait_hours} hours`));
-    if (!asked) return finish('answered');
-    analysis.reasons.push('run anyway: a maintainer asked for it');
-  }
-
-  setPhase('planning');
-  const plan: Plan = buildPlan(
-    analysis.agents,
-    agents,
-    analysis.type,
-    config.limits.max_parallel_agents,
-  );
-  status.plan = plan;
-  for (const node of plan.nodes) {
-    states[node.agent] = 'pending';
-    status.agents.push({
-      agent: node.agent,
-      state: 'pending',
-      attempts: 0,
-      turns: 0,
-      tokens: ZERO_USAGE,
-      files: [],
-    });
-  }
-  if (plan.nodes.length === 0) return finish('failed', 'no enabled agent fits this issue');
-
-  if (config.approval === 'plan') {
-    setPhase('awaiting_approval');
-    await updateProgress();
-    const decided = await condition(
-      () => decision !== undefined,
-      `${config.approval_timeout_minutes} minutes`,
-    );
-    if (!decided) return finish('rejected', 'the plan was not approved in time');
-    if (!decision?.approve) {
-      return finish(
-        'rejected',
-        `plan rejected by ${decision?.by}: ${decision?.reason ?? 'no reason given'}`,
-      );
-    }
-  }
-
-  const branch = issueBranch(ref);
-  await github.ensureBranch(ref, branch, loaded.baseSha);
-  status.branch = branch;
-
-  const startAgent = (agent: AgentType) => {
-    states[agent] = 'running';
-    const s = agentStatus(agent);
-    s.state = 'running';
-    s.attempts += 1;
-    s.startedAt = now();
-    const startedMs = Date.now();
-    const inbox = heldInbox.get(agent) ?? [];
-    heldInbox.delete(agent);
-    const teammates = plan.nodes.map((n) => n.agent).filter((a) => a !== agent);
-    const dependencySummaries = status.agents
-      .filter(
-        (a) =>
-          a.state === 'done' &&
-          plan.nodes.find((n) => n.agent === agent)?.dependsOn.includes(a.agent),
-      )
-      .map((a) => ({ agent: a.agent, summary: a.summary ?? '' }));
-    const run = async () => {
-      const handle = await startChild(agentWorkflow, {
-        workflowId: agentWorkflowId(ref, agent),
-        args: [
-          {
-            issueWorkflowId: workflowId,
-            ref,
-            agent,
-            branch,
-            model: config.model,
-            modelTaskQueue: input.modelTaskQueue,
-            maxTurns: config.limits.max_turns,
-            tokenBudget: config.limits.agent_token_budget,
-            maxFiles: config.limits.max_files_per_agent,
-            maxFileBytes: config.limits.max_file_bytes,
-            protectedPaths: [...ALWAYS_PROTECTED, ...config.protected_paths],
-            context: {
-              agent,
-              repo: status.repo,
-              issue: { number: issue.number, title: issue.title, body: issue.body },
-              analysis,
-              writablePaths: agents[agent].paths,
-              teammates,
-              dependencySummaries,
-              docsRef: loaded.baseSha,
-            },
-            inbox,
-          },
-        ],
-        staticSummary: `${agent} agent for ${status.repo}#${ref.number}`,
-      });
-      handles.set(agent, handle);
-      const late = heldInbox.get(agent);
-      if (late && late.length > 0) {
-        heldInbox.delete(agent);
-        await handle.signal(agentInboxSignal, late);
-      }
-      return handle.result();
-    };
-    run()
-      .then((result) => {
-        s.state = 'done';
-        s.turns = result.turns;
-        s.tokens = result.tokens;
-        s.files = result.files;
-        s.commitSha = result.commitSha;
-        s.summary = result.summary;
-        states[agent] = 'done';
-      })
-      .catch((err: unknown) => {
-        s.state = 'failed';
-        s.error = errorMessage(err);
-        states[agent] = 'failed';
-      })
-      .finally(() => {
-        s.endedAt = now();
-        s.durationMs = Date.now() - startedMs;
-        status.tokens = status.agents.reduce((u, a) => addUsage(u, a.tokens), ZERO_USAGE);
-        status.updatedAt = now();
-        changed = true;
-      });
-  };
-
+  // From here on, a cancellation still leaves a clear state: see the catch below.
   try {
+    setPhase('analyzing');
+    const analysis = await analyze(
+      { title: issue.title, body: issue.body, labels: issue.labels },
+      config,
+    );
+    status.analysis = analysis;
+    upsertSearchAttributes([{ key: SA.risk, value: analysis.risk }]);
+
+    const q = config.questions;
+    if (
+      analysis.type === 'question' &&
+      q.policy === 'comment' &&
+      analysis.confidence >= q.min_confidence
+    ) {
+      setPhase('question');
+      await updateProgress();
+      const asked = q.wait_hours > 0 && (await condition(() => goAhead, `${q.wait_hours} hours`));
+      if (!asked) return finish('answered');
+      analysis.reasons.push('run anyway: a maintainer asked for it');
+    }
+
+    setPhase('planning');
+    const plan: Plan = buildPlan(
+      analysis.agents,
+      agents,
+      analysis.type,
+      config.limits.max_parallel_agents,
+    );
+    status.plan = plan;
+    for (const node of plan.nodes) {
+      states[node.agent] = 'pending';
+      status.agents.push({
+        agent: node.agent,
+        state: 'pending',
+        attempts: 0,
+        turns: 0,
+        tokens: ZERO_USAGE,
+        files: [],
+      });
+    }
+    if (plan.nodes.length === 0) return finish('failed', 'no enabled agent fits this issue');
+
+    if (config.approval === 'plan') {
+      setPhase('awaiting_approval');
+      await updateProgress();
+      const decided = await condition(
+        () => decision !== undefined,
+        `${config.approval_timeout_minutes} minutes`,
+      );
+      if (!decided) return finish('rejected', 'the plan was not approved in time');
+      if (!decision?.approve) {
+        return finish(
+          'rejected',
+          `plan rejected by ${decision?.by}: ${decision?.reason ?? 'no reason given'}`,
+        );
+      }
+    }
+
+    const branch = issueBranch(ref);
+    await github.ensureBranch(ref, branch, loaded.baseSha);
+    status.branch = branch;
+
+    const startAgent = (agent: AgentType) => {
+      states[agent] = 'running';
+      const s = agentStatus(agent);
+      s.state = 'running';
+      s.attempts += 1;
+      s.startedAt = now();
+      const startedMs = Date.now();
+      const inbox = heldInbox.get(agent) ?? [];
+      heldInbox.delete(agent);
+      const teammates = plan.nodes.map((n) => n.agent).filter((a) => a !== agent);
+      const dependencySummaries = status.agents
+        .filter(
+          (a) =>
+            a.state === 'done' &&
+            plan.nodes.find((n) => n.agent === agent)?.dependsOn.includes(a.agent),
+        )
+        .map((a) => ({ agent: a.agent, summary: a.summary ?? '' }));
+      const run = async () => {
+        const handle = await startChild(agentWorkflow, {
+          workflowId: agentWorkflowId(ref, agent),
+          args: [
+            {
+              issueWorkflowId: workflowId,
+              ref,
+              agent,
+              branch,
+              model: config.model,
+              modelTaskQueue: input.modelTaskQueue,
+              maxTurns: config.limits.max_turns,
+              tokenBudget: config.limits.agent_token_budget,
+              maxFiles: config.limits.max_files_per_agent,
+              maxFileBytes: config.limits.max_file_bytes,
+              protectedPaths: [...ALWAYS_PROTECTED, ...config.protected_paths],
+              context: {
+                agent,
+                repo: status.repo,
+                issue: { number: issue.number, title: issue.title, body: issue.body },
+                analysis,
+                writablePaths: agents[agent].paths,
+                teammates,
+                dependencySummaries,
+                docsRef: loaded.baseSha,
+              },
+              inbox,
+            },
+          ],
+          staticSummary: `${agent} agent for ${status.repo}#${ref.number}`,
+        });
+        handles.set(agent, handle);
+        const late = heldInbox.get(agent);
+        if (late && late.length > 0) {
+          heldInbox.delete(agent);
+          await handle.signal(agentInboxSignal, late);
+        }
+        return handle.result();
+      };
+      run()
+        .then((result) => {
+          s.state = 'done';
+          s.turns = result.turns;
+          s.tokens = result.tokens;
+          s.files = result.files;
+          s.commitSha = result.commitSha;
+          s.summary = result.summary;
+          states[agent] = 'done';
+        })
+        .catch((err: unknown) => {
+          s.state = 'failed';
+          s.error = errorMessage(err);
+          states[agent] = 'failed';
+        })
+        .finally(() => {
+          s.endedAt = now();
+          s.durationMs = Date.now() - startedMs;
+          status.tokens = status.agents.reduce((u, a) => addUsage(u, a.tokens), ZERO_USAGE);
+          status.updatedAt = now();
+          changed = true;
+        });
+    };
+
     setPhase('running');
     await updateProgress();
     for (;;) {

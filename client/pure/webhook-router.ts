@@ -28,7 +28,21 @@ export type Decision =
   | { kind: 'ignore'; reason: string }
   | { kind: 'start'; ref: IssueRef; sender: string }
   | { kind: 'edit'; ref: IssueRef; title: string; body: string; sender: string }
-  | { kind: 'comment'; ref: IssueRef; id: number; author: string; body: string };
+  | { kind: 'comment'; ref: IssueRef; id: number; author: string; body: string; command?: Command };
+
+/** A maintainer's comment command: `/blogtube approve | reject <reason> | cancel | run`. */
+export interface Command {
+  name: 'approve' | 'reject' | 'cancel' | 'run';
+  arg: string;
+}
+
+const COMMAND = /^\s*\/blogtube\s+(approve|reject|cancel|run)\b[ \t]*(.*)$/im;
+
+export function parseCommand(body: string): Command | undefined {
+  const m = COMMAND.exec(body);
+  if (!m) return undefined;
+  return { name: m[1]?.toLowerCase() as Command['name'], arg: (m[2] ?? '').trim().slice(0, 500) };
+}
 
 export function isBot(user: { login: string; type?: string }): boolean {
   return user.type === 'Bot' || user.login.endsWith('[bot]');
@@ -80,11 +94,14 @@ export function routeWebhook(event: string, payload: unknown, triggerLabel: stri
   if (p.action !== 'created' || !p.comment) {
     return { kind: 'ignore', reason: `issue_comment.${p.action} is not handled` };
   }
+  const body = p.comment.body ?? '';
+  const command = parseCommand(body);
   return {
     kind: 'comment',
     ref,
     id: p.comment.id,
     author: p.comment.user.login,
-    body: p.comment.body ?? '',
+    body,
+    ...(command ? { command } : {}),
   };
 }

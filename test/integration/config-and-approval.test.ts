@@ -7,6 +7,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { issueWorkflowId } from '../../common/ids.js';
 import type { IssueWorkflowResult } from '../../common/schemas.js';
 import { planDecisionUpdate, statusQuery } from '../../common/workflow-api.js';
+import { deliverComment } from '../support/comments.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 
@@ -130,5 +131,60 @@ describe('plan approval', () => {
     expect(refused.reason).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(String((refused.reason as Error).cause)).toMatch(/no plan is awaiting approval/);
     expect(((await handleFor(opened.number).result()) as IssueWorkflowResult).phase).toBe('done');
+  });
+
+  it('maintainers decide by comment: /blogtube approve runs the plan; an outsider’s command is ignored', async () => {
+    const opened = await stack.openIssue(ISSUE);
+    await waitForPhase(opened.number, 'awaiting_approval');
+    const outsider = await deliverComment(
+      stack,
+      opened.number,
+      '/blogtube approve',
+      'sandbox-outsider',
+    );
+    expect(outsider.status).toBe(200); // forwarded as an untrusted comment, which the run ignores
+    expect((await handleFor(opened.number).query(statusQuery)).phase).toBe('awaiting_approval');
+    const approved = await deliverComment(
+      stack,
+      opened.number,
+      'Looks good.\n/blogtube approve',
+      'sandbox-maintainer',
+    );
+    expect(approved.reply).toMatchObject({ result: 'approved' });
+    expect(((await handleFor(opened.number).result()) as IssueWorkflowResult).phase).toBe('done');
+    const late = await deliverComment(
+      stack,
+      opened.number,
+      '/blogtube approve',
+      'sandbox-maintainer',
+    );
+    expect(late.status).toBe(202);
+  });
+
+  it('/blogtube reject <reason> ends the run; /blogtube cancel cancels it', async () => {
+    const rejected = await stack.openIssue(ISSUE);
+    await waitForPhase(rejected.number, 'awaiting_approval');
+    const r = await deliverComment(
+      stack,
+      rejected.number,
+      '/blogtube reject wrong approach',
+      'sandbox-contributor',
+    );
+    expect(r.reply).toMatchObject({ result: 'rejected' });
+    const result = (await handleFor(rejected.number).result()) as IssueWorkflowResult;
+    expect(result.phase).toBe('rejected');
+    expect(result.error).toMatch(/sandbox-contributor: wrong approach/);
+
+    const cancelled = await stack.openIssue(ISSUE);
+    await waitForPhase(cancelled.number, 'awaiting_approval');
+    const c = await deliverComment(
+      stack,
+      cancelled.number,
+      '/blogtube cancel',
+      'sandbox-maintainer',
+    );
+    expect(c.reply).toMatchObject({ result: 'cancelled' });
+    await expect(handleFor(cancelled.number).result()).rejects.toThrow();
+    expect((await handleFor(cancelled.number).query(statusQuery)).phase).toBe('cancelled');
   });
 });

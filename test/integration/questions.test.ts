@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { issueBranch, issueWorkflowId } from '../../common/ids.js';
 import type { IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
+import { deliverComment } from '../support/comments.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 
@@ -42,17 +43,6 @@ async function simState() {
   };
 }
 
-/** Deliver GitHub's `issue_comment.created` webhook for a comment by `login`. */
-function comment(n: number, body: string, login: string) {
-  return stack.deliver('issue_comment', {
-    action: 'created',
-    issue: { number: n, title: QUESTION.title, body: QUESTION.body },
-    comment: { id: n * 1000 + body.length, body, user: { login, type: 'User' } },
-    repository: { name: stack.repo, owner: { login: stack.owner } },
-    sender: { login, type: 'User' },
-  });
-}
-
 describe('questions', () => {
   it('a confident question gets one helpful comment, no agents and no branch; a maintainer’s /blogtube run starts the crew', async () => {
     const opened = await stack.openIssue(QUESTION);
@@ -72,13 +62,18 @@ describe('questions', () => {
     expect((await simState()).branches[issueBranch(ref(opened.number))]).toBeUndefined();
 
     // Someone without write access cannot start it.
-    const outsider = await comment(opened.number, '/blogtube run', 'sandbox-outsider');
+    const outsider = await deliverComment(
+      stack,
+      opened.number,
+      '/blogtube run',
+      'sandbox-outsider',
+    );
     expect(outsider.status).toBe(200);
     await new Promise((r) => setTimeout(r, 500));
     expect((await handleFor(opened.number).query(statusQuery)).phase).toBe('question');
 
     // A maintainer can.
-    await comment(opened.number, '/blogtube run please', 'sandbox-maintainer');
+    await deliverComment(stack, opened.number, '/blogtube run please', 'sandbox-maintainer');
     const result = (await handleFor(opened.number).result()) as IssueWorkflowResult;
     expect(result.phase).toBe('done');
     expect(result.prUrl).toBeDefined();

@@ -26,6 +26,13 @@ describe('path guard', () => {
 
   it('refuses everything else with a reason', () => {
     expect(reason('web/app.js')).toMatch(/outside/);
+    expect(reason('api')).toMatch(/outside/); // the directory itself is not a file inside it
+    const github = { ...rules, allowed: ['.github/**'] };
+    expect(checkWrite('.github/workflows', 'x', github, [])).toEqual({
+      ok: false,
+      reason: '.github/workflows is protected',
+    });
+    expect(checkWrite('.github/CODEOWNERS', 'x', github, []).ok).toBe(true);
     expect(reason('.github/workflows/ci.yml')).toMatch(/protected/);
     expect(reason('api/secrets/key.txt')).toMatch(/protected/);
     expect(reason('api/../web/x.js')).toMatch(/\.\./);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { routeWebhook } from '../../client/pure/webhook-router.js';
+import { parseCommand, routeWebhook } from '../../client/pure/webhook-router.js';
 
 const base = {
   issue: { number: 4, title: 'T', body: 'B' },
@@ -71,5 +71,23 @@ describe('webhook router', () => {
     expect(routeWebhook('issues', { action: 'opened' }, 'x').kind).toBe('ignore');
     expect(routeWebhook('issues', null, 'x').kind).toBe('ignore');
     expect(routeWebhook('ping', {}, 'x')).toEqual({ kind: 'pong' });
+  });
+
+  it('reads maintainers’ comment commands', () => {
+    expect(parseCommand('/blogtube approve')).toEqual({ name: 'approve', arg: '' });
+    expect(parseCommand('LGTM\n/blogtube reject  too broad ')).toEqual({
+      name: 'reject',
+      arg: 'too broad',
+    });
+    expect(parseCommand('/BlogTube Cancel')).toEqual({ name: 'cancel', arg: '' });
+    expect(parseCommand('please /blogtube approve')).toBeUndefined();
+    expect(parseCommand('/blogtube approved')).toBeUndefined();
+    const comment = { id: 9, body: '/blogtube run', user: { login: 'u' } };
+    expect(
+      routeWebhook('issue_comment', { ...base, action: 'created', comment }, 'x'),
+    ).toMatchObject({
+      kind: 'comment',
+      command: { name: 'run', arg: '' },
+    });
   });
 });
