@@ -2,10 +2,14 @@
  * Turns whatever an upstream client threw into a Temporal ApplicationFailure,
  * classified once (activities/pure/errors.ts). Temporal owns the retries:
  * non-retryable failures stop at once, rate limits carry `nextRetryDelay`.
+ * With a circuit breaker (activities/pure/breaker.ts), an open circuit fails
+ * fast without calling the upstream, and Temporal waits out the open period.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { countsAgainstHealth } from './pure/breaker.js';
+import type { CircuitBreaker, Refusal } from './pure/breaker.js';
 import { classify } from './pure/errors.js';
-import type { Classification, ErrorFacts, Upstream } from './pure/errors.js';
+import type { Classification, ErrorClass, ErrorFacts, Upstream } from './pure/errors.js';
 
 function headersToRecord(h: unknown): Record<string, string> | undefined {
   if (!h || typeof h !== 'object') return undefined;
@@ -71,11 +75,78 @@ export function toFailure(err: unknown, upstream: Upstream): ApplicationFailure 
   });
 }
 
-/** Run an upstream call, classifying anything it throws. */
-export async function atBoundary<T>(upstream: Upstream, fn: () => Promise<T>): Promise<T> {
+/** The retryable failure of a call refused by an open circuit: Temporal retries it when half-open. */
+export function circuitOpenFailure(upstream: Upstream, refusal: Refusal): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: `${upstream}.circuit_open`,
+    message: `${upstream} circuit ${refusal.state === 'open' ? 'open' : 'half-open, probe in flight'}: not calling it, retry in ${refusal.retryAfterMs} ms`,
+    nonRetryable: false,
+    nextRetryDelay: refusal.retryAfterMs,
+    details: [{ errorClass: 'circuit_open', retryAfterMs: refusal.retryAfterMs }],
+  });
+}
+
+function isCancellation(err: unknown): boolean {
+  const name = (err as { name?: unknown })?.name;
+  return err instanceof CancelledFailure || name === 'AbortError' || name === 'APIUserAbortError';
+}
+
+/**
+ * Whether a failed call says the upstream is unwell (breaker accounting).
+ * Cancellations say nothing. `network` is the classifier's catch-all for
+ * errors without a status, so it counts only with evidence that the connection
+ * failed (an error code, or an SDK connection error); a bug in our own code
+ * inside `fn` must not open the circuit.
+ */
+export function indicatesUnhealthy(
+  err: unknown,
+  failure: ApplicationFailure,
+  upstream: Upstream,
+): boolean {
+  if (isCancellation(err)) return false;
+  const prefix = `${upstream}.`;
+  const errorClass = failure.type?.startsWith(prefix)
+    ? (failure.type.slice(prefix.length) as ErrorClass)
+    : undefined;
+  if (!countsAgainstHealth(errorClass)) return false;
+  if (errorClass !== 'network' || err instanceof ApplicationFailure) return true;
+  const facts = errorFacts(err, upstream);
+  const name = (err as { name?: unknown })?.name;
+  return facts.code !== undefined || name === 'APIConnectionError';
+}
+
+/**
+ * Run an upstream call, classifying anything it throws. With a breaker: a
+ * refused call throws a retryable `<upstream>.circuit_open` failure whose
+ * `nextRetryDelay` is the time the breaker asks for, and every admitted call
+ * reports its outcome.
+ */
+export async function atBoundary<T>(
+  upstream: Upstream,
+  fn: () => Promise<T>,
+  breaker?: CircuitBreaker,
+): Promise<T> {
+  if (!breaker) {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toFailure(err, upstream);
+    }
+  }
+  const admission = breaker.acquire();
+  if (!admission.allowed) throw circuitOpenFailure(upstream, admission);
+  let outcome: 'success' | 'unhealthy' | 'neutral' = 'neutral';
   try {
-    return await fn();
+    const result = await fn();
+    outcome = 'success';
+    return result;
   } catch (err) {
-    throw toFailure(err, upstream);
+    const failure = toFailure(err, upstream);
+    if (indicatesUnhealthy(err, failure, upstream)) outcome = 'unhealthy';
+    throw failure;
+  } finally {
+    // Always report, so a probe's slot is never left taken.
+    if (outcome === 'success') breaker.onSuccess(admission);
+    else breaker.onFailure(admission, outcome === 'unhealthy');
   }
 }

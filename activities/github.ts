@@ -7,6 +7,7 @@ import type { Octokit } from '@octokit/rest';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
 import { atBoundary } from './boundary.js';
+import type { CircuitBreaker } from './pure/breaker.js';
 import { sanitizeUntrusted, truncate } from './pure/sanitize.js';
 import { commitTrailer } from '../common/ids.js';
 import { checkWrite } from '../common/path-guard.js';
@@ -24,6 +25,8 @@ export type RepoRef = Pick<IssueRef, 'owner' | 'repo'>;
 
 export interface GitHubDeps {
   octokit: Octokit;
+  /** This worker's GitHub circuit breaker (none: every call goes through). */
+  breaker?: CircuitBreaker;
 }
 
 export interface LoadedConfig {
@@ -69,7 +72,8 @@ function isStatus(err: unknown, status: number): boolean {
   return (err as { status?: number })?.status === status;
 }
 
-export function createGitHubActivities({ octokit }: GitHubDeps) {
+export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
+  const atGitHub = <T>(fn: () => Promise<T>) => atBoundary('github', fn, breaker);
   const repoOf = (ref: RepoRef) => ({ owner: ref.owner, repo: ref.repo });
 
   async function headSha(ref: IssueRef, branch: string): Promise<string | undefined> {
@@ -106,7 +110,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
   return {
     /** The issue, its text cleaned of content a human reader would not see. */
     async loadIssue(ref: IssueRef): Promise<IssueData> {
-      return atBoundary('github', async () => {
+      return atGitHub(async () => {
         const [{ data: repo }, { data: issue }] = await Promise.all([
           octokit.rest.repos.get(repoOf(ref)),
           octokit.rest.issues.get({ ...repoOf(ref), issue_number: ref.number }),
@@ -126,7 +130,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
 
     /** `.github/blogtube.yml` at the default branch's head; a bad file is a non-retryable failure naming the field. */
     async loadRepoConfig(ref: IssueRef, defaultBranch: string): Promise<LoadedConfig> {
-      const { baseSha, text } = await atBoundary('github', async () => {
+      const { baseSha, text } = await atGitHub(async () => {
         const sha = await headSha(ref, defaultBranch);
         if (!sha)
           throw ApplicationFailure.nonRetryable(
@@ -155,7 +159,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
 
     /** Create the issue branch from `baseSha`, or reuse it when it exists. */
     async ensureBranch(ref: IssueRef, branch: string, baseSha: string): Promise<string> {
-      return atBoundary('github', async () => {
+      return atGitHub(async () => {
         const existing = await headSha(ref, branch);
         if (existing) return existing;
         try {
@@ -176,7 +180,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
     },
 
     async listFiles(ref: IssueRef, branch: string, dir: string): Promise<string[]> {
-      return atBoundary('github', async () => {
+      return atGitHub(async () => {
         const sha = await headSha(ref, branch);
         if (!sha)
           throw ApplicationFailure.nonRetryable(`branch ${branch} not found`, 'github.validation');
@@ -199,7 +203,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
 
     /** A file's text at the branch head (truncated), or undefined when absent. */
     async readFile(ref: IssueRef, branch: string, path: string): Promise<string | undefined> {
-      return atBoundary('github', async () => {
+      return atGitHub(async () => {
         const text = await fileText(ref, path, branch);
         return text === undefined ? undefined : truncate(text, MAX_READ_CHARS);
       });
@@ -216,7 +220,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
       const verdict = checkWrite(path, content, rules, staged);
       if (!verdict.ok)
         throw ApplicationFailure.nonRetryable(`write refused: ${verdict.reason}`, 'PathRefused');
-      return atBoundary('github', async () => {
+      return atGitHub(async () => {
         const { data } = await octokit.rest.git.createBlob({
           ...repoOf(ref),
           content,
@@ -233,7 +237,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
     async commitAgentChanges(input: CommitInput): Promise<{ sha: string; reused: boolean }> {
       const { ref, branch } = input;
       const trailer = commitTrailer(input.workflowId, input.agent);
-      return atBoundary('github', async () => {
+      return atGitHub(async () => {
         for (let attempt = 0; attempt < 5; attempt++) {
           const { data: commits } = await octokit.rest.repos.listCommits({
             ...repoOf(ref),
@@ -288,7 +292,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
     /** Create or update the one comment carrying `marker`. */
     async upsertComment(ref: IssueRef, marker: string, body: string): Promise<number> {
       const full = `${marker}\n${body}`;
-      return atBoundary('github', async () => {
+      return atGitHub(async () => {
         const existing = await findMarkedComment(ref, marker);
         if (existing) {
           if (existing.body !== full) {
@@ -312,7 +316,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
     /** Open the PR for the branch, or update the one that already exists. */
     async openPullRequest(input: PullRequestInput): Promise<PullRequestInfo> {
       const { ref } = input;
-      return atBoundary('github', async () => {
+      return atGitHub(async () => {
         const { data: open } = await octokit.rest.pulls.list({
           ...repoOf(ref),
           head: `${ref.owner}:${input.branch}`,
@@ -356,7 +360,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
      */
     async verifyRun(input: VerifyInput): Promise<void> {
       const { ref, branch } = input;
-      const problems = await atBoundary('github', async () => {
+      const problems = await atGitHub(async () => {
         const found: string[] = [];
         const head = await headSha(ref, branch);
         if (!head) return [`branch ${branch} does not exist`];
@@ -396,7 +400,7 @@ export function createGitHubActivities({ octokit }: GitHubDeps) {
     /** The repository's agent docs (AGENTS.md or CLAUDE.md) at a commit. */
     async readAgentDocs(ref: RepoRef, sha: string): Promise<string> {
       for (const path of ['AGENTS.md', 'CLAUDE.md']) {
-        const text = await atBoundary('github', () => fileText(ref, path, sha));
+        const text = await atGitHub(() => fileText(ref, path, sha));
         if (text !== undefined) return truncate(text, 6000);
       }
       return '';

@@ -7,6 +7,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { Context } from '@temporalio/activity';
 import { atBoundary } from './boundary.js';
+import type { CircuitBreaker } from './pure/breaker.js';
 import { buildSystem, systemBytes, TOOLS } from './pure/prompts.js';
 import type { ModelCallInput, ModelCallResult } from '../common/schemas.js';
 
@@ -21,9 +22,11 @@ export interface ModelDeps {
   anthropic: Anthropic;
   /** Agent docs of a repository at a commit (cached by the caller). */
   agentDocs(repo: string, sha: string): Promise<string>;
+  /** This worker's Anthropic circuit breaker (none: every call goes through). */
+  breaker?: CircuitBreaker;
 }
 
-export function createModelActivities({ anthropic, agentDocs }: ModelDeps) {
+export function createModelActivities({ anthropic, agentDocs, breaker }: ModelDeps) {
   return {
     async callModel(input: ModelCallInput): Promise<ModelCallResult> {
       const ctx = Context.current();
@@ -36,28 +39,32 @@ export function createModelActivities({ anthropic, agentDocs }: ModelDeps) {
       let received = 0;
       const beat = setInterval(() => ctx.heartbeat({ received }), HEARTBEAT_EVERY_MS);
       try {
-        const message = await atBoundary('anthropic', async () => {
-          try {
-            const stream = anthropic.messages.stream(
-              {
-                model: input.model,
-                max_tokens: input.maxTokens,
-                system,
-                tools: TOOLS,
-                messages: input.messages as MessageParam[],
-              },
-              { signal: ctx.cancellationSignal },
-            );
-            stream.on('streamEvent', () => {
-              received++;
-              ctx.heartbeat({ received });
-            });
-            return await stream.finalMessage();
-          } catch (err) {
-            if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? err;
-            throw err;
-          }
-        });
+        const message = await atBoundary(
+          'anthropic',
+          async () => {
+            try {
+              const stream = anthropic.messages.stream(
+                {
+                  model: input.model,
+                  max_tokens: input.maxTokens,
+                  system,
+                  tools: TOOLS,
+                  messages: input.messages as MessageParam[],
+                },
+                { signal: ctx.cancellationSignal },
+              );
+              stream.on('streamEvent', () => {
+                received++;
+                ctx.heartbeat({ received });
+              });
+              return await stream.finalMessage();
+            } catch (err) {
+              if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? err;
+              throw err;
+            }
+          },
+          breaker,
+        );
         const content: ModelCallResult['content'] = [];
         for (const b of message.content) {
           if (b.type === 'text') content.push({ type: 'text', text: b.text });

@@ -27,6 +27,10 @@ const Settings = z.object({
   BLOGTUBE_TRIGGER_LABEL: z.string().default('blogtube'),
   PERMISSION_CACHE_SECONDS: z.coerce.number().int().nonnegative().default(60),
   MODEL_SLOTS: z.coerce.number().int().positive().default(8),
+  /** Circuit breaker per upstream per worker: consecutive unhealthy failures that open it. */
+  BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().positive().default(5),
+  /** How long an open breaker fails calls fast before letting one probe through. */
+  BREAKER_OPEN_MS: z.coerce.number().int().positive().default(10_000),
 });
 export type Settings = z.infer<typeof Settings>;
 

@@ -5,13 +5,15 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 import { createAnalysisActivities } from '../activities/analysis.js';
 import { DocsCache } from '../activities/docs-cache.js';
 import { createGitHubActivities } from '../activities/github.js';
 import { createOctokit } from '../common/github-client.js';
 import { createAnthropic, createModelActivities } from '../activities/model.js';
+import { CircuitBreaker } from '../activities/pure/breaker.js';
+import type { Upstream } from '../activities/pure/errors.js';
 import { createDataConverter } from '../common/codec.js';
 import { readSecret } from '../common/env.js';
 import type { Settings } from '../common/env.js';
@@ -33,6 +35,20 @@ export interface WorkerContext {
   options?: Partial<WorkerOptions>;
 }
 
+/** This worker's circuit breaker for one upstream; transitions are logged (open at WARN). */
+export function createBreaker(upstream: Upstream, settings: Settings): CircuitBreaker {
+  return new CircuitBreaker({
+    failureThreshold: settings.BREAKER_FAILURE_THRESHOLD,
+    openMs: settings.BREAKER_OPEN_MS,
+    onTransition(from, to) {
+      const logger = Runtime.instance().logger;
+      const meta = { upstream, from, to, openMs: settings.BREAKER_OPEN_MS };
+      if (to === 'open') logger.warn(`${upstream} circuit breaker opened`, meta);
+      else logger.info(`${upstream} circuit breaker ${to.replace('_', '-')}`, meta);
+    },
+  });
+}
+
 export async function connectWorker(settings: Settings): Promise<NativeConnection> {
   return NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
 }
@@ -46,7 +62,10 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
     taskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
     workflowsPath: workflowsPath(),
     dataConverter: createDataConverter(ctx.env ?? process.env),
-    activities: { ...createGitHubActivities({ octokit }), ...createAnalysisActivities() },
+    activities: {
+      ...createGitHubActivities({ octokit, breaker: createBreaker('github', settings) }),
+      ...createAnalysisActivities(),
+    },
     ...ctx.options,
   });
 }
@@ -58,7 +77,7 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
     readSecret('ANTHROPIC_API_KEY', ctx.env),
   );
   const octokit = createOctokit(settings.GITHUB_API_URL, readSecret('GITHUB_TOKEN', ctx.env));
-  const github = createGitHubActivities({ octokit });
+  const github = createGitHubActivities({ octokit, breaker: createBreaker('github', settings) });
   const cache = new DocsCache(64);
   const agentDocs = (repo: string, sha: string) => {
     const [owner = '', name = ''] = repo.split('/');
@@ -68,7 +87,11 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
     connection: ctx.connection,
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue: settings.MODEL_TASK_QUEUE,
-    activities: createModelActivities({ anthropic, agentDocs }),
+    activities: createModelActivities({
+      anthropic,
+      agentDocs,
+      breaker: createBreaker('anthropic', settings),
+    }),
     dataConverter: createDataConverter(ctx.env ?? process.env),
     maxConcurrentActivityTaskExecutions: settings.MODEL_SLOTS,
     ...ctx.options,

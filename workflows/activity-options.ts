@@ -13,7 +13,8 @@ export const GITHUB_ACTIVITY_OPTIONS: ActivityOptions = {
     initialInterval: '500 milliseconds',
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
-    maximumAttempts: 25,
+    // Bounded by time (scheduleToClose), not attempts: an open circuit breaker
+    // refuses fast, and those refusals must not use up a retry budget.
   },
 };
 
@@ -31,7 +32,7 @@ export function modelActivityOptions(taskQueue: string): ActivityOptions {
       initialInterval: '1 second',
       backoffCoefficient: 2,
       maximumInterval: '60 seconds',
-      maximumAttempts: 12,
+      // Bounded by scheduleToClose, like the GitHub activities.
     },
   };
 }

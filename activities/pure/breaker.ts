@@ -76,7 +76,9 @@ export function countsAgainstHealth(errorClass: ErrorClass | undefined): boolean
 
 function positive(name: string, value: number, integer = false): number {
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+    throw new RangeError(
+      `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`,
+    );
   }
   return value;
 }

@@ -60,7 +60,12 @@ export interface Stack {
 }
 
 export async function startStack(
-  opts: { ttftMs?: number; tokensPerSec?: number } = {},
+  opts: {
+    ttftMs?: number;
+    tokensPerSec?: number;
+    /** Extra worker environment (e.g. `BREAKER_FAILURE_THRESHOLD`). */
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<Stack> {
   const address = process.env.TEMPORAL_ADDRESS;
   if (!address)
@@ -89,6 +94,7 @@ export async function startStack(
     ANTHROPIC_API_KEY: SANDBOX_API_KEY,
     // Every stack runs with encrypted payloads, as production does.
     BLOGTUBE_CODEC_KEYS: `test:${randomBytes(32).toString('base64')}`,
+    ...opts.env,
   };
   const settings = loadSettings(env);
   const connection = await NativeConnection.connect({ address });
