@@ -68,6 +68,15 @@ export interface CommitInput {
   files: StagedFile[];
 }
 
+function pullInfo(pr: {
+  number: number;
+  html_url: string;
+  draft?: boolean;
+  head: { sha: string };
+}): PullRequestInfo {
+  return { number: pr.number, url: pr.html_url, draft: pr.draft ?? false, headSha: pr.head.sha };
+}
+
 function isStatus(err: unknown, status: number): boolean {
   return (err as { status?: number })?.status === status;
 }
@@ -330,12 +339,7 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
             title: input.title,
             body: input.body,
           });
-          return {
-            number: data.number,
-            url: data.html_url,
-            draft: data.draft ?? false,
-            headSha: data.head.sha,
-          };
+          return pullInfo(data);
         }
         const { data } = await octokit.rest.pulls.create({
           ...repoOf(ref),
@@ -345,12 +349,7 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
           body: input.body,
           draft: input.draft,
         });
-        return {
-          number: data.number,
-          url: data.html_url,
-          draft: data.draft ?? false,
-          headSha: data.head.sha,
-        };
+        return pullInfo(data);
       });
     },
 

@@ -47,6 +47,7 @@ import {
 } from './replay-histories.js';
 import type { History, RecordedHistory, ReplayScenario } from './replay-histories.js';
 import { ensureTemporalCli } from './temporal-cli.js';
+import { commitFile } from '../sandbox/github/maintainer.js';
 
 const OWNER = 'replay';
 const WEBHOOK_SECRET = 'replay-webhook-secret';
@@ -357,23 +358,7 @@ async function main(argv: string[]): Promise<void> {
         knobs: (agents) => sim(anthropic.url, 'POST', '/_sim/scenario', { agents }),
         latency: (ttftMs) => sim(anthropic.url, 'POST', '/_sim/latency', { ttftMs }),
         async commitFile(path, content) {
-          const { data: head } = await maintainer.rest.git.getRef({ ...r, ref: 'heads/main' });
-          const { data: commit } = await maintainer.rest.git.getCommit({
-            ...r,
-            commit_sha: head.object.sha,
-          });
-          const { data: tree } = await maintainer.rest.git.createTree({
-            ...r,
-            base_tree: commit.tree.sha,
-            tree: [{ path, mode: '100644', type: 'blob', content }],
-          });
-          const { data: next } = await maintainer.rest.git.createCommit({
-            ...r,
-            message: `Update ${path}`,
-            tree: tree.sha,
-            parents: [head.object.sha],
-          });
-          await maintainer.rest.git.updateRef({ ...r, ref: 'heads/main', sha: next.sha });
+          await commitFile(maintainer, r, path, content);
         },
         async openIssue({ title, body }) {
           const [{ data: repository }, { data: issue }] = await Promise.all([

@@ -20,6 +20,7 @@ import { createOctokit } from '../../common/github-client.js';
 import { createModelWorker, createOrchestratorWorker } from '../../workers/create.js';
 import { startAnthropicSim, SANDBOX_API_KEY } from '../../sandbox/anthropic/server.js';
 import type { AnthropicSim } from '../../sandbox/anthropic/server.js';
+import { commitFile } from '../../sandbox/github/maintainer.js';
 import { startGitHubSim, SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import type { GitHubSim } from '../../sandbox/github/server.js';
 
@@ -149,25 +150,12 @@ export async function startStack(
     },
     deliver,
     async commitFile(path, content) {
-      const octokit = createOctokit(github.url, SANDBOX_TOKENS.maintainer);
-      const r = { owner, repo };
-      const { data: head } = await octokit.rest.git.getRef({ ...r, ref: 'heads/main' });
-      const { data: commit } = await octokit.rest.git.getCommit({
-        ...r,
-        commit_sha: head.object.sha,
-      });
-      const { data: tree } = await octokit.rest.git.createTree({
-        ...r,
-        base_tree: commit.tree.sha,
-        tree: [{ path, mode: '100644', type: 'blob', content }],
-      });
-      const { data: next } = await octokit.rest.git.createCommit({
-        ...r,
-        message: `Update ${path}`,
-        tree: tree.sha,
-        parents: [head.object.sha],
-      });
-      await octokit.rest.git.updateRef({ ...r, ref: 'heads/main', sha: next.sha });
+      await commitFile(
+        createOctokit(github.url, SANDBOX_TOKENS.maintainer),
+        { owner, repo },
+        path,
+        content,
+      );
     },
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
