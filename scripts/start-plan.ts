@@ -7,7 +7,7 @@ import { join } from 'node:path';
 /** Credentials the sandbox simulators accept; used only when the user set none. */
 export const SANDBOX_DEFAULTS = {
   GITHUB_TOKEN: 'sbx-bot-token',
-  ANTHROPIC_API_KEY: 'sk-ant-sandbox-key',
+  ANTHROPIC_API_KEY: 'sandbox-anthropic-key',
   GITHUB_WEBHOOK_SECRET: 'sandbox-webhook-secret',
 } as const;
 export type CredentialName = keyof typeof SANDBOX_DEFAULTS;

@@ -35,7 +35,7 @@ export type { SimRequestRecord } from './state.js';
 export type { AgentKnobs } from './agent-player.js';
 export type { FaultRule } from './faults.js';
 
-export const SANDBOX_API_KEY = 'sk-ant-sandbox-key';
+export const SANDBOX_API_KEY = 'sandbox-anthropic-key';
 
 export interface AnthropicSimOptions {
   /** 0 = a random free port. */

@@ -188,7 +188,7 @@ describe('bannerText', () => {
       'http://127.0.0.1:3001',
       'http://127.0.0.1:3002',
       'sbx-bot-token',
-      'sk-ant-sandbox-key',
+      'sandbox-anthropic-key',
       'sandbox-webhook-secret',
       'npx blogtube demo',
     ]) {
@@ -199,7 +199,7 @@ describe('bannerText', () => {
   test('never prints a value from the environment', () => {
     const env = {
       GITHUB_TOKEN: 'ghp_user_secret',
-      ANTHROPIC_API_KEY: 'sk-ant-user-secret',
+      ANTHROPIC_API_KEY: 'user-anthropic-secret',
       GITHUB_WEBHOOK_SECRET: 'user-webhook-secret',
       GITHUB_API_URL: 'https://x-access-token:ghp_in_url@github.example.com/api/v3',
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
@@ -207,7 +207,7 @@ describe('bannerText', () => {
     const text = bannerText(resolveStartPlan(env, ROOT));
     for (const secret of [
       'ghp_user_secret',
-      'sk-ant-user-secret',
+      'user-anthropic-secret',
       'user-webhook-secret',
       'ghp_in_url',
     ]) {

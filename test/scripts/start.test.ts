@@ -119,7 +119,7 @@ describe('npm start supervisor (stub services)', () => {
       expect(env.GITHUB_API_URL).toBe(`http://127.0.0.1:${p.GITHUB_SIM_PORT}`);
       expect(env.ANTHROPIC_BASE_URL).toBe(`http://127.0.0.1:${p.ANTHROPIC_SIM_PORT}`);
       expect(env.GITHUB_TOKEN).toBe('sbx-bot-token');
-      expect(env.ANTHROPIC_API_KEY).toBe('sk-ant-sandbox-key');
+      expect(env.ANTHROPIC_API_KEY).toBe('sandbox-anthropic-key');
       expect(env.GITHUB_WEBHOOK_SECRET).toBe('sandbox-webhook-secret');
 
       await waitFor(() => run.output().split('model-worker up').length === 3, 10_000, 'restart');
@@ -160,7 +160,7 @@ describe('npm start supervisor (stub services)', () => {
       expect(out).not.toContain('ghp_user_secret_value');
       expect(out).not.toContain('user_webhook_secret_value');
       expect(out.match(/\(from environment\)/g)).toHaveLength(2);
-      expect(out).toContain('sk-ant-sandbox-key');
+      expect(out).toContain('sandbox-anthropic-key');
       expect(out).not.toContain('github-sim up');
       expect(out).toContain(`${process.env.TEMPORAL_ADDRESS}  (your server`);
       const env = JSON.parse(
