@@ -75,10 +75,10 @@ export async function deliverWebhook(
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const token = process.env.GITHUB_DEMO_TOKEN ?? SANDBOX_MAINTAINER_TOKEN;
+  // The bridge's secret when one is configured (the first, during a rotation), else the sandbox's.
+  const configured = process.env.GITHUB_WEBHOOK_SECRET || process.env.GITHUB_WEBHOOK_SECRET_FILE;
   const secret =
-    process.env.GITHUB_WEBHOOK_SECRET || process.env.GITHUB_WEBHOOK_SECRET_FILE
-      ? (readSecretList('GITHUB_WEBHOOK_SECRET')[0] ?? SANDBOX_WEBHOOK_SECRET)
-      : SANDBOX_WEBHOOK_SECRET;
+    (configured && readSecretList('GITHUB_WEBHOOK_SECRET')[0]) || SANDBOX_WEBHOOK_SECRET;
   const octokit = createOctokit(opts.settings.GITHUB_API_URL, token);
   const { owner, repo } = opts;
   const [{ data: repository }, { data: issue }] = await Promise.all([

@@ -48,22 +48,12 @@ import {
 import type { History, RecordedHistory, ReplayScenario } from './replay-histories.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 import { commitFile } from '../sandbox/github/maintainer.js';
+import { FULL_CREW_ISSUE } from '../sandbox/issues.js';
 
 const OWNER = 'replay';
 const WEBHOOK_SECRET = 'replay-webhook-secret';
 /** Time to first token of the simulated model (ms), as in the end-to-end tests. */
 const TTFT_MS = 30;
-
-const FULL_CREW_ISSUE = {
-  title: 'Add playlists: users can group videos into playlists',
-  body: [
-    'As a viewer I want to save videos into named playlists.',
-    '- a playlists table in the database with a migration',
-    '- API endpoints to create a playlist and add a video',
-    '- a playlist panel component in the web UI',
-    '- deploy: add the new service to the docker compose file',
-  ].join('\n'),
-};
 
 type Event = NonNullable<History['events']>[number];
 

@@ -10,6 +10,7 @@ import { statusQuery } from '../../common/workflow-api.js';
 import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { FULL_CREW_ISSUE } from '../../sandbox/issues.js';
 
 interface LogEntry {
   sha: string;
@@ -28,17 +29,6 @@ interface SimComment {
   issue_number?: number;
   body: string;
 }
-
-const FULL_CREW_ISSUE = {
-  title: 'Add playlists: users can group videos into playlists',
-  body: [
-    'As a viewer I want to save videos into named playlists.',
-    '- a playlists table in the database with a migration',
-    '- API endpoints to create a playlist and add a video',
-    '- a playlist panel component in the web UI',
-    '- deploy: add the new service to the docker compose file',
-  ].join('\n'),
-};
 
 let stack: Stack;
 
