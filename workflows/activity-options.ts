@@ -5,9 +5,15 @@
  */
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
-/** GitHub reads and idempotent writes: short calls, patient retries. */
+/**
+ * GitHub reads and idempotent writes: short calls, patient retries. They
+ * heartbeat every second while they run, so a worker killed mid-call is
+ * noticed in 5 s and the call retried elsewhere (the writes find their own
+ * earlier result instead of writing twice).
+ */
 export const GITHUB_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '5 seconds',
   scheduleToCloseTimeout: '30 minutes',
   retry: {
     initialInterval: '500 milliseconds',

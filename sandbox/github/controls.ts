@@ -13,6 +13,8 @@ export interface LoggedRequest {
   status: number;
   at: string;
   user: string | null;
+  /** Milliseconds the response was held back after serving (a `holdMs` fault). */
+  heldMs?: number;
 }
 
 const REQUEST_LOG_LIMIT = 10_000;

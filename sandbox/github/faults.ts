@@ -27,10 +27,22 @@ export const FaultRule = z
     retryAfter: z.number().int().nonnegative().optional(),
     secondaryRateLimit: z.boolean().optional(),
     message: z.string().optional(),
+    /**
+     * Serve the request normally (the write happens), then hold the response
+     * back for this long: "the write succeeded, then the client died waiting".
+     */
+    holdMs: z.number().int().positive().max(600_000).optional(),
   })
-  .refine((r) => r.status !== undefined || r.secondaryRateLimit === true, {
-    message: 'status is required unless secondaryRateLimit is set',
-    path: ['status'],
+  .refine(
+    (r) => r.status !== undefined || r.secondaryRateLimit === true || r.holdMs !== undefined,
+    {
+      message: 'status is required unless secondaryRateLimit or holdMs is set',
+      path: ['status'],
+    },
+  )
+  .refine((r) => r.holdMs === undefined || r.status === undefined, {
+    message: 'holdMs serves the request: it cannot also answer with a status',
+    path: ['holdMs'],
   });
 export type FaultRule = z.output<typeof FaultRule>;
 
@@ -80,17 +92,33 @@ export class Faults {
     return this.active.map((f) => ({ ...f.rule, remaining: f.remaining ?? null, hits: f.hits }));
   }
 
-  /** The first rule that matches and fires; `random` decides rules with a `rate`. */
+  /** The first error rule that matches and fires; `random` decides rules with a `rate`. */
   match(method: string, path: string, random: () => number): Reply | undefined {
+    const fault = this.fire(method, path, random, false);
+    return fault ? faultReply(fault.rule) : undefined;
+  }
+
+  /** How long to hold back the response of a request that was served (0: not at all). */
+  holdFor(method: string, path: string, random: () => number): number {
+    return this.fire(method, path, random, true)?.rule.holdMs ?? 0;
+  }
+
+  private fire(
+    method: string,
+    path: string,
+    random: () => number,
+    hold: boolean,
+  ): ActiveFault | undefined {
     for (const fault of this.active) {
       const { rule } = fault;
       if (fault.remaining === 0) continue;
+      if ((rule.holdMs !== undefined) !== hold) continue;
       if (rule.method !== undefined && rule.method.toUpperCase() !== method) continue;
       if (fault.pattern && !fault.pattern.test(path)) continue;
       if (rule.rate !== undefined && random() >= rule.rate) continue;
       if (fault.remaining !== undefined) fault.remaining -= 1;
       fault.hits += 1;
-      return faultReply(rule);
+      return fault;
     }
     return undefined;
   }

@@ -162,17 +162,36 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
     const { viewer, invalid } = authenticate(req.headers.authorization);
     const reply = await serveApi(req, url, viewer, invalid);
     const login = viewer?.login ?? null;
-    send(res, reply, {
-      ...controls.rateLimits.take(login, Date.now()),
-      'x-github-request-id': requestId,
-    });
-    controls.logRequest({
-      method: req.method ?? 'GET',
+    const method = req.method ?? 'GET';
+    const heldMs =
+      reply.status < 400
+        ? controls.faults.holdFor(method, url.pathname, () => controls.prng.next())
+        : 0;
+    const entry = {
+      method,
       path: url.pathname + url.search,
       status: reply.status,
       at: new Date().toISOString(),
       user: login,
+    };
+    if (heldMs > 0) {
+      // Logged before the wait, so a test can see the write landed and kill the client.
+      controls.logRequest({ ...entry, heldMs });
+      // Until the hold ends or the client goes away (no timer outlives the simulator).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, heldMs);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (res.destroyed) return;
+    }
+    send(res, reply, {
+      ...controls.rateLimits.take(login, Date.now()),
+      'x-github-request-id': requestId,
     });
+    if (heldMs === 0) controls.logRequest(entry);
   }
 
   const server = createServer((req, res) => {

@@ -5,30 +5,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { issueBranch, issueWorkflowId } from '../../common/ids.js';
-import type { IssueStatus, IssueWorkflowResult } from '../../common/schemas.js';
-import { statusQuery } from '../../common/workflow-api.js';
 import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
+import { agentCommits, repoChecks } from '../support/repo-checks.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 import { FULL_CREW_ISSUE } from '../../sandbox/issues.js';
-
-interface LogEntry {
-  sha: string;
-  message: string;
-  parents: string[];
-  files_changed: string[];
-}
-interface SimPull {
-  number: number;
-  state: string;
-  draft: boolean;
-  body: string | null;
-  head: string;
-}
-interface SimComment {
-  issue_number?: number;
-  body: string;
-}
 
 let stack: Stack;
 
@@ -42,51 +23,13 @@ beforeEach(async () => {
   await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
 });
 
-function ref(n: number) {
-  return { owner: stack.owner, repo: stack.repo, number: n };
-}
-
-async function finished(n: number): Promise<{ result: IssueWorkflowResult; status: IssueStatus }> {
-  const handle = stack.client.workflow.getHandle(issueWorkflowId(ref(n)));
-  const result = (await handle.result()) as IssueWorkflowResult;
-  const status = await handle.query(statusQuery);
-  return { result, status };
-}
-
-async function branchLog(n: number): Promise<LogEntry[]> {
-  const path = `/_sim/repos/${stack.owner}/${stack.repo}/log?ref=${encodeURIComponent(issueBranch(ref(n)))}`;
-  return (await stack.sim('github', 'GET', path)) as LogEntry[];
-}
-
-async function files(branch: string): Promise<Record<string, string>> {
-  const path = `/_sim/repos/${stack.owner}/${stack.repo}/files?ref=${encodeURIComponent(branch)}`;
-  return (await stack.sim('github', 'GET', path)) as Record<string, string>;
-}
-
-async function simState(): Promise<{ pulls: SimPull[]; comments: SimComment[] }> {
-  return (await stack.sim('github', 'GET', `/_sim/state?repo=${stack.owner}/${stack.repo}`)) as {
-    pulls: SimPull[];
-    comments: SimComment[];
-  };
-}
-
-async function pullsFor(n: number): Promise<SimPull[]> {
-  return (await simState()).pulls.filter((p) => p.head === issueBranch(ref(n)));
-}
-
-async function progressComments(n: number): Promise<SimComment[]> {
-  const marker = `<!-- blogtube:progress ${issueWorkflowId(ref(n))} -->`;
-  return (await simState()).comments.filter((c) => c.body.includes(marker));
-}
-
-function agentCommits(log: LogEntry[]): Map<string, number> {
-  const byAgent = new Map<string, number>();
-  for (const c of log) {
-    const m = /BlogTube-Agent: (\w+)/.exec(c.message);
-    if (m?.[1]) byAgent.set(m[1], (byAgent.get(m[1]) ?? 0) + 1);
-  }
-  return byAgent;
-}
+const checks = () => repoChecks(stack);
+const ref = (n: number) => checks().ref(n);
+const finished = (n: number) => checks().finished(n);
+const branchLog = (n: number) => checks().branchLog(n);
+const files = (branch: string) => checks().files(branch);
+const pullsFor = (n: number) => checks().pullsFor(n);
+const progressComments = (n: number) => checks().progressComments(n);
 
 describe('webhook to pull request', () => {
   it('runs the crew: one commit per agent with its trailer, one PR that fixes the issue, one progress comment', async () => {
@@ -211,7 +154,8 @@ describe('one issue, one run', () => {
     expect(opened.status).toBe(201);
     const again = await stack.deliver('issues', opened.payload, { deliveryId: 'delivery-a' });
     const other = await stack.deliver('issues', opened.payload, { deliveryId: 'delivery-b' });
-    expect([again.status, other.status]).toEqual([201, 201]);
+    expect([again.status, other.status]).toEqual([200, 201]);
+    expect(again.reply).toMatchObject({ result: 'duplicate' }); // the bridge remembers delivery ids
     await finished(opened.number);
 
     const late = await stack.deliver('issues', opened.payload, { deliveryId: 'delivery-c' });
