@@ -1,32 +1,42 @@
 /**
  * `blogtube` — the operator's command line (commander). Reads go to Temporal
- * (queries, visibility); `demo` plays a maintainer against the sandbox.
+ * (queries, visibility); decisions are Updates (`decidePlan`, `messageAgent`,
+ * `raiseBudget`); `retry` starts a new run seeded with the last one's finished
+ * agents; `demo` plays a maintainer against the sandbox.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { bridgeUrl, loadSettings, webUiWorkflowUrl } from '../common/env.js';
 import type { Settings } from '../common/env.js';
-import { issueWorkflowId, parseIssueRef } from '../common/ids.js';
-import { statusQuery } from '../common/workflow-api.js';
+import { formatRef, issueWorkflowId, parseIssueRef } from '../common/ids.js';
+import { AGENT_TYPES, AgentType, Phase } from '../common/schemas.js';
+import {
+  operatorMessageUpdate,
+  planDecisionUpdate,
+  raiseBudgetUpdate,
+} from '../common/workflow-api.js';
 import { AnalyzeInputError, analyzeJsonl, analyzeOne, formatAnalysis } from './analyze.js';
 import { runDemo } from './demo.js';
-import { formatStatus, formatList } from './pure/format.js';
-import type { RunListItem } from './pure/format.js';
+import {
+  CliError,
+  EXIT,
+  fetchStatus,
+  gatherStatuses,
+  listRuns,
+  operatorName,
+  parseAgents,
+  retryRun,
+  runningHandle,
+  update,
+  watchRun,
+} from './operator.js';
+import { formatList, formatReport, formatStatus, withCost } from './pure/format.js';
+import { parseSince, summarize } from './pure/stats.js';
 import { connectClient } from './temporal.js';
 
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
-
-const EXIT = { usage: 2, notFound: 3, unavailable: 4 } as const;
+export { CliError } from './operator.js';
 
 async function withClient<T>(settings: Settings, fn: (c: Client) => Promise<T>): Promise<T> {
   let client: Client;
@@ -49,64 +59,271 @@ function print(json: boolean, value: unknown, text: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
 }
 
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new CliError(`${name} must be a positive integer`, EXIT.usage);
+  return n;
+}
+
+const EXIT_CODES_HELP = `
+Exit codes: 0 ok; 1 the run ended without success (watch) or an unexpected error;
+2 usage; 3 no such run; 4 Temporal unreachable; 5 the run is not in a state for this
+(nothing awaits approval, not running, still running).`;
+
 export function buildCli(settings: Settings = loadSettings()): Command {
   const program = new Command('blogtube')
     .description('BlogTube Automation: GitHub issues in, pull requests out')
+    .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError()
     .exitOverride();
+  const issueArg = ['<issue>', 'owner/repo#number'] as const;
 
   program
     .command('status')
-    .description('show a run: phase, every agent, tokens, PR url')
-    .argument('<issue>', 'owner/repo#number')
-    .option('--json', 'print JSON')
+    .description(
+      'show a run: phase, plan, every agent (state, attempts, duration, tokens, cost), messages, PR url',
+    )
+    .argument(...issueArg)
+    .option('--json', 'print JSON (the status query, plus an estimated cost)')
     .action(async (issue: string, opts: { json?: boolean }) => {
       const ref = parseIssueOrThrow(issue);
       await withClient(settings, async (client) => {
-        const handle = client.workflow.getHandle(issueWorkflowId(ref));
-        try {
-          const status = await handle.query(statusQuery);
-          print(Boolean(opts.json), status, () => formatStatus(status));
-        } catch (err) {
-          if (err instanceof WorkflowNotFoundError) {
-            throw new CliError(`no run found for ${issue}`, EXIT.notFound);
-          }
-          throw err;
-        }
+        const status = await fetchStatus(client.workflow.getHandle(issueWorkflowId(ref)), issue);
+        print(Boolean(opts.json), withCost(status), () => formatStatus(status));
       });
     });
 
   program
     .command('list')
-    .description('list runs, newest first')
+    .description('list runs from Temporal visibility (search attributes), newest first')
     .option('--repo <owner/repo>', 'only this repository')
+    .addOption(new Option('--phase <phase>', 'only runs in this phase').choices(Phase.options))
+    .option('--failed', 'only runs that failed or had a failed agent')
     .option('--limit <n>', 'at most this many', '50')
     .option('--json', 'print JSON')
-    .action(async (opts: { repo?: string; limit: string; json?: boolean }) => {
-      const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit <= 0)
-        throw new CliError('--limit must be a positive integer', EXIT.usage);
-      const clauses = [`WorkflowType = 'issueWorkflow'`];
-      if (opts.repo) {
-        if (!/^[\w.-]+\/[\w.-]+$/.test(opts.repo))
-          throw new CliError('--repo must be owner/repo', EXIT.usage);
-        clauses.push(`BlogTubeRepo = '${opts.repo}'`);
+    .action(
+      async (opts: {
+        repo?: string;
+        phase?: string;
+        failed?: boolean;
+        limit: string;
+        json?: boolean;
+      }) => {
+        const limit = positiveInt('--limit', opts.limit);
+        await withClient(settings, async (client) => {
+          const items = await listRuns(
+            client,
+            { repo: opts.repo, phase: opts.phase, failed: opts.failed },
+            limit,
+          );
+          print(Boolean(opts.json), items, () => formatList(items));
+        });
+      },
+    );
+
+  program
+    .command('watch')
+    .description(
+      'follow a run live until it ends (exit 0 when it succeeded, 1 otherwise); one line per change when not on a terminal',
+    )
+    .argument(...issueArg)
+    .option('--interval <ms>', 'poll the status query this often', '1000')
+    .option('--json', 'print the status as one JSON line per change')
+    .action(async (issue: string, opts: { interval: string; json?: boolean }) => {
+      const ref = parseIssueOrThrow(issue);
+      const intervalMs = positiveInt('--interval', opts.interval);
+      const code = await withClient(settings, (client) =>
+        watchRun(client, ref, {
+          intervalMs,
+          json: Boolean(opts.json),
+          tty: Boolean(process.stdout.isTTY),
+          write: (s) => void process.stdout.write(s),
+        }),
+      );
+      if (code !== 0) {
+        throw new CliError(`the run of ${issue} did not succeed`, EXIT.unsuccessful);
       }
+    });
+
+  const decide =
+    (approve: boolean) =>
+    async (issue: string, reason: string | undefined, opts: { json?: boolean; by?: string }) => {
+      const ref = parseIssueOrThrow(issue);
       await withClient(settings, async (client) => {
-        const items: RunListItem[] = [];
-        for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
-          const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
-          items.push({
-            workflowId: wf.workflowId,
-            status: wf.status.name,
-            phase: String(sa.BlogTubePhase?.[0] ?? ''),
-            prUrl: sa.BlogTubePrUrl?.[0] ? String(sa.BlogTubePrUrl[0]) : undefined,
-            startTime: wf.startTime.toISOString(),
-          });
-          if (items.length >= limit) break;
-        }
-        items.sort((a, b) => b.startTime.localeCompare(a.startTime));
-        print(Boolean(opts.json), items, () => formatList(items));
+        const handle = await runningHandle(client, ref);
+        const by = opts.by ?? operatorName();
+        const result = await update(() =>
+          handle.executeUpdate(planDecisionUpdate, {
+            args: [{ approve, by, ...(approve ? {} : { reason: reason ?? 'no reason given' }) }],
+          }),
+        );
+        print(Boolean(opts.json), result, () =>
+          approve
+            ? `plan of ${issue} approved by ${by}: the agents start (phase ${result.phase})`
+            : `plan of ${issue} rejected by ${by}: the run ends (phase ${result.phase})`,
+        );
+      });
+    };
+  program
+    .command('approve')
+    .description('approve the plan a run waits on (config `approval: plan`)')
+    .argument(...issueArg)
+    .option('--by <name>', 'who decides (recorded in the run)')
+    .option('--json', 'print JSON')
+    .action((issue: string, opts: { json?: boolean; by?: string }) =>
+      decide(true)(issue, undefined, opts),
+    );
+  program
+    .command('reject')
+    .description('reject the plan a run waits on; the run ends with a comment')
+    .argument(...issueArg)
+    .argument('<reason...>', 'why (shown on the issue)')
+    .option('--by <name>', 'who decides (recorded in the run)')
+    .option('--json', 'print JSON')
+    .action((issue: string, reason: string[], opts: { json?: boolean; by?: string }) =>
+      decide(false)(issue, reason.join(' '), opts),
+    );
+
+  program
+    .command('message')
+    .description("send a note to one agent of a running issue; it appears in the agent's next turn")
+    .argument(...issueArg)
+    .addOption(new Option('--to <agent>', 'the agent').choices(AGENT_TYPES).makeOptionMandatory())
+    .argument('<text...>', 'the note')
+    .option('--by <name>', 'who sends it')
+    .option('--json', 'print JSON')
+    .action(
+      async (issue: string, text: string[], opts: { to: string; by?: string; json?: boolean }) => {
+        const ref = parseIssueOrThrow(issue);
+        const to = AgentType.parse(opts.to);
+        await withClient(settings, async (client) => {
+          const handle = await runningHandle(client, ref);
+          const result = await update(() =>
+            handle.executeUpdate(operatorMessageUpdate, {
+              args: [{ to, text: text.join(' '), by: opts.by ?? operatorName() }],
+            }),
+          );
+          print(Boolean(opts.json), result, () =>
+            result.delivered === 'now'
+              ? `delivered to the ${to} agent: it reads it in its next turn`
+              : `held for the ${to} agent: it reads it when it starts`,
+          );
+        });
+      },
+    );
+
+  program
+    .command('cancel')
+    .description('cancel a running run (finished agents’ work is kept in a draft PR)')
+    .argument(...issueArg)
+    .option('--json', 'print JSON')
+    .action(async (issue: string, opts: { json?: boolean }) => {
+      const ref = parseIssueOrThrow(issue);
+      await withClient(settings, async (client) => {
+        const handle = await runningHandle(client, ref);
+        await handle.cancel();
+        print(
+          Boolean(opts.json),
+          { cancelled: true, workflowId: handle.workflowId },
+          () =>
+            `cancellation requested for ${issue}; \`blogtube status ${issue}\` shows when it has stopped`,
+        );
+      });
+    });
+
+  program
+    .command('retry')
+    .description(
+      'run a finished run again: only its failed/skipped agents (or the named ones), keeping the commits of the others',
+    )
+    .argument(...issueArg)
+    .option('--agent <types...>', `only these agents (of: ${AGENT_TYPES.join(', ')})`)
+    .option('--json', 'print JSON')
+    .action(async (issue: string, opts: { agent?: string[]; json?: boolean }) => {
+      const ref = parseIssueOrThrow(issue);
+      const only = parseAgents(opts.agent);
+      await withClient(settings, async (client) => {
+        const r = await retryRun(client, settings, ref, only);
+        const uiUrl = webUiWorkflowUrl(settings, r.workflowId);
+        print(Boolean(opts.json), { ...r, uiUrl }, () =>
+          [
+            `retry ${r.retry} of ${issue} started (run ${r.runId}, after ${r.previousRunId})`,
+            `runs again: ${r.rerun.join(', ') || 'the whole run'}`,
+            `kept:       ${r.kept.join(', ') || 'nothing'}`,
+            `Follow:     npx blogtube watch ${formatRef(ref)}`,
+          ].join('\n'),
+        );
+      });
+    });
+
+  program
+    .command('budget')
+    .description('raise the token budget of a running issue; a run paused on its budget resumes')
+    .argument(...issueArg)
+    .requiredOption(
+      '--add-tokens <n>',
+      'tokens to add (to the issue budget and to each agent budget)',
+    )
+    .option('--by <name>', 'who raises it')
+    .option('--json', 'print JSON')
+    .action(async (issue: string, opts: { addTokens: string; by?: string; json?: boolean }) => {
+      const ref = parseIssueOrThrow(issue);
+      const addTokens = positiveInt('--add-tokens', opts.addTokens);
+      await withClient(settings, async (client) => {
+        const handle = await runningHandle(client, ref);
+        const r = await update(() =>
+          handle.executeUpdate(raiseBudgetUpdate, {
+            args: [{ addTokens, by: opts.by ?? operatorName() }],
+          }),
+        );
+        print(Boolean(opts.json), r, () =>
+          [
+            `budget of ${issue} raised by ${addTokens}: issue ${r.issueTokens} tokens, each agent ${r.agentTokens}`,
+            r.resumed.length > 0 ? `resumed: ${r.resumed.join(', ')}` : '',
+            `phase ${r.phase}`,
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+      });
+    });
+
+  program
+    .command('report')
+    .description(
+      'runs, success rate, p50/p95 of analysis, agent spawn, PR creation and end-to-end time, tokens and cost by agent',
+    )
+    .option('--since <when>', 'window: 7d, 12h, 30m or a date', '7d')
+    .option('--repo <owner/repo>', 'only this repository')
+    .option('--limit <n>', 'at most this many runs', '1000')
+    .option('--json', 'print JSON')
+    .action(async (opts: { since: string; repo?: string; limit: string; json?: boolean }) => {
+      let sinceMs: number;
+      try {
+        sinceMs = parseSince(opts.since, Date.now());
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err), EXIT.usage);
+      }
+      const sinceIso = new Date(sinceMs).toISOString();
+      const limit = positiveInt('--limit', opts.limit);
+      await withClient(settings, async (client) => {
+        const { statuses, unreadable } = await gatherStatuses(
+          client,
+          { repo: opts.repo, sinceIso },
+          limit,
+        );
+        const report = summarize(statuses);
+        print(Boolean(opts.json), { since: sinceIso, ...report, unreadable }, () =>
+          [
+            formatReport(report, sinceIso),
+            ...(unreadable.length > 0
+              ? [
+                  `${unreadable.length} run(s) could not be read (no worker answered their status query)`,
+                ]
+              : []),
+          ].join('\n'),
+        );
       });
     });
 

@@ -42,6 +42,13 @@ export const LimitsConfig = z
     issue_token_budget: z.number().int().min(1000).max(10_000_000).default(300_000),
     max_file_bytes: z.number().int().min(1).max(1_000_000).default(100_000),
     max_files_per_agent: z.number().int().min(1).max(100).default(20),
+    /** How long a run whose token budget is spent waits (paused) for `blogtube budget`. */
+    budget_pause_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 14)
+      .default(60 * 24),
   })
   .strict();
 export type LimitsConfig = z.infer<typeof LimitsConfig>;

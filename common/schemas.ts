@@ -110,6 +110,12 @@ export const AgentStatus = z.object({
   commitSha: z.string().optional(),
   summary: z.string().optional(),
   error: z.string().optional(),
+  /** Time from the scheduler's decision to the child workflow's start. */
+  spawnMs: z.number().nonnegative().optional(),
+  /** Why the agent is paused (its token budget is spent), while it waits for more. */
+  paused: z.string().optional(),
+  /** Set when the agent's work was carried over from an earlier run (`blogtube retry`). */
+  carriedFrom: z.string().optional(),
 });
 export type AgentStatus = z.infer<typeof AgentStatus>;
 
@@ -120,6 +126,8 @@ export const Phase = z.enum([
   'awaiting_approval',
   'question',
   'running',
+  /** Waiting for a bigger token budget (`blogtube budget`), a cancellation or the timeout. */
+  'paused',
   'opening_pr',
   'done',
   'failed',
@@ -154,8 +162,31 @@ export const IssueStatus = z.object({
   startedAt: z.string(),
   updatedAt: z.string(),
   tokens: TokenUsage,
+  /** Model named by the repository's config (for cost estimates). */
+  model: z.string().optional(),
+  /** Token budgets in force (the config's, raised by `blogtube budget`). */
+  budget: z.object({ issueTokens: z.number().int(), agentTokens: z.number().int() }).optional(),
+  /** Why and since when the run waits for more budget; absent when it does not. */
+  paused: z.object({ reason: z.string(), since: z.string(), until: z.string() }).optional(),
+  /** When each phase began, in order. */
+  timeline: z.array(z.object({ phase: Phase, at: z.string() })).optional(),
+  /** Set on a run started by `blogtube retry`. */
+  retry: z.object({ number: z.number().int().positive(), previousRunId: z.string() }).optional(),
 });
 export type IssueStatus = z.infer<typeof IssueStatus>;
+
+/** What a `blogtube retry` run starts from: the previous run's finished agents. */
+export const RetrySeed = z.object({
+  number: z.number().int().positive(),
+  previousRunId: z.string(),
+  /** Agents whose work is kept (done, with their commits); every other agent of the plan runs. */
+  keep: z.array(AgentStatus),
+  /** Agents that ran before, with their attempts so far. */
+  attempts: z.record(z.string(), z.number().int().nonnegative()),
+  /** The plan was approved before: do not ask again. */
+  planApproved: z.boolean(),
+});
+export type RetrySeed = z.infer<typeof RetrySeed>;
 
 /** What started (or re-triggered) a run: recorded, never secret. */
 export const Trigger = z.object({
@@ -170,6 +201,8 @@ export const IssueWorkflowInput = z.object({
   trigger: Trigger,
   /** Task queue of the model worker (model-call activities). */
   modelTaskQueue: z.string().min(1),
+  /** Present on a run started by `blogtube retry`. */
+  retry: RetrySeed.optional(),
 });
 export type IssueWorkflowInput = z.infer<typeof IssueWorkflowInput>;
 
@@ -256,6 +289,10 @@ export const AgentWorkflowInput = z.object({
   protectedPaths: z.array(z.string()),
   context: PromptContext,
   inbox: z.array(AgentMessage),
+  /** How long the agent waits for more budget once its own is spent (default a day). */
+  budgetPauseMinutes: z.number().positive().optional(),
+  /** Retry number of the issue run: makes the commit trailer distinct from earlier runs'. */
+  retry: z.number().int().positive().optional(),
 });
 export type AgentWorkflowInput = z.infer<typeof AgentWorkflowInput>;
 

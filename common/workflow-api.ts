@@ -3,7 +3,7 @@
  * client (bridge, CLI) and the workflows meet.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AgentMessage, IssueStatus, Trigger } from './schemas.js';
+import type { AgentMessage, AgentType, IssueStatus, TokenUsage, Trigger } from './schemas.js';
 
 export const ISSUE_WORKFLOW = 'issueWorkflow';
 export const AGENT_WORKFLOW = 'agentWorkflow';
@@ -43,3 +43,55 @@ export interface PlanDecisionResult {
   phase: string;
 }
 export const planDecisionUpdate = defineUpdate<PlanDecisionResult, [PlanDecision]>('decidePlan');
+
+/** An operator's note to one agent of a running issue (`blogtube message`). */
+export interface OperatorMessage {
+  to: AgentType;
+  text: string;
+  by: string;
+}
+export interface OperatorMessageResult {
+  /** `now`: signalled into the running agent; `held`: given to it when it starts. */
+  delivered: 'now' | 'held';
+  to: AgentType;
+}
+export const operatorMessageUpdate = defineUpdate<OperatorMessageResult, [OperatorMessage]>(
+  'messageAgent',
+);
+
+/** More tokens for a running issue (`blogtube budget`); resumes a run paused by its budget. */
+export interface BudgetRaise {
+  addTokens: number;
+  by: string;
+}
+export interface BudgetRaiseResult {
+  issueTokens: number;
+  agentTokens: number;
+  /** Agents that were paused and were given the extra tokens. */
+  resumed: AgentType[];
+  phase: string;
+}
+export const raiseBudgetUpdate = defineUpdate<BudgetRaiseResult, [BudgetRaise]>('raiseBudget');
+
+/** Agent → issue workflow: the agent's own budget is spent (paused) or was raised (resumed). */
+export interface AgentBudgetEvent {
+  agent: AgentType;
+  state: 'paused' | 'resumed';
+  used: number;
+  budget: number;
+}
+export const agentBudgetSignal = defineSignal<[AgentBudgetEvent]>('agentBudget');
+/** Issue workflow → agent: extra tokens for its budget. */
+export const agentBudgetRaisedSignal = defineSignal<[number]>('agentBudgetRaised');
+
+/** An agent's live progress (queried by `blogtube watch`). */
+export interface AgentProgress {
+  agent: AgentType;
+  turn: number;
+  maxTurns: number;
+  tokens: TokenUsage;
+  tokenBudget: number;
+  files: number;
+  paused: boolean;
+}
+export const agentProgressQuery = defineQuery<AgentProgress>('agentProgress');

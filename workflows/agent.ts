@@ -5,8 +5,10 @@
  */
 import {
   ApplicationFailure,
+  condition,
   getExternalWorkflowHandle,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,7 +28,14 @@ import type {
   ToolResultBlock,
   ToolUseBlock,
 } from '../common/schemas.js';
-import { agentInboxSignal, agentMessagesSignal } from '../common/workflow-api.js';
+import {
+  agentBudgetRaisedSignal,
+  agentBudgetSignal,
+  agentInboxSignal,
+  agentMessagesSignal,
+  agentProgressQuery,
+} from '../common/workflow-api.js';
+import { kTokens } from './pure/report.js';
 import { GITHUB_ACTIVITY_OPTIONS, modelActivityOptions } from './activity-options.js';
 
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
@@ -54,6 +63,27 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
   const staged = new Map<string, StagedFile>();
   let usage = ZERO_USAGE;
   let summary: string | undefined;
+  let turn = 0;
+  let budget = input.tokenBudget;
+  let paused = false;
+  setHandler(agentBudgetRaisedSignal, (extra) => {
+    budget += extra;
+  });
+  setHandler(agentProgressQuery, () => ({
+    agent: input.agent,
+    turn,
+    maxTurns: input.maxTurns,
+    tokens: usage,
+    tokenBudget: budget,
+    files: staged.size,
+    paused,
+  }));
+  /** What the Web UI shows for this agent while it runs. */
+  const showDetails = (note: string) =>
+    setCurrentDetails(
+      `**${input.agent} agent** — ${note}\n\nturn ${turn} of ${input.maxTurns} · ${kTokens(totalTokens(usage))} of ${kTokens(budget)} tokens · ${staged.size} file(s) staged`,
+    );
+  const parent = getExternalWorkflowHandle(input.issueWorkflowId);
 
   const takeInbox = (): ContentBlock[] => {
     if (inbox.length === 0) return [];
@@ -90,14 +120,16 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
         return text === undefined ? refuse(`not found: ${file.path}`) : ok(text);
       }
       case 'write_file': {
-        const verdict = checkWrite(args.path, args.content, rules, [...staged.keys()]);
+        // Per-file and per-agent limits (files and bytes), checked here and again by the activity.
+        const sizes = [...staged.values()].map(({ path, bytes }) => ({ path, bytes }));
+        const verdict = checkWrite(args.path, args.content, rules, sizes);
         if (!verdict.ok) return refuse(`refused: ${verdict.reason}`);
         const file = await github.stageFile(
           input.ref,
           verdict.path,
           args.content as string,
           rules,
-          [...staged.keys()],
+          sizes,
         );
         staged.set(file.path, file);
         return ok(`ok: wrote ${file.bytes} bytes to ${file.path} (committed when you finish)`);
@@ -123,11 +155,12 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
     }
   };
 
-  for (let turn = 1; turn <= input.maxTurns && summary === undefined; turn++) {
+  for (turn = 1; turn <= input.maxTurns && summary === undefined; turn++) {
+    showDetails('working');
     const reply = await model.callModel.executeWithOptions(
       {
         ...modelActivityOptions(input.modelTaskQueue),
-        summary: `${input.agent} agent: turn ${turn}`,
+        summary: `${input.agent} agent: turn ${turn}, ${staged.size} file(s), ${kTokens(totalTokens(usage))} tokens so far`,
       },
       [
         {
@@ -156,14 +189,31 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
     }
     if (outbox.length > 0) {
       // All notes of one turn travel together, as one signal.
-      await getExternalWorkflowHandle(input.issueWorkflowId).signal(agentMessagesSignal, outbox);
+      await parent.signal(agentMessagesSignal, outbox);
     }
     if (summary !== undefined) break;
-    if (totalTokens(usage) > input.tokenBudget) {
-      throw ApplicationFailure.nonRetryable(
-        `${input.agent} agent exhausted its token budget (${totalTokens(usage)} > ${input.tokenBudget})`,
-        'BudgetExhausted',
+    if (totalTokens(usage) > budget) {
+      // Spent: pause (the issue run says so) until `blogtube budget` raises it, or time out.
+      paused = true;
+      const spent = { agent: input.agent, used: totalTokens(usage), budget };
+      showDetails(`paused: token budget spent (${spent.used} > ${spent.budget})`);
+      await parent.signal(agentBudgetSignal, { ...spent, state: 'paused' });
+      const raised = await condition(
+        () => totalTokens(usage) <= budget,
+        `${input.budgetPauseMinutes ?? 60 * 24} minutes`,
       );
+      paused = false;
+      if (!raised) {
+        throw ApplicationFailure.nonRetryable(
+          `${input.agent} agent exhausted its token budget (${totalTokens(usage)} > ${budget}) and it was not raised in time`,
+          'BudgetExhausted',
+        );
+      }
+      await parent.signal(agentBudgetSignal, {
+        ...spent,
+        budget,
+        state: 'resumed',
+      });
     }
     messages.push({ role: 'user', content: [...results, ...takeInbox()] });
   }
@@ -176,17 +226,21 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
   }
   const files = [...staged.values()];
   let commitSha: string | undefined;
+  showDetails(`finished: ${summary.slice(0, 200)}`);
   if (files.length > 0) {
     const commit = await github.commitAgentChanges.executeWithOptions(
       {
         ...GITHUB_ACTIVITY_OPTIONS,
-        summary: `${input.agent} agent: commit ${files.length} file(s)`,
+        summary: `${input.agent} agent: commit ${files.length} file(s), ${kTokens(totalTokens(usage))} tokens`,
       },
       [
         {
           ref: input.ref,
           branch: input.branch,
-          workflowId: input.issueWorkflowId,
+          // A retry's commit must not be mistaken for an earlier run's (same workflow id).
+          workflowId: input.retry
+            ? `${input.issueWorkflowId} (retry ${input.retry})`
+            : input.issueWorkflowId,
           agent: input.agent,
           summary,
           files,

@@ -10,6 +10,7 @@ import {
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -35,20 +36,25 @@ import type {
 } from '../common/schemas.js';
 import { SA } from '../common/search-attributes.js';
 import {
+  agentBudgetRaisedSignal,
+  agentBudgetSignal,
   agentInboxSignal,
   agentMessagesSignal,
+  operatorMessageUpdate,
+  raiseBudgetUpdate,
   issueCommentSignal,
   issueEditedSignal,
   planDecisionUpdate,
   statusQuery,
   triggerSignal,
 } from '../common/workflow-api.js';
-import type { PlanDecision } from '../common/workflow-api.js';
+import type { BudgetRaise, OperatorMessage, PlanDecision } from '../common/workflow-api.js';
 import { ANALYSIS_OPTIONS, GITHUB_ACTIVITY_OPTIONS } from './activity-options.js';
 import { agentWorkflow } from './agent.js';
 import { agentsToSkip, agentsToStart, buildPlan, isFinished } from './pure/scheduler.js';
 import type { RunStates } from './pure/scheduler.js';
 import { renderProgress, renderPullRequest } from './pure/report.js';
+import { renderDetails } from './pure/details.js';
 
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
 /** A maintainer's comment asking for a run of an issue set aside as a question. */
@@ -79,6 +85,10 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     startedAt: now(),
     updatedAt: now(),
     tokens: ZERO_USAGE,
+    timeline: [{ phase: 'loading', at: now() }],
+    ...(input.retry
+      ? { retry: { number: input.retry.number, previousRunId: input.retry.previousRunId } }
+      : {}),
   };
   const deliveries = new Set<string>([input.trigger.deliveryId]);
   const states: RunStates = {};
@@ -87,6 +97,11 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   let decision: PlanDecision | undefined;
   let goAhead = false;
   let changed = false;
+  /** Budgets in force: the config's, raised by the `raiseBudget` Update. */
+  const budget = { issueTokens: 0, agentTokens: 0, pauseMinutes: 60 * 24 };
+  /** Agents paused on their own spent budget, and the issue-wide pause (deadline in ms). */
+  const pausedAgents = new Map<AgentType, string>();
+  let issuePause: { reason: string; since: string; deadlineMs: number } | undefined;
 
   const agentStatus = (a: AgentType): AgentStatus => {
     const found = status.agents.find((s) => s.agent === a);
@@ -96,13 +111,34 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   const setPhase = (phase: Phase) => {
     status.phase = phase;
     status.updatedAt = now();
+    status.timeline?.push({ phase, at: now() });
     upsertSearchAttributes([{ key: SA.phase, value: phase }]);
+    setCurrentDetails(renderDetails(status));
   };
-  const updateProgress = () =>
-    github.upsertComment.executeWithOptions(
+  const updateProgress = () => {
+    setCurrentDetails(renderDetails(status));
+    return github.upsertComment.executeWithOptions(
       { ...GITHUB_ACTIVITY_OPTIONS, summary: `progress comment: ${status.phase}` },
       [ref, progressMarker(ref), renderProgress(status)],
     );
+  };
+  /** The run is paused while its own budget or an agent's is spent: status, phase and UI say so. */
+  const refreshPause = () => {
+    const reasons = [...(issuePause ? [issuePause.reason] : []), ...[...pausedAgents.values()]];
+    if (reasons.length > 0) {
+      const since = issuePause?.since ?? status.paused?.since ?? now();
+      const until = new Date(
+        issuePause?.deadlineMs ?? Date.now() + budget.pauseMinutes * 60_000,
+      ).toISOString();
+      status.paused = { reason: reasons.join('; '), since, until };
+      if (status.phase === 'running') setPhase('paused');
+    } else {
+      delete status.paused;
+      if (status.phase === 'paused') setPhase('running');
+    }
+    status.updatedAt = now();
+    changed = true;
+  };
 
   const deliver = async (to: AgentType, msgs: AgentMessage[]) => {
     const handle = handles.get(to);
@@ -145,6 +181,65 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     for (const m of msgs) byAddressee.set(m.to, [...(byAddressee.get(m.to) ?? []), m]);
     for (const [to, batch] of byAddressee) await deliver(to, batch);
   });
+  setHandler(agentBudgetSignal, (e) => {
+    const s = status.agents.find((a) => a.agent === e.agent);
+    if (e.state === 'paused') {
+      const why = `${e.agent} agent spent its token budget (${e.used} of ${e.budget})`;
+      pausedAgents.set(e.agent, why);
+      if (s) s.paused = why;
+    } else {
+      pausedAgents.delete(e.agent);
+      if (s) delete s.paused;
+    }
+    refreshPause();
+  });
+  setHandler(
+    operatorMessageUpdate,
+    async (m) => {
+      const msg: AgentMessage = { from: 'maintainer', to: m.to, text: m.text };
+      status.messages.push(msg);
+      status.updatedAt = now();
+      const direct = handles.has(m.to) && states[m.to] === 'running';
+      await deliver(m.to, [msg]);
+      return { delivered: direct ? 'now' : 'held', to: m.to };
+    },
+    {
+      validator: (m: OperatorMessage) => {
+        if (!m.text.trim() || m.text.length > 4000) {
+          throw new Error('the message must have 1 to 4000 characters');
+        }
+        const state = states[m.to];
+        if (state !== 'pending' && state !== 'running') {
+          throw new Error(
+            `the ${m.to} agent cannot take messages (${state ? `it is ${state}` : 'it is not in the plan'}; phase: ${status.phase})`,
+          );
+        }
+      },
+    },
+  );
+  setHandler(
+    raiseBudgetUpdate,
+    async (r) => {
+      budget.issueTokens += r.addTokens;
+      budget.agentTokens += r.addTokens;
+      status.budget = { issueTokens: budget.issueTokens, agentTokens: budget.agentTokens };
+      const resumed = [...pausedAgents.keys()];
+      for (const a of resumed) await handles.get(a)?.signal(agentBudgetRaisedSignal, r.addTokens);
+      if (issuePause && totalTokens(status.tokens) <= budget.issueTokens) issuePause = undefined;
+      refreshPause();
+      return { ...status.budget, resumed, phase: status.phase };
+    },
+    {
+      validator: (r: BudgetRaise) => {
+        if (!Number.isInteger(r.addTokens) || r.addTokens <= 0 || r.addTokens > 10_000_000) {
+          throw new Error('addTokens must be a whole number from 1 to 10000000');
+        }
+        if (status.phase !== 'running' && status.phase !== 'paused') {
+          throw new Error(`no agents are running (phase: ${status.phase})`);
+        }
+      },
+    },
+  );
   setHandler(
     planDecisionUpdate,
     (d) => {
@@ -165,6 +260,10 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     { key: SA.issue, value: ref.number },
     { key: SA.phase, value: status.phase },
   ]);
+
+  /** Tokens this run spent (work kept from an earlier run was paid for there). */
+  const runTokens = () =>
+    status.agents.filter((a) => !a.carriedFrom).reduce((u, a) => addUsage(u, a.tokens), ZERO_USAGE);
 
   const finish = async (phase: Phase, error?: string): Promise<IssueWorkflowResult> => {
     if (error) status.error = error;
@@ -204,6 +303,11 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   }
   const { config } = loaded;
   const agents: ResolvedAgents = resolveAgents(config);
+  status.model = config.model;
+  budget.issueTokens = config.limits.issue_token_budget;
+  budget.agentTokens = config.limits.agent_token_budget;
+  budget.pauseMinutes = config.limits.budget_pause_minutes;
+  status.budget = { issueTokens: budget.issueTokens, agentTokens: budget.agentTokens };
 
   // From here on, a cancellation still leaves a clear state: see the catch below.
   try {
@@ -237,11 +341,23 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     );
     status.plan = plan;
     for (const node of plan.nodes) {
+      // A retry keeps the finished work of the run before it (commits on the same branch).
+      const kept = input.retry?.keep.find((k) => k.agent === node.agent && k.state === 'done');
+      if (kept) {
+        states[node.agent] = 'done';
+        status.agents.push({
+          ...kept,
+          carriedFrom: input.retry?.previousRunId,
+          paused: undefined,
+          spawnMs: undefined,
+        });
+        continue;
+      }
       states[node.agent] = 'pending';
       status.agents.push({
         agent: node.agent,
         state: 'pending',
-        attempts: 0,
+        attempts: input.retry?.attempts[node.agent] ?? 0,
         turns: 0,
         tokens: ZERO_USAGE,
         files: [],
@@ -249,7 +365,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     }
     if (plan.nodes.length === 0) return finish('failed', 'no enabled agent fits this issue');
 
-    if (config.approval === 'plan') {
+    if (config.approval === 'plan' && !input.retry?.planApproved) {
       setPhase('awaiting_approval');
       await updateProgress();
       const decided = await condition(
@@ -298,10 +414,12 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
               model: config.model,
               modelTaskQueue: input.modelTaskQueue,
               maxTurns: config.limits.max_turns,
-              tokenBudget: config.limits.agent_token_budget,
+              tokenBudget: budget.agentTokens,
               maxFiles: config.limits.max_files_per_agent,
               maxFileBytes: config.limits.max_file_bytes,
               protectedPaths: [...ALWAYS_PROTECTED, ...config.protected_paths],
+              budgetPauseMinutes: budget.pauseMinutes,
+              ...(input.retry ? { retry: input.retry.number } : {}),
               context: {
                 agent,
                 repo: status.repo,
@@ -316,7 +434,15 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
             },
           ],
           staticSummary: `${agent} agent for ${status.repo}#${ref.number}`,
+          staticDetails: [
+            `**${agent} agent** for ${status.repo}#${ref.number}: ${issue.title}`,
+            '',
+            `writes: ${agents[agent].paths.join(', ')}`,
+            `after: ${plan.nodes.find((n) => n.agent === agent)?.dependsOn.join(', ') || 'nothing'}`,
+            `limits: ${config.limits.max_turns} turns, ${budget.agentTokens} tokens, model ${config.model}`,
+          ].join('\n'),
         });
+        s.spawnMs = Date.now() - startedMs;
         handles.set(agent, handle);
         const late = heldInbox.get(agent);
         if (late && late.length > 0) {
@@ -343,7 +469,9 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
         .finally(() => {
           s.endedAt = now();
           s.durationMs = Date.now() - startedMs;
-          status.tokens = status.agents.reduce((u, a) => addUsage(u, a.tokens), ZERO_USAGE);
+          delete s.paused;
+          if (pausedAgents.delete(agent)) refreshPause();
+          status.tokens = runTokens();
           status.updatedAt = now();
           changed = true;
         });
@@ -359,14 +487,31 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
         s.error = 'skipped: a dependency did not finish';
       }
       if (isFinished(plan, states)) break;
-      if (totalTokens(status.tokens) > config.limits.issue_token_budget) {
-        for (const node of plan.nodes.filter((n) => states[n.agent] === 'pending')) {
+      const pending = plan.nodes.filter((n) => states[n.agent] === 'pending');
+      if (pending.length > 0 && totalTokens(status.tokens) > budget.issueTokens) {
+        // Spent: pause instead of failing, until raised, cancelled or timed out.
+        if (!issuePause) {
+          issuePause = {
+            reason: `the issue token budget is spent (${totalTokens(status.tokens)} of ${budget.issueTokens})`,
+            since: now(),
+            deadlineMs: Date.now() + budget.pauseMinutes * 60_000,
+          };
+          refreshPause();
+          await updateProgress();
+        }
+        const left = issuePause.deadlineMs - Date.now();
+        changed = false;
+        if (left > 0 && (await condition(() => changed, left))) continue;
+        if (!issuePause) continue;
+        issuePause = undefined;
+        for (const node of pending) {
           states[node.agent] = 'skipped';
           Object.assign(agentStatus(node.agent), {
             state: 'skipped',
-            error: 'skipped: the issue token budget is exhausted',
+            error: 'skipped: the issue token budget was spent and not raised in time',
           });
         }
+        refreshPause();
         continue;
       }
       for (const a of agentsToStart(plan, states)) startAgent(a);

@@ -1,20 +1,28 @@
 /** Human-readable renderings for the CLI. Pure. */
 import type { IssueStatus } from '../../common/schemas.js';
 import { totalTokens } from '../../common/schemas.js';
+import { estimateCost, formatUsd } from './pricing.js';
+import type { Report } from './stats.js';
 
 export interface RunListItem {
   workflowId: string;
+  runId?: string;
   status: string;
   phase: string;
+  repo?: string;
+  issue?: number;
+  risk?: string;
+  agentsFailed?: number;
   prUrl?: string;
   startTime: string;
+  closeTime?: string;
 }
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
     .map((r) =>
@@ -26,43 +34,148 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+function seconds(ms: number | undefined): string {
+  return ms !== undefined ? `${(ms / 1000).toFixed(1)}s` : '-';
+}
+
+/** The status with its estimated cost (for `status --json`). */
+export function withCost(s: IssueStatus): IssueStatus & {
+  cost: { usd: number; pricedAs: string; note?: string; byAgent: Record<string, number> };
+} {
+  const total = estimateCost(s.model, s.tokens);
+  const byAgent: Record<string, number> = {};
+  for (const a of s.agents) byAgent[a.agent] = estimateCost(s.model, a.tokens).usd;
+  return {
+    ...s,
+    cost: {
+      usd: total.usd,
+      pricedAs: total.family,
+      ...(total.note ? { note: total.note } : {}),
+      byAgent,
+    },
+  };
+}
+
 export function formatStatus(s: IssueStatus): string {
   const lines = [
     `${s.repo}#${s.issue}  ${s.title ?? ''}`.trimEnd(),
     `workflow  ${s.workflowId}`,
     `phase     ${s.phase}`,
   ];
+  if (s.retry) lines.push(`retry     ${s.retry.number} (after run ${s.retry.previousRunId})`);
   if (s.analysis) {
     lines.push(
       `analysis  ${s.analysis.type} (${s.analysis.confidence.toFixed(2)}), ${s.analysis.complexity}, risk ${s.analysis.risk}`,
     );
   }
+  if (s.plan && s.plan.nodes.length > 0) {
+    const order = s.plan.nodes
+      .map((n) => (n.dependsOn.length ? `${n.agent} ← ${n.dependsOn.join(', ')}` : n.agent))
+      .join('; ');
+    lines.push(`plan      ${order} (at most ${s.plan.maxParallel} at once)`);
+  }
   if (s.prUrl) lines.push(`PR        ${s.prUrl}${s.draft ? ' (draft)' : ''}`);
+  if (s.paused) lines.push(`paused    ${s.paused.reason} (until ${s.paused.until})`);
   if (s.error) lines.push(`problem   ${s.error}`);
-  lines.push(`tokens    ${totalTokens(s.tokens)}`, '');
-  const rows = [['AGENT', 'STATE', 'ATTEMPTS', 'TURNS', 'DURATION', 'TOKENS', 'FILES']];
+  const cost = estimateCost(s.model, s.tokens);
+  const budget = s.budget ? ` of ${s.budget.issueTokens} budget` : '';
+  lines.push(
+    `tokens    ${totalTokens(s.tokens)}${budget}`,
+    `cost      ~${formatUsd(cost.usd)} (estimated, ${s.model ?? 'model unknown'} priced as ${cost.family})`,
+    `messages  ${s.messages.length}`,
+  );
+  const end = s.timeline?.[s.timeline.length - 1];
+  if (end && ['done', 'failed', 'rejected', 'cancelled', 'answered'].includes(s.phase)) {
+    lines.push(`duration  ${seconds(Date.parse(end.at) - Date.parse(s.startedAt))}`);
+  }
+  lines.push('');
+  const rows = [['AGENT', 'STATE', 'ATTEMPTS', 'TURNS', 'DURATION', 'TOKENS', 'COST', 'FILES']];
   for (const a of s.agents) {
     rows.push([
       a.agent,
-      a.state,
+      a.paused ? 'paused' : a.state,
       String(a.attempts),
       String(a.turns),
-      a.durationMs !== undefined ? `${(a.durationMs / 1000).toFixed(1)}s` : '-',
+      seconds(a.durationMs),
       String(totalTokens(a.tokens)),
-      String(a.files.length),
+      formatUsd(estimateCost(s.model, a.tokens).usd),
+      `${a.files.length}${a.carriedFrom ? ' (kept)' : ''}`,
     ]);
   }
-  lines.push(table(rows));
+  if (s.agents.length > 0) lines.push(table(rows));
+  else lines.push('(no agents planned)');
+  const problems = s.agents.filter((a) => a.error);
+  if (problems.length > 0) {
+    lines.push('', 'problems:');
+    for (const a of problems) lines.push(`  ${a.agent}: ${a.error}`);
+  }
   if (s.messages.length > 0) {
-    lines.push('', 'messages:');
-    for (const m of s.messages) lines.push(`  ${m.from} → ${m.to}: ${m.text.slice(0, 100)}`);
+    lines.push('', `messages (${s.messages.length}):`);
+    for (const m of s.messages) {
+      lines.push(`  ${m.from} → ${m.to}: ${m.text.replace(/\s+/g, ' ').slice(0, 100)}`);
+    }
   }
   return lines.join('\n');
 }
 
 export function formatList(items: readonly RunListItem[]): string {
   if (items.length === 0) return 'no runs';
-  const rows = [['WORKFLOW', 'STATUS', 'PHASE', 'STARTED', 'PR']];
-  for (const i of items) rows.push([i.workflowId, i.status, i.phase, i.startTime, i.prUrl ?? '']);
+  const rows = [['WORKFLOW', 'STATUS', 'PHASE', 'FAILED', 'STARTED', 'PR']];
+  for (const i of items) {
+    rows.push([
+      i.workflowId,
+      i.status,
+      i.phase,
+      String(i.agentsFailed ?? '-'),
+      i.startTime,
+      i.prUrl ?? '',
+    ]);
+  }
   return table(rows);
+}
+
+function ms(x: number | undefined): string {
+  if (x === undefined) return '-';
+  return x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`;
+}
+
+export function formatReport(r: Report, sinceIso: string): string {
+  const rate = r.successRate === undefined ? '-' : `${(r.successRate * 100).toFixed(1)}%`;
+  const lines = [
+    `runs since ${sinceIso}: ${r.runs} (${r.finished} finished, ${r.succeeded} succeeded, success rate ${rate})`,
+    `phases: ${
+      Object.entries(r.byPhase)
+        .map(([p, n]) => `${p} ${n}`)
+        .join(', ') || '-'
+    }`,
+    '',
+  ];
+  const t = r.timingsMs;
+  const rows = [['TIMING', 'N', 'P50', 'P95', 'MAX']];
+  for (const [name, d] of [
+    ['analysis', t.analysis],
+    ['agent spawn', t.agentSpawn],
+    ['PR creation', t.prCreation],
+    ['end to end', t.endToEnd],
+  ] as const) {
+    rows.push([name, String(d.n), ms(d.p50), ms(d.p95), ms(d.max)]);
+  }
+  lines.push(table(rows), '');
+  const agents = [['AGENT', 'RUNS', 'FAILED', 'TOKENS', 'COST']];
+  for (const a of r.byAgent) {
+    agents.push([
+      a.agent,
+      String(a.runs),
+      String(a.failed),
+      String(a.totalTokens),
+      formatUsd(a.costUsd),
+    ]);
+  }
+  agents.push(['total', '', '', String(r.totalTokens), formatUsd(r.costUsd)]);
+  lines.push(
+    table(agents),
+    '',
+    'costs are estimates from the price table in client/pure/pricing.ts',
+  );
+  return lines.join('\n');
 }

@@ -20,6 +20,7 @@ const PHASE_TEXT: Record<IssueStatus['phase'], string> = {
   awaiting_approval: 'Waiting for a maintainer to approve the plan (`/blogtube approve`)',
   question: 'This looks like a question, so no change was made',
   running: 'Agents at work',
+  paused: 'Paused: the token budget is spent',
   opening_pr: 'Opening the pull request',
   done: 'Done',
   failed: 'Failed',
@@ -28,13 +29,16 @@ const PHASE_TEXT: Record<IssueStatus['phase'], string> = {
   answered: 'This looks like a question, so no change was made',
 };
 
-function kTokens(n: number): string {
+export function kTokens(n: number): string {
   return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
 }
 
 function agentRow(a: AgentStatus): string {
   const secs = a.durationMs !== undefined ? `${(a.durationMs / 1000).toFixed(1)}s` : '';
-  const note = (a.error ?? a.summary ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 160);
+  const note = (a.paused ?? a.error ?? a.summary ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ')
+    .slice(0, 160);
   return `| ${ICON[a.state]} ${a.agent} | ${a.state} | ${a.files.length} | ${kTokens(totalTokens(a.tokens))} | ${secs} | ${note} |`;
 }
 
@@ -74,6 +78,12 @@ export function renderProgress(s: IssueStatus): string {
   if (s.agents.length > 0) {
     lines.push('| Agent | State | Files | Tokens | Time | Notes |', '|---|---|---|---|---|---|');
     lines.push(...s.agents.map(agentRow), '');
+  }
+  if (s.paused) {
+    lines.push(
+      `**Paused:** ${s.paused.reason}. A maintainer can raise the budget (\`npx blogtube budget ${s.repo}#${s.issue} --add-tokens N\`) or cancel; otherwise the run stops waiting at ${s.paused.until}.`,
+      '',
+    );
   }
   if (s.prUrl) lines.push(`**Pull request:** ${s.prUrl}${s.draft ? ' (draft)' : ''}`, '');
   if (s.error) lines.push(`**Problem:** ${s.error}`, '');
