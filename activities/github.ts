@@ -11,7 +11,7 @@ import type { CircuitBreaker } from './pure/breaker.js';
 import { sanitizeUntrusted, truncate } from './pure/sanitize.js';
 import { commitTrailer } from '../common/ids.js';
 import { checkWrite } from '../common/path-guard.js';
-import type { WriteRules } from '../common/path-guard.js';
+import type { Staged, WriteRules } from '../common/path-guard.js';
 import { ConfigError, validateRepoConfig } from '../common/repo-config.js';
 import type { RepoConfig } from '../common/repo-config.js';
 import type { AgentType, IssueData, IssueRef, StagedFile } from '../common/schemas.js';
@@ -224,7 +224,7 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
       path: string,
       content: string,
       rules: WriteRules,
-      staged: string[],
+      staged: Staged[],
     ): Promise<StagedFile> {
       const verdict = checkWrite(path, content, rules, staged);
       if (!verdict.ok)

@@ -27,7 +27,7 @@ import {
   triggerSignal,
 } from '../common/workflow-api.js';
 import type { PermissionChecker } from './permissions.js';
-import { routeWebhook } from './pure/webhook-router.js';
+import { RecentDeliveries, routeWebhook } from './pure/webhook-router.js';
 import type { Command } from './pure/webhook-router.js';
 
 export interface BridgeOptions {
@@ -38,6 +38,8 @@ export interface BridgeOptions {
   modelTaskQueue: string;
   triggerLabel: string;
   maxBodyBytes: number;
+  /** How many delivery ids (`X-GitHub-Delivery`) to remember to recognise redeliveries (10,000). */
+  recentDeliveries?: number;
   log?: (line: string) => void;
 }
 
@@ -49,6 +51,7 @@ interface Reply {
 export function createBridge(opts: BridgeOptions) {
   const verifiers = opts.secrets.map((secret) => new Webhooks({ secret }));
   const log = opts.log ?? (() => {});
+  const recent = new RecentDeliveries(opts.recentDeliveries ?? 10_000);
 
   async function verify(body: string, signature: string | undefined): Promise<boolean> {
     if (!signature) return false;
@@ -177,8 +180,26 @@ export function createBridge(opts: BridgeOptions) {
       return { status: 400, body: { error: 'body is not valid JSON' } };
     }
     const event = String(req.headers['x-github-event'] ?? '');
-    const deliveryId = String(req.headers['x-github-delivery'] ?? 'unknown');
-    const decision = routeWebhook(event, payload, opts.triggerLabel);
+    const header = req.headers['x-github-delivery'];
+    const deliveryId = typeof header === 'string' && header !== '' ? header.slice(0, 100) : '';
+    if (deliveryId && recent.seen(deliveryId)) {
+      log(`delivery ${deliveryId} ${event}: duplicate`);
+      return { status: 200, body: { result: 'duplicate', reason: 'duplicate delivery' } };
+    }
+    try {
+      const reply = await route(event, payload, deliveryId || 'unknown');
+      if (reply.status >= 500 && deliveryId) recent.forget(deliveryId);
+      return reply;
+    } catch (err) {
+      // Not answered: GitHub's redelivery of this id must be processed.
+      if (deliveryId) recent.forget(deliveryId);
+      throw err;
+    }
+  }
+
+  async function route(event: string, payload: unknown, deliveryId: string): Promise<Reply> {
+    const selfLogin = await opts.permissions.selfLogin();
+    const decision = routeWebhook(event, payload, opts.triggerLabel, { selfLogin });
     log(`delivery ${deliveryId} ${event}: ${decision.kind}`);
     switch (decision.kind) {
       case 'pong':

@@ -12,7 +12,19 @@ export interface WriteRules {
   protectedPaths: readonly string[];
   maxFileBytes: number;
   maxFiles: number;
+  /** Bytes one agent may write in all (its staged files together); default MAX_AGENT_BYTES. */
+  maxTotalBytes?: number;
 }
+
+/** What an agent has staged so far: a path, or a path with its size in bytes. */
+export type Staged = string | { path: string; bytes: number };
+
+/**
+ * Default cap on everything one agent writes: its files travel in its
+ * conversation, which is part of every model-call payload (Temporal refuses
+ * payloads over 2 MB).
+ */
+export const MAX_AGENT_BYTES = 1024 * 1024;
 
 export type GuardVerdict = { ok: true; path: string } | { ok: false; reason: string };
 
@@ -43,18 +55,28 @@ export function normalizeRepoPath(raw: unknown): GuardVerdict {
  * inside `dir`, not `dir` itself; for protection it covers `dir` too.
  */
 function matchesAny(path: string, globs: readonly string[], includeDir: boolean): boolean {
+  // Protection ignores case (`.GitHub/Workflows/x.yml` is refused too: a
+  // case-insensitive checkout would put it in `.github/workflows`).
+  const nocase = includeDir;
   return globs.some((g) => {
-    if (g.endsWith('/**') && path === g.slice(0, -3)) return includeDir;
-    return picomatch(g, { dot: true })(path);
+    const dir = g.endsWith('/**') ? g.slice(0, -3) : undefined;
+    if (dir !== undefined && (nocase ? path.toLowerCase() === dir.toLowerCase() : path === dir)) {
+      return includeDir;
+    }
+    return picomatch(g, { dot: true, nocase })(path);
   });
 }
 
-/** May this agent write `content` to `raw`, having already staged `stagedPaths`? */
+/**
+ * May this agent write `content` to `raw`, having already staged `staged`?
+ * Limits: bytes per file, files per agent, and bytes per agent (counted when
+ * the staged entries carry their sizes; rewriting a staged path replaces it).
+ */
 export function checkWrite(
   raw: unknown,
   content: unknown,
   rules: WriteRules,
-  stagedPaths: readonly string[],
+  staged: readonly Staged[],
 ): GuardVerdict {
   const norm = normalizeRepoPath(raw);
   if (!norm.ok) return norm;
@@ -74,8 +96,18 @@ export function checkWrite(
   if (bytes > rules.maxFileBytes) {
     return { ok: false, reason: `content is ${bytes} bytes, over the ${rules.maxFileBytes} limit` };
   }
-  if (!stagedPaths.includes(path) && stagedPaths.length >= rules.maxFiles) {
+  const entries = staged.map((s) => (typeof s === 'string' ? { path: s, bytes: 0 } : s));
+  const others = entries.filter((e) => e.path !== path);
+  if (others.length === entries.length && entries.length >= rules.maxFiles) {
     return { ok: false, reason: `an agent may write at most ${rules.maxFiles} files` };
+  }
+  const maxTotal = rules.maxTotalBytes ?? MAX_AGENT_BYTES;
+  const total = others.reduce((n, e) => n + e.bytes, 0) + bytes;
+  if (total > maxTotal) {
+    return {
+      ok: false,
+      reason: `this agent's files would total ${total} bytes, over the ${maxTotal} limit`,
+    };
   }
   return { ok: true, path };
 }

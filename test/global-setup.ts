@@ -15,9 +15,17 @@ export default async function globalSetup(): Promise<void> {
   const { ensureTemporalCli } = await import('../scripts/temporal-cli.js');
   const { startDevServer } = await import('../scripts/dev-server.js');
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  // Fresh folders for the secret scan of global teardown: recorded test secrets, captured logs.
+  const { logsDir, prepareTestArtifacts } = await import('./support/secret-scan.js');
+  prepareTestArtifacts();
   const cliPath = await ensureTemporalCli({ log });
   const started = Date.now();
-  const server = await startDevServer({ cliPath, uiPort: false, log });
+  const server = await startDevServer({
+    cliPath,
+    uiPort: false,
+    log,
+    logFile: `${logsDir()}/temporal-dev-server.log`,
+  });
   globalThis.__BLOGTUBE_DEV_SERVER__ = server;
   process.env.TEMPORAL_ADDRESS = server.address;
   process.env.TEMPORAL_CLI_PATH = cliPath;

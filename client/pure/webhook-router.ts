@@ -48,7 +48,35 @@ export function isBot(user: { login: string; type?: string }): boolean {
   return user.type === 'Bot' || user.login.endsWith('[bot]');
 }
 
-export function routeWebhook(event: string, payload: unknown, triggerLabel: string): Decision {
+/**
+ * Who is never obeyed whatever their permission: bots (GitHub Apps, `[bot]`
+ * logins) and this installation's own account, which may be a plain user
+ * account (a machine user holding a personal access token).
+ */
+function ignoredSender(
+  users: readonly { login: string; type?: string }[],
+  selfLogin: string | undefined,
+): string | undefined {
+  for (const u of users) {
+    if (isBot(u)) return `sender ${u.login} is a bot`;
+    if (selfLogin && u.login.toLowerCase() === selfLogin.toLowerCase()) {
+      return `sender ${u.login} is this app's own account`;
+    }
+  }
+  return undefined;
+}
+
+export interface RouteOptions {
+  /** The login of the account the bridge's token belongs to: its own events never trigger. */
+  selfLogin?: string;
+}
+
+export function routeWebhook(
+  event: string,
+  payload: unknown,
+  triggerLabel: string,
+  opts: RouteOptions = {},
+): Decision {
   if (event === 'ping') return { kind: 'pong' };
   if (event !== 'issues' && event !== 'issue_comment') {
     return { kind: 'ignore', reason: `event ${event} is not handled` };
@@ -65,7 +93,9 @@ export function routeWebhook(event: string, payload: unknown, triggerLabel: stri
   });
   if (!refParsed.success) return { kind: 'ignore', reason: 'invalid repository or issue' };
   const ref = refParsed.data;
-  if (isBot(p.sender)) return { kind: 'ignore', reason: `sender ${p.sender.login} is a bot` };
+  const senders = p.comment ? [p.sender, p.comment.user] : [p.sender];
+  const notObeyed = ignoredSender(senders, opts.selfLogin);
+  if (notObeyed) return { kind: 'ignore', reason: notObeyed };
 
   if (event === 'issues') {
     switch (p.action) {
@@ -104,4 +134,43 @@ export function routeWebhook(event: string, payload: unknown, triggerLabel: stri
     body,
     ...(command ? { command } : {}),
   };
+}
+
+/**
+ * The delivery ids (`X-GitHub-Delivery`) the bridge answered recently, so a
+ * redelivery is recognised: a bounded LRU in the bridge's memory. (A
+ * redelivery after a restart still cannot start a second run: the workflow id
+ * reuse policy refuses it.) A delivery that failed with a 5xx is forgotten,
+ * so GitHub's redelivery of it is processed.
+ */
+export class RecentDeliveries {
+  private readonly ids = new Map<string, true>();
+
+  constructor(readonly capacity: number = 10_000) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new Error('capacity must be ≥ 1');
+  }
+
+  /** True if `id` was seen (and refreshes it); otherwise records it and returns false. */
+  seen(id: string): boolean {
+    if (this.ids.has(id)) {
+      this.ids.delete(id);
+      this.ids.set(id, true);
+      return true;
+    }
+    this.ids.set(id, true);
+    while (this.ids.size > this.capacity) {
+      const oldest = this.ids.keys().next().value;
+      if (oldest === undefined) break;
+      this.ids.delete(oldest);
+    }
+    return false;
+  }
+
+  forget(id: string): void {
+    this.ids.delete(id);
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
 }

@@ -5,7 +5,7 @@
  *   POST reset                             back to the start options, empty log and cache
  *   GET|POST latency {ttftMs?, tokensPerSec?}
  *   GET|POST|DELETE scenario {agents: {<type>: {failWith?, writeFirst?, extraTurns?,
- *                                       messageTo?, hang?}}}   (POST replaces)
+ *                                       messageTo?, hang?, obey?}}}   (POST replaces)
  *   GET|POST|DELETE faults {rules: [{status?, rate?, count?, retryAfter?, agent?,
  *                                    streamCut?, reset?}]}     (POST replaces)
  *   POST seed {seed}                       reseeds the fault PRNG and stream chunking
@@ -33,6 +33,7 @@ const Knobs = z.strictObject({
   extraTurns: z.number().int().min(0).max(1000).optional(),
   messageTo: z.strictObject({ to: z.string().min(1), text: z.string().min(1) }).optional(),
   hang: z.boolean().optional(),
+  obey: z.boolean().optional(),
 });
 
 const ScenarioBody = z.strictObject({

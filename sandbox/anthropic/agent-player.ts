@@ -19,6 +19,7 @@ import {
 } from './paths.js';
 import type { MessagesRequest, OutputBlock, StopReason } from './protocol.js';
 import { base62 } from './protocol.js';
+import { playObedient } from './obedient.js';
 
 export type SimErrorStatus = 400 | 401 | 429 | 500 | 529;
 
@@ -34,6 +35,8 @@ export interface AgentKnobs {
   messageTo?: { to: string; text: string };
   /** Stream a few events, then never finish. */
   hang?: boolean;
+  /** A compromised model: does what the issue says and echoes key-like text (see obedient.ts). */
+  obey?: boolean;
 }
 
 export type Step = 'list' | 'read' | 'explore' | 'write' | 'rewrite' | 'finish' | 'done';
@@ -224,7 +227,9 @@ function finish(conv: Conversation, turn: TurnBuilder, written: ToolCall | undef
 /** The assistant's answer to one request. */
 export function playTurn(req: MessagesRequest, knobs: AgentKnobs = {}): PlayedTurn {
   const conv = readConversation(req);
-  const turn = new TurnBuilder(toolUseIds(req));
+  const nextId = toolUseIds(req);
+  if (knobs.obey) return playObedient(req, conv, nextId);
+  const turn = new TurnBuilder(nextId);
 
   const finished = conv.calls.find((c) => c.name === 'finish' && c.result);
   if (finished) {

@@ -7,6 +7,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import { inspect } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
@@ -23,6 +24,7 @@ import type { AnthropicSim } from '../../sandbox/anthropic/server.js';
 import { commitFile } from '../../sandbox/github/maintainer.js';
 import { startGitHubSim, SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import type { GitHubSim } from '../../sandbox/github/server.js';
+import { appendTestLog, recordTestSecrets } from './secret-scan.js';
 
 export const WEBHOOK_SECRET = 'test-webhook-secret';
 
@@ -97,6 +99,18 @@ export async function startStack(
     BLOGTUBE_CODEC_KEYS: `test:${randomBytes(32).toString('base64')}`,
     ...opts.env,
   };
+  // For the secret scan in global teardown (test-only; removed after it).
+  recordTestSecrets(
+    [
+      ...Object.entries(SANDBOX_TOKENS).map(([who, value]) => ({
+        name: `GitHub token (${who})`,
+        value,
+      })),
+      { name: 'ANTHROPIC_API_KEY', value: SANDBOX_API_KEY },
+      { name: 'GITHUB_WEBHOOK_SECRET', value: WEBHOOK_SECRET },
+    ],
+    env.BLOGTUBE_CODEC_KEYS ? [env.BLOGTUBE_CODEC_KEYS] : [],
+  );
   const settings = loadSettings(env);
   const connection = await NativeConnection.connect({ address });
   const workerOptions = { shutdownGraceTime: '1s' };
@@ -114,6 +128,7 @@ export async function startStack(
     modelTaskQueue: settings.MODEL_TASK_QUEUE,
     triggerLabel: 'blogtube',
     maxBodyBytes: 256 * 1024,
+    log: (line) => appendTestLog('bridge', line),
   });
   const server: Server = await bridge.listen(0, '127.0.0.1');
   const bridgeUrl = serverUrl(server);
@@ -172,10 +187,19 @@ export async function startStack(
 /** Workers log expected failures (injected 400s…) at WARN: keep test output to errors. */
 function quietRuntime(): void {
   try {
+    const debug = process.env.BLOGTUBE_TEST_LOG_LEVEL === 'debug';
+    // Everything from INFO goes to artifacts/test-logs/ (scanned for secrets
+    // after the run); the console gets errors only.
     Runtime.install({
-      logger: new DefaultLogger(
-        process.env.BLOGTUBE_TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'ERROR',
-      ),
+      logger: new DefaultLogger(debug ? 'DEBUG' : 'INFO', (entry) => {
+        const meta = entry.meta
+          ? ` ${inspect(entry.meta, { depth: 5, breakLength: Infinity })}`
+          : '';
+        appendTestLog(`sdk ${entry.level}`, `${entry.message}${meta}`);
+        if (debug || entry.level === 'ERROR') {
+          process.stderr.write(`[${entry.level}] ${entry.message}${meta}\n`);
+        }
+      }),
     });
   } catch {
     // Already installed in this Jest worker by an earlier test file.
