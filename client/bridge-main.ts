@@ -1,14 +1,16 @@
 /** The webhook bridge process (`node dist/client/bridge-main.js`). */
-import { createOctokit } from '../common/github-client.js';
-import { loadSettings, readSecret, readSecretList } from '../common/env.js';
+import { createGitHubClient } from '../common/github-app.js';
+import { loadSettings, readSecretList } from '../common/env.js';
+import { assertReady } from '../common/mode.js';
 import { createBridge } from './bridge.js';
 import { PermissionChecker } from './permissions.js';
 import { connectClient } from './temporal.js';
 
 async function main(): Promise<void> {
+  assertReady(process.env, 'bridge');
   const settings = loadSettings();
   const client = await connectClient(settings);
-  const octokit = createOctokit(settings.GITHUB_API_URL, readSecret('GITHUB_TOKEN'));
+  const octokit = createGitHubClient(settings.GITHUB_API_URL);
   const bridge = createBridge({
     client,
     permissions: new PermissionChecker(octokit, settings.PERMISSION_CACHE_SECONDS * 1000),

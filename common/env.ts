@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { withModeDefaults } from './mode.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -31,11 +32,22 @@ const Settings = z.object({
   BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().positive().default(5),
   /** How long an open breaker fails calls fast before letting one probe through. */
   BREAKER_OPEN_MS: z.coerce.number().int().positive().default(10_000),
+  /** Cluster-wide cap on model calls started per second on the model task queue (0: none). */
+  MODEL_TASK_QUEUE_RATE_LIMIT: z.coerce.number().nonnegative().default(0),
+  /** Workflows kept in a worker's sticky cache (SDK default when unset). */
+  MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
+  /** Concurrent workflow tasks per worker (SDK default when unset). */
+  WORKFLOW_TASK_SLOTS: z.coerce.number().int().positive().optional(),
+  /** Concurrent GitHub/lease activities per orchestrator worker (SDK default when unset). */
+  ACTIVITY_TASK_SLOTS: z.coerce.number().int().positive().optional(),
+  /** Agents of one area running at once per repository, across issues: `area=n,…`. */
+  AREA_LIMITS: z.string().default('database=1,backend=1,devops=1,frontend=2'),
 });
 export type Settings = z.infer<typeof Settings>;
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const parsed = Settings.safeParse(env);
+  // BLOGTUBE_MODE=live: real GitHub and Anthropic unless the URLs say otherwise.
+  const parsed = Settings.safeParse(withModeDefaults(env));
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     throw new Error(`invalid environment: ${i?.path.join('.')}: ${i?.message}`);
@@ -43,7 +55,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return parsed.data;
 }
 
-export type SecretName = 'GITHUB_TOKEN' | 'ANTHROPIC_API_KEY' | 'GITHUB_WEBHOOK_SECRET';
+export type SecretName =
+  'GITHUB_TOKEN' | 'ANTHROPIC_API_KEY' | 'GITHUB_WEBHOOK_SECRET' | 'GITHUB_APP_PRIVATE_KEY';
 
 /** A secret from `NAME` or the file named by `NAME_FILE`; throws naming the variable. */
 export function readSecret(name: SecretName, env: NodeJS.ProcessEnv = process.env): string {

@@ -10,8 +10,13 @@ import type { WorkerOptions } from '@temporalio/worker';
 import { createAnalysisActivities } from '../activities/analysis.js';
 import { DocsCache } from '../activities/docs-cache.js';
 import { createGitHubActivities } from '../activities/github.js';
-import { createOctokit } from '../common/github-client.js';
+import { createGitHubClient } from '../common/github-app.js';
+import { createLeaseActivities } from '../activities/lease.js';
+import { parseAreaLimits } from '../workflows/pure/lease-queue.js';
+import { assertReady, modelFor } from '../common/mode.js';
+import { temporalTarget } from '../common/temporal-config.js';
 import { createAnthropic, createModelActivities } from '../activities/model.js';
+import type { ModelActivities } from '../activities/model.js';
 import { CircuitBreaker } from '../activities/pure/breaker.js';
 import type { Upstream } from '../activities/pure/errors.js';
 import { createDataConverter } from '../common/codec.js';
@@ -49,22 +54,51 @@ export function createBreaker(upstream: Upstream, settings: Settings): CircuitBr
   });
 }
 
-export async function connectWorker(settings: Settings): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
+export async function connectWorker(
+  settings: Settings,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<NativeConnection> {
+  // Temporal's environment configuration: address, TLS / API key (Temporal Cloud).
+  return NativeConnection.connect(temporalTarget(settings, env).connectionOptions);
+}
+
+/** Sticky workflow cache and workflow-task slots, when set (SDK defaults otherwise). */
+function capacityOptions(settings: Settings): Partial<WorkerOptions> {
+  const o: Partial<WorkerOptions> = {};
+  if (settings.MAX_CACHED_WORKFLOWS !== undefined)
+    o.maxCachedWorkflows = settings.MAX_CACHED_WORKFLOWS;
+  if (settings.WORKFLOW_TASK_SLOTS !== undefined)
+    o.maxConcurrentWorkflowTaskExecutions = settings.WORKFLOW_TASK_SLOTS;
+  return o;
+}
+
+/** `callModel` with the model an operator pinned for the agent type, if any. */
+function withModelOverrides<A extends ModelActivities>(env: NodeJS.ProcessEnv, activities: A): A {
+  return {
+    ...activities,
+    callModel: (input: Parameters<A['callModel']>[0]) =>
+      activities.callModel({ ...input, model: modelFor(env, input.context.agent, input.model) }),
+  };
 }
 
 export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Worker> {
   const { settings } = ctx;
-  const octokit = createOctokit(settings.GITHUB_API_URL, readSecret('GITHUB_TOKEN', ctx.env));
+  assertReady(ctx.env ?? process.env, 'orchestrator');
+  const octokit = createGitHubClient(settings.GITHUB_API_URL, ctx.env ?? process.env);
   return Worker.create({
     connection: ctx.connection,
-    namespace: settings.TEMPORAL_NAMESPACE,
+    namespace: temporalTarget(settings, ctx.env ?? process.env).namespace,
     taskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
     workflowsPath: workflowsPath(),
+    ...capacityOptions(settings),
+    ...(settings.ACTIVITY_TASK_SLOTS !== undefined && {
+      maxConcurrentActivityTaskExecutions: settings.ACTIVITY_TASK_SLOTS,
+    }),
     dataConverter: createDataConverter(ctx.env ?? process.env),
     activities: {
       ...createGitHubActivities({ octokit, breaker: createBreaker('github', settings) }),
       ...createAnalysisActivities(),
+      ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
     },
     ...ctx.options,
   });
@@ -72,11 +106,12 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
 
 export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
   const { settings } = ctx;
+  assertReady(ctx.env ?? process.env, 'model-worker');
   const anthropic = createAnthropic(
     settings.ANTHROPIC_BASE_URL,
     readSecret('ANTHROPIC_API_KEY', ctx.env),
   );
-  const octokit = createOctokit(settings.GITHUB_API_URL, readSecret('GITHUB_TOKEN', ctx.env));
+  const octokit = createGitHubClient(settings.GITHUB_API_URL, ctx.env ?? process.env);
   const github = createGitHubActivities({ octokit, breaker: createBreaker('github', settings) });
   const cache = new DocsCache(64);
   const agentDocs = (repo: string, sha: string) => {
@@ -85,15 +120,24 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
   };
   return Worker.create({
     connection: ctx.connection,
-    namespace: settings.TEMPORAL_NAMESPACE,
+    namespace: temporalTarget(settings, ctx.env ?? process.env).namespace,
     taskQueue: settings.MODEL_TASK_QUEUE,
-    activities: createModelActivities({
-      anthropic,
-      agentDocs,
-      breaker: createBreaker('anthropic', settings),
-    }),
+    // The operator's model per agent type (BLOGTUBE_MODEL_<AGENT>, BLOGTUBE_MODEL) wins.
+    activities: withModelOverrides(
+      ctx.env ?? process.env,
+      createModelActivities({
+        anthropic,
+        agentDocs,
+        breaker: createBreaker('anthropic', settings),
+      }),
+    ),
     dataConverter: createDataConverter(ctx.env ?? process.env),
     maxConcurrentActivityTaskExecutions: settings.MODEL_SLOTS,
+    ...capacityOptions(settings),
+    // Cluster-wide: the server hands out at most this many model calls per second.
+    ...(settings.MODEL_TASK_QUEUE_RATE_LIMIT > 0 && {
+      maxTaskQueueActivitiesPerSecond: settings.MODEL_TASK_QUEUE_RATE_LIMIT,
+    }),
     ...ctx.options,
   });
 }

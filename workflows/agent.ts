@@ -37,6 +37,7 @@ import {
 } from '../common/workflow-api.js';
 import { kTokens } from './pure/report.js';
 import { GITHUB_ACTIVITY_OPTIONS, modelActivityOptions } from './activity-options.js';
+import { underAreaLease } from './area-lease.js';
 
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
 
@@ -48,6 +49,11 @@ interface ToolOutcome {
 }
 
 export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWorkflowResult> {
+  // Per-area limits across issues: the agent runs while it holds its area's lease.
+  return underAreaLease(`${input.ref.owner}/${input.ref.repo}`, input.agent, () => runAgent(input));
+}
+
+async function runAgent(input: AgentWorkflowInput): Promise<AgentWorkflowResult> {
   const model = proxyActivities<ModelActivities>(modelActivityOptions(input.modelTaskQueue));
   const inbox: AgentMessage[] = [...input.inbox];
   setHandler(agentInboxSignal, (msgs) => {

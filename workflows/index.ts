@@ -1,3 +1,4 @@
 /** The workflows the orchestrator worker registers. */
 export { issueWorkflow } from './issue.js';
 export { agentWorkflow } from './agent.js';
+export { areaLeaseWorkflow } from './area-lease.js';

@@ -1,0 +1,116 @@
+/**
+ * GitHub credentials for live runs. A GitHub App (recommended): the App id and
+ * its private key (a file path), and for each repository the installation that
+ * covers it, found once and cached, with an installation Octokit per
+ * installation (`authStrategy: createAppAuth`; the strategy caches its
+ * installation tokens and renews them before they expire). Or a plain token.
+ * Either way the activities get one Octokit and stay the same code: the App
+ * client routes every repository request through that repository's
+ * installation.
+ */
+import { createAppAuth } from '@octokit/auth-app';
+import { Octokit } from '@octokit/rest';
+import { readSecret } from './env.js';
+import { createOctokit, octokitOptions } from './github-client.js';
+
+export interface GitHubAppCredentials {
+  appId: number;
+  privateKey: string;
+}
+
+/** The App's credentials from `GITHUB_APP_ID` and `GITHUB_APP_PRIVATE_KEY(_FILE)`; none without an App id. */
+export function readAppCredentials(
+  env: NodeJS.ProcessEnv = process.env,
+): GitHubAppCredentials | undefined {
+  const id = env.GITHUB_APP_ID?.trim();
+  if (!id) return undefined;
+  if (!/^\d+$/.test(id)) throw new Error('GITHUB_APP_ID must be the App ID (a number)');
+  // A key pasted into one line of an env file has its newlines escaped.
+  const privateKey = readSecret('GITHUB_APP_PRIVATE_KEY', env).replace(/\\n/g, '\n');
+  if (!privateKey.includes('PRIVATE KEY-----'))
+    throw new Error('GITHUB_APP_PRIVATE_KEY(_FILE) does not hold a PEM private key');
+  return { appId: Number(id), privateKey };
+}
+
+/** Installations of one App: which one covers a repository, and an Octokit for each. */
+export class GitHubAppInstallations {
+  /** Authenticated as the App itself (JWT): finds installations. */
+  readonly app: Octokit;
+  private readonly ids = new Map<string, Promise<number>>();
+  private readonly octokits = new Map<number, Octokit>();
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly credentials: GitHubAppCredentials,
+  ) {
+    this.app = new Octokit({
+      ...octokitOptions(baseUrl),
+      authStrategy: createAppAuth,
+      auth: { ...credentials },
+    });
+  }
+
+  /** The installation covering `owner/repo` (cached; a failed lookup is asked again next time). */
+  installationId(owner: string, repo: string): Promise<number> {
+    const key = `${owner}/${repo}`.toLowerCase();
+    let id = this.ids.get(key);
+    if (!id) {
+      id = this.app.rest.apps.getRepoInstallation({ owner, repo }).then(
+        ({ data }) => data.id,
+        (err: unknown) => {
+          this.ids.delete(key);
+          if ((err as { status?: number }).status === 404)
+            throw Object.assign(new Error(`the GitHub App is not installed on ${owner}/${repo}`), {
+              status: 404,
+            });
+          throw err;
+        },
+      );
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  /** The Octokit of one installation (one per installation, reused). */
+  forInstallation(installationId: number): Octokit {
+    let octokit = this.octokits.get(installationId);
+    if (!octokit) {
+      octokit = new Octokit({
+        ...octokitOptions(this.baseUrl),
+        authStrategy: createAppAuth,
+        auth: { ...this.credentials, installationId },
+      });
+      this.octokits.set(installationId, octokit);
+    }
+    return octokit;
+  }
+
+  async forRepository(owner: string, repo: string): Promise<Octokit> {
+    return this.forInstallation(await this.installationId(owner, repo));
+  }
+}
+
+/**
+ * One Octokit whose repository requests (`owner` + `repo` parameters) go out
+ * with the token of the installation covering that repository.
+ */
+export function createAppOctokit(installations: GitHubAppInstallations, baseUrl: string): Octokit {
+  const octokit = new Octokit(octokitOptions(baseUrl));
+  octokit.hook.wrap('request', async (_request, options) => {
+    const { owner, repo } = options as { owner?: unknown; repo?: unknown };
+    if (typeof owner !== 'string' || typeof repo !== 'string')
+      throw new Error(
+        `GitHub App: ${options.method} ${options.url} names no repository, so no installation token applies`,
+      );
+    const installation = await installations.forRepository(owner, repo);
+    return installation.request(options as unknown as Parameters<Octokit['request']>[0]);
+  });
+  return octokit;
+}
+
+/** The workers' and bridge's GitHub client: the App when `GITHUB_APP_ID` is set, else `GITHUB_TOKEN`. */
+export function createGitHubClient(baseUrl: string, env: NodeJS.ProcessEnv = process.env): Octokit {
+  const app = readAppCredentials(env);
+  if (app) return createAppOctokit(new GitHubAppInstallations(baseUrl, app), baseUrl);
+  return createOctokit(baseUrl, readSecret('GITHUB_TOKEN', env));
+}

@@ -1,0 +1,108 @@
+/**
+ * Environment profiles: `development`, `production` and `test` carry the
+ * defaults of the original optimisation guide (agent timeout, concurrent
+ * agents, retry attempts, cache time, log level, memory threshold); each value
+ * can be overridden by its own variable. The profile comes from
+ * `BLOGTUBE_PROFILE`, else `NODE_ENV`, else `development`. Pure: no I/O.
+ */
+import { z } from 'zod';
+
+export const ProfileName = z.enum(['development', 'production', 'test']);
+export type ProfileName = z.infer<typeof ProfileName>;
+
+export const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error']);
+export type LogLevel = z.infer<typeof LogLevel>;
+
+const ms = z.coerce.number().int().positive();
+const count = z.coerce.number().int().positive();
+
+/** One profile's values; every field validated, whether a default or an override. */
+export const ProfileSettings = z.object({
+  /** Longest an agent may run (its child workflow's run timeout). */
+  agentTimeoutMs: ms.max(24 * 3600_000),
+  /** Agents running at once per issue, when the repository's config does not say. */
+  maxConcurrentAgents: count.max(5),
+  /** Attempts for work Temporal does not bound by time (e.g. the analysis local activity). */
+  retryAttempts: count.max(10),
+  /** How long cached lookups (permissions, agent docs) stay fresh. */
+  cacheTtlMs: ms,
+  logLevel: LogLevel,
+  /** Resident memory (RSS, MiB) above which a process reports itself unhealthy. */
+  memoryThresholdMb: count,
+});
+export type ProfileSettings = z.infer<typeof ProfileSettings>;
+
+export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
+  development: {
+    agentTimeoutMs: 300_000,
+    maxConcurrentAgents: 2,
+    retryAttempts: 2,
+    cacheTtlMs: 1_800_000,
+    logLevel: 'debug',
+    memoryThresholdMb: 100,
+  },
+  production: {
+    agentTimeoutMs: 600_000,
+    maxConcurrentAgents: 5,
+    retryAttempts: 3,
+    cacheTtlMs: 3_600_000,
+    logLevel: 'info',
+    memoryThresholdMb: 200,
+  },
+  test: {
+    agentTimeoutMs: 30_000,
+    maxConcurrentAgents: 1,
+    retryAttempts: 1,
+    cacheTtlMs: 60_000,
+    logLevel: 'error',
+    memoryThresholdMb: 50,
+  },
+};
+
+/** The variable that overrides each setting. */
+export const PROFILE_VARIABLES: Readonly<Record<keyof ProfileSettings, string>> = {
+  agentTimeoutMs: 'BLOGTUBE_AGENT_TIMEOUT_MS',
+  maxConcurrentAgents: 'BLOGTUBE_MAX_CONCURRENT_AGENTS',
+  retryAttempts: 'BLOGTUBE_RETRY_ATTEMPTS',
+  cacheTtlMs: 'BLOGTUBE_CACHE_TTL_MS',
+  logLevel: 'LOG_LEVEL',
+  memoryThresholdMb: 'BLOGTUBE_MEMORY_THRESHOLD_MB',
+};
+
+export function profileName(env: NodeJS.ProcessEnv): ProfileName {
+  const explicit = env.BLOGTUBE_PROFILE?.trim();
+  if (explicit) {
+    const parsed = ProfileName.safeParse(explicit);
+    if (!parsed.success)
+      throw new Error(
+        `BLOGTUBE_PROFILE must be one of ${ProfileName.options.join(', ')}, not "${explicit}"`,
+      );
+    return parsed.data;
+  }
+  // NODE_ENV has other values in the wild (e.g. "staging"): those mean development.
+  const nodeEnv = ProfileName.safeParse(env.NODE_ENV?.trim());
+  return nodeEnv.success ? nodeEnv.data : 'development';
+}
+
+export interface Profile extends ProfileSettings {
+  name: ProfileName;
+}
+
+/** The profile's defaults with every set override applied; throws naming a bad variable. */
+export function loadProfile(env: NodeJS.ProcessEnv = process.env): Profile {
+  const name = profileName(env);
+  const raw: Record<string, unknown> = { ...PROFILES[name] };
+  for (const [key, variable] of Object.entries(PROFILE_VARIABLES)) {
+    const value = env[variable]?.trim();
+    if (value) raw[key] = key === 'logLevel' ? value.toLowerCase() : value;
+  }
+  const parsed = ProfileSettings.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0]) as keyof ProfileSettings;
+    throw new Error(
+      `invalid ${PROFILE_VARIABLES[key] ?? key} (${name} profile): ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  return { name, ...parsed.data };
+}

@@ -1,0 +1,162 @@
+/**
+ * Per-area limits across issues (Temporal's mutex pattern, counting): one
+ * semaphore workflow per (repository, area) holds the leases. An agent asks
+ * with signalWithStart (through the `requestAreaLease` activity), waits for the
+ * grant signal, and releases when its work ends, whatever way it ends. A
+ * lease is never freed by a timer: while requests wait, the semaphore asks
+ * Temporal whether each holder's run is still running, and frees the lease of
+ * a run that has ended (terminated, timed out, crashed past its retries).
+ * The semaphore continues as new when its history grows, carrying its queue.
+ */
+import {
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { LeaseActivities } from '../activities/lease.js';
+import {
+  acquireLeaseSignal,
+  leaseGrantedSignal,
+  leaseStateQuery,
+  releaseLeaseSignal,
+} from '../common/lease-api.js';
+import type { AreaLeaseInput, LeaseHolder } from '../common/lease-api.js';
+import {
+  dropHolders,
+  emptyLease,
+  enqueue,
+  grant,
+  isHolder,
+  release,
+  withLimit,
+} from './pure/lease-queue.js';
+
+const { describeLeaseHolders } = proxyActivities<LeaseActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+const { requestAreaLease } = proxyActivities<LeaseActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+});
+
+/** Continue as new well before Temporal's warning (10,240 events). */
+const HISTORY_EVENTS_LIMIT = 2000;
+/** An idle semaphore (no holder, no waiter) ends after this; the next request starts it again. */
+const IDLE_TIMEOUT = '10 minutes';
+
+export async function areaLeaseWorkflow(input: AreaLeaseInput): Promise<void> {
+  let state = input.state ?? emptyLease();
+  let changed = false;
+  /** Holders that asked again (e.g. a grant signal they may have missed): granted again. */
+  const regrant: LeaseHolder[] = [];
+  setHandler(acquireLeaseSignal, (req) => {
+    const holder = { workflowId: req.workflowId, runId: req.runId };
+    state = withLimit(state, req.limit);
+    if (isHolder(state, holder)) regrant.push(holder);
+    else state = enqueue(state, holder);
+    changed = true;
+  });
+  setHandler(releaseLeaseSignal, (holder) => {
+    state = release(state, holder);
+    changed = true;
+  });
+  setHandler(leaseStateQuery, () => state);
+  const livenessEvery = `${input.livenessCheckSeconds ?? 30} seconds`;
+
+  for (;;) {
+    const next = grant(state);
+    state = next.state;
+    const notify = [...next.granted, ...regrant.splice(0, regrant.length)];
+    let gone = false;
+    for (const holder of notify) {
+      try {
+        await getExternalWorkflowHandle(holder.workflowId, holder.runId).signal(
+          leaseGrantedSignal,
+          {
+            area: input.area,
+          },
+        );
+      } catch {
+        // The run ended before its grant arrived: the lease goes to the next in line.
+        state = release(state, holder);
+        gone = true;
+      }
+    }
+    if (gone) continue;
+
+    changed = false;
+    if (state.waiters.length > 0) {
+      // Full, with requests waiting: free the leases of runs that have ended.
+      const ended = await describeLeaseHolders(state.holders);
+      if (ended.length > 0) {
+        state = dropHolders(state, ended);
+        continue;
+      }
+      await condition(() => changed, livenessEvery);
+    } else if (state.holders.length === 0) {
+      if (!(await condition(() => changed, IDLE_TIMEOUT)) && state.waiters.length === 0) {
+        await condition(allHandlersFinished);
+        return;
+      }
+    } else {
+      await condition(() => changed);
+    }
+
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_LIMIT) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof areaLeaseWorkflow>({ ...input, state });
+    }
+  }
+}
+
+/**
+ * Runs `work` while holding a lease on `area` of `repo` (`owner/repo`). An area
+ * without a configured limit runs at once. The lease is released when `work`
+ * ends, fails or is cancelled; if this run is terminated instead, the
+ * semaphore notices the next time someone waits.
+ */
+export async function withAreaLease<T>(
+  repo: string,
+  area: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  let granted = false;
+  setHandler(leaseGrantedSignal, () => {
+    granted = true;
+  });
+  const { workflowId, runId } = workflowInfo();
+  const holder: LeaseHolder = { workflowId, runId };
+  const lease = await requestAreaLease({ repo, area, holder });
+  if (!lease.leaseWorkflowId) return work();
+  const leaseWorkflowId = lease.leaseWorkflowId;
+  try {
+    await condition(() => granted);
+    return await work();
+  } finally {
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await getExternalWorkflowHandle(leaseWorkflowId).signal(releaseLeaseSignal, holder);
+      } catch {
+        // The semaphore is gone (terminated by an operator): nothing to release.
+      }
+    });
+  }
+}
+
+/**
+ * The agent workflow's call site: its whole run under the lease of its area.
+ * Runs recorded before leases existed replay without one (`patched`).
+ */
+export function underAreaLease<T>(repo: string, area: string, work: () => Promise<T>): Promise<T> {
+  if (!patched('area-lease')) return work();
+  return withAreaLease(repo, area, work);
+}

@@ -1,0 +1,83 @@
+/**
+ * The queue of one area lease (a counting semaphore): at most `limit` holders,
+ * the rest wait first come, first served. Pure; the semaphore workflow applies
+ * these steps to its state as signals arrive.
+ */
+
+/** A requesting run: a lease belongs to one run of one workflow. */
+export interface LeaseHolder {
+  workflowId: string;
+  runId: string;
+}
+
+export interface LeaseState {
+  limit: number;
+  holders: LeaseHolder[];
+  waiters: LeaseHolder[];
+}
+
+export const emptyLease = (limit = 1): LeaseState => ({ limit, holders: [], waiters: [] });
+
+const same = (a: LeaseHolder, b: LeaseHolder): boolean =>
+  a.workflowId === b.workflowId && a.runId === b.runId;
+
+/** Adds a request (a repeat of a queued or held one changes nothing). */
+export function enqueue(state: LeaseState, req: LeaseHolder): LeaseState {
+  const h = { workflowId: req.workflowId, runId: req.runId };
+  if (state.holders.some((x) => same(x, h)) || state.waiters.some((x) => same(x, h))) return state;
+  return { ...state, waiters: [...state.waiters, h] };
+}
+
+export function isHolder(state: LeaseState, h: LeaseHolder): boolean {
+  return state.holders.some((x) => same(x, h));
+}
+
+/** Drops a holder or waiter (a release of something unknown changes nothing). */
+export function release(state: LeaseState, h: LeaseHolder): LeaseState {
+  return {
+    ...state,
+    holders: state.holders.filter((x) => !same(x, h)),
+    waiters: state.waiters.filter((x) => !same(x, h)),
+  };
+}
+
+/** Drops every holder whose run has ended. */
+export function dropHolders(state: LeaseState, ended: LeaseHolder[]): LeaseState {
+  return ended.reduce((s, h) => ({ ...s, holders: s.holders.filter((x) => !same(x, h)) }), state);
+}
+
+/** A new limit (≥ 1) applies to later grants; holders above it keep their lease until release. */
+export function withLimit(state: LeaseState, limit: number): LeaseState {
+  return { ...state, limit: Math.max(1, Math.floor(limit)) };
+}
+
+/** Moves waiters to holders, oldest first, while there is room. */
+export function grant(state: LeaseState): { state: LeaseState; granted: LeaseHolder[] } {
+  const room = Math.max(0, state.limit - state.holders.length);
+  const granted = state.waiters.slice(0, room);
+  return {
+    state: {
+      ...state,
+      holders: [...state.holders, ...granted],
+      waiters: state.waiters.slice(granted.length),
+    },
+    granted,
+  };
+}
+
+/**
+ * Per-area limits from `area=n,area=n` (e.g. `database=1,backend=1,devops=1,frontend=2`).
+ * An area not named is not limited; `0` also means no limit.
+ */
+export function parseAreaLimits(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const item = part.trim();
+    if (!item) continue;
+    const m = /^([a-z][a-z0-9_-]*)\s*=\s*(\d+)$/i.exec(item);
+    if (!m) throw new Error(`AREA_LIMITS: "${item}" is not area=number`);
+    const n = Number(m[2]);
+    if (n > 0) out[m[1]!.toLowerCase()] = n;
+  }
+  return out;
+}
