@@ -264,6 +264,44 @@ export function jsonWithBytesAsText(v: unknown): string {
   });
 }
 
+/**
+ * Everything a history holds as text: each payload decoded (decrypted with
+ * `codecs`) and the other fields, for tests that check what reached an agent.
+ */
+export async function historyPlaintext(
+  history: unknown,
+  codecs: readonly Codec[],
+): Promise<string> {
+  const out: string[] = [];
+  const visit = async (v: unknown): Promise<void> => {
+    if (isPayload(v)) {
+      let p: Payload = v;
+      if (text(p.metadata?.encoding) === ENCRYPTED_ENCODING) {
+        const id = text(p.metadata?.[KEY_ID_METADATA]);
+        for (const c of codecs.filter((x) => x.id === id)) {
+          try {
+            p = (await c.codec.decode([v]))[0] ?? v;
+            break;
+          } catch {
+            // next key
+          }
+        }
+      }
+      out.push(text(p.data));
+      return;
+    }
+    if (Array.isArray(v)) for (const x of v) await visit(x);
+    else if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) {
+      for (const child of Object.values(v)) await visit(child);
+    }
+  };
+  for (const e of (history as { events?: unknown[] } | undefined)?.events ?? []) {
+    await visit(e);
+    out.push(jsonWithBytesAsText(e));
+  }
+  return out.join('\n');
+}
+
 export interface NamespaceScan {
   workflows: number;
   events: number;
@@ -283,6 +321,8 @@ export async function scanNamespace(opts: {
   secrets: readonly Secret[];
   codecKeySpecs: readonly string[];
   query?: string;
+  /** Scan these workflows (latest runs) instead of a visibility query. */
+  workflowIds?: readonly string[];
   logFiles?: readonly string[];
   concurrency?: number;
 }): Promise<NamespaceScan> {
@@ -298,9 +338,13 @@ export async function scanNamespace(opts: {
     hits: [],
     unreadable: [],
   };
-  const executions: { workflowId: string; runId: string }[] = [];
-  for await (const wf of opts.client.workflow.list(opts.query ? { query: opts.query } : {})) {
-    executions.push({ workflowId: wf.workflowId, runId: wf.runId });
+  const executions: { workflowId: string; runId?: string }[] = [];
+  if (opts.workflowIds) {
+    executions.push(...opts.workflowIds.map((workflowId) => ({ workflowId })));
+  } else {
+    for await (const wf of opts.client.workflow.list(opts.query ? { query: opts.query } : {})) {
+      executions.push({ workflowId: wf.workflowId, runId: wf.runId });
+    }
   }
   let next = 0;
   const worker = async (): Promise<void> => {
