@@ -5,8 +5,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
-import { routeWebhook } from '../../client/pure/webhook-router.js';
-import { checkWrite, normalizeRepoPath } from '../../common/path-guard.js';
+import { parseCommand, routeWebhook } from '../../client/pure/webhook-router.js';
+import { checkWrite, normalizeRepoPath, utf8Length } from '../../common/path-guard.js';
 import { ConfigError, validateRepoConfig } from '../../common/repo-config.js';
 
 const RUNS = { numRuns: 500, seed: 42 };
@@ -153,5 +153,135 @@ describe('hostile input, property-based', () => {
       }),
       RUNS,
     );
+  });
+
+  it('what the guard lets through keeps every limit, for any staged set', () => {
+    const rules = {
+      allowed: ['api/**'],
+      protectedPaths: [],
+      maxFileBytes: 40,
+      maxFiles: 3,
+      maxTotalBytes: 90,
+    };
+    const name = fc.constantFrom('api/a', 'api/b', 'api/c', 'api/d', './api/a', 'api//b');
+    const staged = fc.uniqueArray(
+      fc.record({ path: fc.constantFrom('api/a', 'api/b', 'api/c', 'api/d'), bytes: fc.nat(40) }),
+      { selector: (e) => e.path, maxLength: 3 },
+    );
+    fc.assert(
+      fc.property(name, fc.string({ maxLength: 50 }), staged, (p, content, before) => {
+        const v = checkWrite(p, content, rules, before);
+        if (!v.ok) return;
+        const after = [
+          ...before.filter((e) => e.path !== v.path),
+          { path: v.path, bytes: utf8Length(content) },
+        ];
+        expect(after.length).toBeLessThanOrEqual(rules.maxFiles);
+        expect(utf8Length(content)).toBeLessThanOrEqual(rules.maxFileBytes);
+        expect(after.reduce((n, e) => n + e.bytes, 0)).toBeLessThanOrEqual(rules.maxTotalBytes);
+      }),
+      RUNS,
+    );
+  });
+
+  it('an accepted config never lets an agent write outside the repository', () => {
+    const glob = fc.oneof(
+      fc.constantFrom('api/**', '../x/**', '/etc/**', 'a/../../b', '**', '.github/**', 'docs/*.md'),
+      fc.string({ maxLength: 12 }),
+    );
+    const agent = fc.record({ paths: fc.array(glob, { minLength: 1, maxLength: 3 }) });
+    fc.assert(
+      fc.property(
+        fc.record({ backend: agent, docs: agent }),
+        fc.array(glob, { maxLength: 3 }),
+        (a, protectedPaths) => {
+          let config;
+          try {
+            config = validateRepoConfig({
+              agents: { backend: a.backend, documentation: a.docs },
+              protected_paths: protectedPaths,
+            });
+          } catch (err) {
+            expect(err).toBeInstanceOf(ConfigError);
+            return;
+          }
+          for (const g of [
+            ...(config.agents.backend?.paths ?? []),
+            ...(config.agents.documentation?.paths ?? []),
+          ]) {
+            expect(g.startsWith('/')).toBe(false);
+            expect(g.split('/')).not.toContain('..');
+          }
+          // Whatever the globs, CI workflows stay unwritable.
+          const v = checkWrite(
+            '.github/workflows/x.yml',
+            'x',
+            {
+              allowed: config.agents.backend?.paths ?? [],
+              protectedPaths: config.protected_paths,
+              maxFileBytes: 10,
+              maxFiles: 1,
+            },
+            [],
+          );
+          expect(v.ok).toBe(false);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('comment commands: only the four names, argument bounded, anywhere on its own line', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), fc.string({ maxLength: 900 }), (pre, rest) => {
+        const c = parseCommand(`${pre}\n/blogtube ${rest}`);
+        if (c === undefined) return;
+        expect(['approve', 'reject', 'cancel', 'run']).toContain(c.name);
+        expect(c.arg.length).toBeLessThanOrEqual(500);
+      }),
+      RUNS,
+    );
+    expect(parseCommand('please do not /blogtube approve')).toBeUndefined();
+    expect(parseCommand('/blogtubeapprove')).toBeUndefined();
+    expect(parseCommand('/blogtube merge')).toBeUndefined();
+  });
+
+  it('bots and the app’s own account never start, label or comment, whatever the payload', () => {
+    const sender = fc.oneof(
+      fc.record({ login: fc.string({ minLength: 1, maxLength: 10 }), type: fc.constant('Bot') }),
+      fc.string({ minLength: 1, maxLength: 10 }).map((l) => ({ login: `${l}[bot]`, type: 'User' })),
+      fc.constantFrom({ login: 'Our-App', type: 'User' }, { login: 'our-app', type: 'User' }),
+    );
+    const payload = fc.record({
+      action: fc.constantFrom('opened', 'labeled', 'edited', 'created'),
+      issue: fc.record({
+        number: fc.integer({ min: 1, max: 1e6 }),
+        title: fc.string(),
+        body: fc.string(),
+      }),
+      label: fc.constant({ name: 'blogtube' }),
+      comment: fc.record({ id: fc.nat(), body: fc.string(), user: sender }),
+      repository: fc.constant({ name: 'r', owner: { login: 'o' } }),
+      sender,
+    });
+    fc.assert(
+      fc.property(fc.constantFrom('issues', 'issue_comment'), payload, (event, p) => {
+        const d = routeWebhook(event, p, 'blogtube', { selfLogin: 'our-app' });
+        expect(d.kind).toBe('ignore');
+      }),
+      RUNS,
+    );
+  });
+
+  it('a YAML alias bomb is refused, not expanded', () => {
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from({ length: 8 }, (_, i) => {
+        const prev = String.fromCharCode(97 + i);
+        const cur = String.fromCharCode(98 + i);
+        return `${cur}: &${cur} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`;
+      }),
+    ].join('\n');
+    expect(() => parseYaml(bomb, { maxAliasCount: 50 })).toThrow();
   });
 });
