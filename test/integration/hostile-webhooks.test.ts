@@ -5,7 +5,7 @@
  * (outsiders, read-only labellers, bots, the app's own account; maintainers'
  * comments reach agents, outsiders' do not).
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -136,6 +136,81 @@ describe('redeliveries', () => {
       await expectNoWorkflow(issue.number);
     } finally {
       await stack.sim('github', 'DELETE', '/_sim/faults');
+    }
+  });
+});
+
+describe('signatures', () => {
+  const post = (body: string, headers: Record<string, string>) =>
+    fetch(`${stack.bridgeUrl}/webhooks`, {
+      method: 'POST',
+      headers: { 'x-github-event': 'ping', 'x-github-delivery': randomUUID(), ...headers },
+      body,
+    });
+  const sig = (secret: string, body: string) =>
+    `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  const json = { 'content-type': 'application/json' };
+
+  it('checks the signature before parsing: a bad body with a bad signature is 401, not 400', async () => {
+    const garbage = '{"not json';
+    expect(
+      (await post(garbage, { ...json, 'x-hub-signature-256': sig('wrong', garbage) })).status,
+    ).toBe(401);
+    expect((await post(garbage, json)).status).toBe(401); // no signature at all
+    const sha1 = `sha1=${createHmac('sha1', WEBHOOK_SECRET).update(garbage).digest('hex')}`;
+    expect((await post(garbage, { ...json, 'x-hub-signature': sha1 })).status).toBe(401);
+    expect(
+      (await post(garbage, { ...json, 'x-hub-signature-256': sig(WEBHOOK_SECRET, garbage) }))
+        .status,
+    ).toBe(400);
+    // A signature of another body, or truncated, fails too.
+    const body = '{"zen":"hi"}';
+    expect(
+      (await post(body, { ...json, 'x-hub-signature-256': sig(WEBHOOK_SECRET, `${body} `) }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await post(body, { ...json, 'x-hub-signature-256': sig(WEBHOOK_SECRET, body).slice(0, -2) }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await post(body, { ...json, 'x-hub-signature-256': sig(WEBHOOK_SECRET, body) })).status,
+    ).toBe(200);
+  });
+
+  it('refuses form-encoded deliveries (415) and oversized ones (413) before verifying', async () => {
+    const form = 'payload=%7B%7D';
+    const r = await post(form, {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-hub-signature-256': sig(WEBHOOK_SECRET, form),
+    });
+    expect(r.status).toBe(415);
+    const big = JSON.stringify({ pad: 'x'.repeat(257 * 1024) });
+    expect(
+      (await post(big, { ...json, 'x-hub-signature-256': sig(WEBHOOK_SECRET, big) })).status,
+    ).toBe(413);
+  });
+
+  it('during a secret rotation both secrets verify, any other fails', async () => {
+    const rotating = createBridge({
+      client: stack.client,
+      permissions: new PermissionChecker(createOctokit(stack.github.url, SANDBOX_TOKENS.bot), 1000),
+      secrets: ['the-new-secret', WEBHOOK_SECRET],
+      orchestratorTaskQueue: stack.settings.ORCHESTRATOR_TASK_QUEUE,
+      modelTaskQueue: stack.settings.MODEL_TASK_QUEUE,
+      triggerLabel: 'blogtube',
+      maxBodyBytes: 256 * 1024,
+    });
+    const server: Server = await rotating.listen(0, '127.0.0.1');
+    try {
+      const url = serverUrl(server);
+      const ping = (secret: string) =>
+        deliverWebhook(url, secret, 'ping', { zen: 'hi' }, randomUUID());
+      expect((await ping('the-new-secret')).status).toBe(200);
+      expect((await ping(WEBHOOK_SECRET)).status).toBe(200);
+      expect((await ping('the-old-old-secret')).status).toBe(401);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
