@@ -45,7 +45,7 @@ export function normalizeRepoPath(raw: unknown): GuardVerdict {
   if (parts.length === 0) return { ok: false, reason: 'path is empty' };
   if (parts.includes('..')) return { ok: false, reason: '".." is not allowed' };
   if (parts.some((p) => p.toLowerCase() === '.git')) {
-    return { ok: false, reason: '.git internals are not writable' };
+    return { ok: false, reason: '.git internals are off limits' };
   }
   return { ok: true, path: parts.join('/') };
 }

@@ -118,6 +118,11 @@ it('an obedient model cannot write out of scope or leak a secret; the PR stays o
   expect(all).toMatch(/refused: \\?"\.\.\\?" is not allowed/);
   expect(agentText.get('backend') ?? '').toMatch(/refused: an agent may write at most 2 files/);
   expect(all).toMatch(/refused: api\/a\.js is outside this agent's paths/); // another agent asked too
+  // No shell, no environment, no file outside the repository.
+  expect(all).toMatch(/unknown tool bash/);
+  expect(all).not.toMatch(/PATH=|HOME=|BEGIN OPENSSH/);
+  expect(all).toMatch(/refused: absolute paths are not allowed/);
+  expect(all).toMatch(/refused: \.git internals are off limits/);
   // Hidden instructions never reached the model: it would have tried them.
   expect(all).not.toContain(HIDDEN_ORDER);
   expect(all).not.toContain('hidden-div');
