@@ -2,39 +2,62 @@
 import { createGitHubClient } from '../common/github-app.js';
 import { loadSettings, readSecretList } from '../common/env.js';
 import { assertReady } from '../common/mode.js';
+import { createLogger, logOptionsFromEnv } from '../common/logger.js';
+import { bridgeObserver } from '../common/metrics-bridge.js';
 import { createBridge } from './bridge.js';
 import { PermissionChecker } from './permissions.js';
 import { connectClient } from './temporal.js';
 
 async function main(): Promise<void> {
-  assertReady(process.env, 'bridge');
-  const settings = loadSettings();
-  const client = await connectClient(settings);
-  const octokit = createGitHubClient(settings.GITHUB_API_URL);
-  const bridge = createBridge({
-    client,
-    permissions: new PermissionChecker(octokit, settings.PERMISSION_CACHE_SECONDS * 1000),
-    secrets: readSecretList('GITHUB_WEBHOOK_SECRET'),
-    orchestratorTaskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
-    modelTaskQueue: settings.MODEL_TASK_QUEUE,
-    triggerLabel: settings.BLOGTUBE_TRIGGER_LABEL,
-    maxBodyBytes: settings.WEBHOOK_MAX_BYTES,
-    log: (line) => console.log(`[bridge] ${line}`),
-  });
-  const server = await bridge.listen(settings.BRIDGE_PORT, settings.BRIDGE_HOST);
-  console.log(
-    `[bridge] listening on http://${settings.BRIDGE_HOST}:${settings.BRIDGE_PORT} (POST /webhooks, GET /healthz)`,
+  const logger = createLogger({ name: 'bridge', ...logOptionsFromEnv() });
+  // Start and stop lines are printed even when LOG_LEVEL is warn.
+  const lifecycle = logger.child(
+    {},
+    { level: logger.isLevelEnabled('info') ? logger.level : 'info' },
   );
-  const stop = () => {
-    server.close(() => {
-      void client.connection.close().finally(() => process.exit(0));
+  try {
+    assertReady(process.env, 'bridge');
+    const settings = loadSettings();
+    const client = await connectClient(settings);
+    const octokit = createGitHubClient(settings.GITHUB_API_URL);
+    const bridge = createBridge({
+      client,
+      permissions: new PermissionChecker(octokit, settings.PERMISSION_CACHE_SECONDS * 1000),
+      secrets: readSecretList('GITHUB_WEBHOOK_SECRET'),
+      orchestratorTaskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
+      modelTaskQueue: settings.MODEL_TASK_QUEUE,
+      triggerLabel: settings.BLOGTUBE_TRIGGER_LABEL,
+      maxBodyBytes: settings.WEBHOOK_MAX_BYTES,
+      log: (line) => logger.info(line),
+      observe: bridgeObserver(client),
     });
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+    const server = await bridge.listen(settings.BRIDGE_PORT, settings.BRIDGE_HOST);
+    const base = `http://${settings.BRIDGE_HOST}:${settings.BRIDGE_PORT}`;
+    lifecycle.info(
+      { webhooks: `${base}/webhooks`, metrics: `${base}/metrics` },
+      `bridge listening on ${base} (POST /webhooks, GET /metrics, /healthz, /readyz)`,
+    );
+    const stop = (signal: string) => {
+      lifecycle.info(`bridge stopping (${signal})`);
+      server.close(() => {
+        void client.connection.close().finally(() => {
+          lifecycle.info('bridge stopped');
+          process.exit(0);
+        });
+      });
+      // Idle keep-alive sockets must not hold the close up.
+      server.closeIdleConnections();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  } catch (err) {
+    logger.fatal({ err }, `bridge fatal: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
 }
 
 main().catch((err: unknown) => {
-  console.error('[bridge] fatal:', err instanceof Error ? err.message : err);
+  // Only a bad LOG_LEVEL / LOG_FORMAT gets here: there is no logger to say it with.
+  process.stderr.write(`bridge fatal: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -41,6 +41,15 @@ export interface BridgeOptions {
   /** How many delivery ids (`X-GitHub-Delivery`) to remember to recognise redeliveries (10,000). */
   recentDeliveries?: number;
   log?: (line: string) => void;
+  /** Observability (bridge-main, tests): serves /metrics, /healthz, /readyz; told of every delivery. */
+  observe?: BridgeObserver;
+}
+
+export interface BridgeObserver {
+  /** Answer the request if it is an observability route; false otherwise. */
+  route(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** A webhook delivery was answered. */
+  delivered(req: IncomingMessage, status: number, body: Record<string, unknown>, ms: number): void;
 }
 
 interface Reply {
@@ -241,6 +250,8 @@ export function createBridge(opts: BridgeOptions) {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (opts.observe && (await opts.observe.route(req, res).catch(() => false))) return;
+    const startedMs = Date.now();
     let reply: Reply;
     const url = (req.url ?? '/').split('?')[0];
     try {
@@ -255,6 +266,8 @@ export function createBridge(opts: BridgeOptions) {
         body: { error: 'temporarily unable to process the delivery; GitHub may redeliver it' },
       };
     }
+    if (url === '/webhooks')
+      opts.observe?.delivered(req, reply.status, reply.body, Date.now() - startedMs);
     res.writeHead(reply.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply.body));
   }

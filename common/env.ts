@@ -28,6 +28,15 @@ const Settings = z.object({
   BLOGTUBE_TRIGGER_LABEL: z.string().default('blogtube'),
   PERMISSION_CACHE_SECONDS: z.coerce.number().int().nonnegative().default(60),
   MODEL_SLOTS: z.coerce.number().int().positive().default(8),
+  /** Host the workers' /metrics, /healthz and /readyz listen on (and their Core SDK metrics). */
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  ORCHESTRATOR_METRICS_PORT: port.default(9464),
+  MODEL_WORKER_METRICS_PORT: port.default(9465),
+  /** The Temporal Core SDK's own Prometheus endpoint per worker; empty disables it. */
+  ORCHESTRATOR_CORE_METRICS_PORT: z.union([z.literal(''), port]).default(9466),
+  MODEL_WORKER_CORE_METRICS_PORT: z.union([z.literal(''), port]).default(9467),
+  /** On SIGTERM, how long in-flight activities may finish before they are cancelled. */
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(5000),
   /** Circuit breaker per upstream per worker: consecutive unhealthy failures that open it. */
   BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().positive().default(5),
   /** How long an open breaker fails calls fast before letting one probe through. */

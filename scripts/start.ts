@@ -103,7 +103,8 @@ async function main(): Promise<void> {
       command: process.execPath,
       args: [join(ROOT, service.file)],
       cwd: ROOT,
-      env: { ...process.env, ...plan.childEnv },
+      // Children's logs are read here, prefixed: human-readable unless LOG_FORMAT says otherwise.
+      env: { LOG_FORMAT: 'pretty', ...process.env, ...plan.childEnv },
     });
     if (service.port !== undefined) {
       await waitForPort(service.port, {

@@ -22,6 +22,12 @@ import type { Upstream } from '../activities/pure/errors.js';
 import { createDataConverter } from '../common/codec.js';
 import { readSecret } from '../common/env.js';
 import type { Settings } from '../common/env.js';
+import { WorkerMetrics } from '../common/metrics.js';
+import {
+  activityMetricsInterceptor,
+  metricSinks,
+  workflowInterceptorsPath,
+} from './instrumentation.js';
 
 /** The workflows entry next to this file: `.js` when built, `.ts` under the test runner. */
 export function workflowsPath(): string {
@@ -38,20 +44,53 @@ export interface WorkerContext {
   env?: NodeJS.ProcessEnv;
   /** Extra Worker options (tests: shutdownGraceTime, identity…). */
   options?: Partial<WorkerOptions>;
+  /** This worker's Prometheus metrics (default: a fresh registry, served by nobody). */
+  metrics?: WorkerMetrics;
 }
 
-/** This worker's circuit breaker for one upstream; transitions are logged (open at WARN). */
-export function createBreaker(upstream: Upstream, settings: Settings): CircuitBreaker {
-  return new CircuitBreaker({
+/** This worker's circuit breaker for one upstream; transitions are logged (open at WARN) and counted. */
+export function createBreaker(
+  upstream: Upstream,
+  settings: Settings,
+  metrics?: WorkerMetrics,
+): CircuitBreaker {
+  const breaker = new CircuitBreaker({
     failureThreshold: settings.BREAKER_FAILURE_THRESHOLD,
     openMs: settings.BREAKER_OPEN_MS,
     onTransition(from, to) {
+      metrics?.breakerTransitions.inc({ upstream, from, to });
       const logger = Runtime.instance().logger;
       const meta = { upstream, from, to, openMs: settings.BREAKER_OPEN_MS };
       if (to === 'open') logger.warn(`${upstream} circuit breaker opened`, meta);
       else logger.info(`${upstream} circuit breaker ${to.replace('_', '-')}`, meta);
     },
   });
+  metrics?.watchBreaker(upstream, breaker);
+  return breaker;
+}
+
+const metricsByWorker = new WeakMap<Worker, WorkerMetrics>();
+
+/** The metrics `worker` reports to (the one its factory was given or made). */
+export function metricsOf(worker: Worker): WorkerMetrics | undefined {
+  return metricsByWorker.get(worker);
+}
+
+function remember(worker: Worker, metrics: WorkerMetrics): Worker {
+  metricsByWorker.set(worker, metrics);
+  return worker;
+}
+
+/** Options every worker shares: graceful shutdown time and the metrics/log instrumentation. */
+function instrumented(settings: Settings, metrics: WorkerMetrics, workflows: boolean) {
+  return {
+    shutdownGraceTime: settings.WORKER_SHUTDOWN_GRACE_MS,
+    interceptors: {
+      activity: [activityMetricsInterceptor(metrics)],
+      ...(workflows ? { workflowModules: [workflowInterceptorsPath()] } : {}),
+    },
+    ...(workflows ? { sinks: metricSinks(metrics) } : {}),
+  } satisfies Partial<WorkerOptions>;
 }
 
 export async function connectWorker(
@@ -84,8 +123,9 @@ function withModelOverrides<A extends ModelActivities>(env: NodeJS.ProcessEnv, a
 export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Worker> {
   const { settings } = ctx;
   assertReady(ctx.env ?? process.env, 'orchestrator');
+  const metrics = ctx.metrics ?? new WorkerMetrics('orchestrator');
   const octokit = createGitHubClient(settings.GITHUB_API_URL, ctx.env ?? process.env);
-  return Worker.create({
+  const worker = await Worker.create({
     connection: ctx.connection,
     namespace: temporalTarget(settings, ctx.env ?? process.env).namespace,
     taskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
@@ -96,29 +136,35 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
     }),
     dataConverter: createDataConverter(ctx.env ?? process.env),
     activities: {
-      ...createGitHubActivities({ octokit, breaker: createBreaker('github', settings) }),
+      ...createGitHubActivities({ octokit, breaker: createBreaker('github', settings, metrics) }),
       ...createAnalysisActivities(),
       ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
     },
+    ...instrumented(settings, metrics, true),
     ...ctx.options,
   });
+  return remember(worker, metrics);
 }
 
 export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
   const { settings } = ctx;
   assertReady(ctx.env ?? process.env, 'model-worker');
+  const metrics = ctx.metrics ?? new WorkerMetrics('model');
   const anthropic = createAnthropic(
     settings.ANTHROPIC_BASE_URL,
     readSecret('ANTHROPIC_API_KEY', ctx.env),
   );
   const octokit = createGitHubClient(settings.GITHUB_API_URL, ctx.env ?? process.env);
-  const github = createGitHubActivities({ octokit, breaker: createBreaker('github', settings) });
+  const github = createGitHubActivities({
+    octokit,
+    breaker: createBreaker('github', settings, metrics),
+  });
   const cache = new DocsCache(64);
   const agentDocs = (repo: string, sha: string) => {
     const [owner = '', name = ''] = repo.split('/');
     return cache.get(repo, sha, () => github.readAgentDocs({ owner, repo: name }, sha));
   };
-  return Worker.create({
+  const worker = await Worker.create({
     connection: ctx.connection,
     namespace: temporalTarget(settings, ctx.env ?? process.env).namespace,
     taskQueue: settings.MODEL_TASK_QUEUE,
@@ -128,7 +174,7 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
       createModelActivities({
         anthropic,
         agentDocs,
-        breaker: createBreaker('anthropic', settings),
+        breaker: createBreaker('anthropic', settings, metrics),
       }),
     ),
     dataConverter: createDataConverter(ctx.env ?? process.env),
@@ -138,6 +184,8 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
     ...(settings.MODEL_TASK_QUEUE_RATE_LIMIT > 0 && {
       maxTaskQueueActivitiesPerSecond: settings.MODEL_TASK_QUEUE_RATE_LIMIT,
     }),
+    ...instrumented(settings, metrics, false),
     ...ctx.options,
   });
+  return remember(worker, metrics);
 }

@@ -1,19 +1,163 @@
-/** Shared entry logic of the worker processes: connect, run, stop on SIGTERM/SIGINT. */
-import type { Worker } from '@temporalio/worker';
+/**
+ * Shared entry logic of the worker processes: structured logs (pino) for the
+ * Temporal SDK, the Core SDK's own Prometheus endpoint, our /metrics, /healthz
+ * and /readyz on the worker's metrics port, then run until SIGTERM/SIGINT,
+ * letting in-flight activities finish for WORKER_SHUTDOWN_GRACE_MS.
+ */
+import type { Server } from 'node:http';
+import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { loadSettings } from '../common/env.js';
+import type { Settings } from '../common/env.js';
+import {
+  createLogger,
+  logOptionsFromEnv,
+  temporalLevel,
+  TemporalPinoLogger,
+} from '../common/logger.js';
+import { WorkerMetrics } from '../common/metrics.js';
+import { startMetricsServer } from '../common/metrics-server.js';
+import type { Readiness } from '../common/metrics-server.js';
 import { connectWorker } from './create.js';
 import type { WorkerContext } from './create.js';
 
+export type WorkerRole = 'orchestrator' | 'model';
+
+function ports(settings: Settings, role: WorkerRole) {
+  return role === 'orchestrator'
+    ? { metrics: settings.ORCHESTRATOR_METRICS_PORT, core: settings.ORCHESTRATOR_CORE_METRICS_PORT }
+    : {
+        metrics: settings.MODEL_WORKER_METRICS_PORT,
+        core: settings.MODEL_WORKER_CORE_METRICS_PORT,
+      };
+}
+
+/** Ready: the worker runs with its pollers polling, and the Temporal frontend answers. */
+export async function workerReadiness(
+  worker: Worker,
+  connection: NativeConnection,
+  role: WorkerRole,
+): Promise<Readiness> {
+  const status = worker.getStatus();
+  const checks: Record<string, unknown> = {
+    state: status.runState,
+    activityPoller: status.activityPollerState,
+    ...(role === 'orchestrator' ? { workflowPoller: status.workflowPollerState } : {}),
+  };
+  let temporal = 'ok';
+  try {
+    await connection.withDeadline(Date.now() + 2000, () =>
+      connection.workflowService.getSystemInfo({}),
+    );
+  } catch (err) {
+    temporal = err instanceof Error ? err.message : String(err);
+  }
+  checks.temporal = temporal;
+  const ready =
+    status.runState === 'RUNNING' &&
+    status.activityPollerState === 'POLLING' &&
+    (role !== 'orchestrator' || status.workflowPollerState === 'POLLING') &&
+    temporal === 'ok';
+  return { ready, checks };
+}
+
 export async function runWorkerProcess(
-  name: string,
+  role: WorkerRole,
   create: (ctx: WorkerContext) => Promise<Worker>,
 ): Promise<void> {
   const settings = loadSettings();
+  const logOptions = logOptionsFromEnv();
+  const logger = createLogger({ name: role, ...logOptions });
+  // Start and stop lines are printed even when LOG_LEVEL is warn (launchers wait for them).
+  const lifecycle = logger.child(
+    {},
+    { level: logger.isLevelEnabled('info') ? logger.level : 'info' },
+  );
+  const { metrics: metricsPort, core: corePort } = ports(settings, role);
+
+  const install = (coreBind?: string) =>
+    Runtime.install({
+      logger: new TemporalPinoLogger(logger),
+      telemetryOptions: {
+        logging: {
+          forward: {},
+          filter: makeTelemetryFilterString({ core: temporalLevel(logOptions.level ?? 'info') }),
+        },
+        ...(coreBind
+          ? { metrics: { prometheus: { bindAddress: coreBind, useSecondsForDurations: true } } }
+          : {}),
+      },
+    });
+  let coreBind = corePort === '' ? undefined : `${settings.METRICS_HOST}:${corePort}`;
+  try {
+    install(coreBind);
+  } catch (err) {
+    if (!coreBind) throw err;
+    // Another process has the port (several workers on one host): run without it.
+    logger.error(
+      { err },
+      `Core SDK metrics endpoint ${coreBind} unavailable: off in this process (set ${role === 'orchestrator' ? 'ORCHESTRATOR' : 'MODEL_WORKER'}_CORE_METRICS_PORT)`,
+    );
+    coreBind = undefined;
+    install();
+  }
+
+  const metrics = new WorkerMetrics(role);
   const connection = await connectWorker(settings);
-  const worker = await create({ settings, connection });
-  console.log(`[${name}] polling ${worker.options.taskQueue} on ${settings.TEMPORAL_ADDRESS}`);
-  // Worker.run() shuts down gracefully on SIGINT/SIGTERM (Runtime's shutdown signals).
-  await worker.run();
-  await connection.close();
-  console.log(`[${name}] stopped`);
+  const worker = await create({ settings, connection, metrics });
+  let server: Server | undefined;
+  try {
+    server = await startMetricsServer({
+      host: settings.METRICS_HOST,
+      port: metricsPort,
+      registry: metrics.registry,
+      ready: () => workerReadiness(worker, connection, role),
+    });
+  } catch (err) {
+    logger.error(
+      { err },
+      `metrics port ${metricsPort} unavailable: /metrics, /healthz and /readyz are off in this process`,
+    );
+  }
+  const address = server?.address();
+  lifecycle.info(
+    {
+      taskQueue: worker.options.taskQueue,
+      temporal: settings.TEMPORAL_ADDRESS,
+      metrics:
+        address && typeof address === 'object'
+          ? `http://${address.address}:${address.port}/metrics`
+          : undefined,
+      coreMetrics: coreBind ? `http://${coreBind}/metrics` : undefined,
+      shutdownGraceMs: settings.WORKER_SHUTDOWN_GRACE_MS,
+    },
+    `${role} worker polling ${worker.options.taskQueue} on ${settings.TEMPORAL_ADDRESS}`,
+  );
+  // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the Runtime's shutdown
+  // signals): it stops polling, lets in-flight activities finish (they see the
+  // cancellation after shutdownGraceTime), and resolves when all are done.
+  try {
+    await worker.run();
+  } finally {
+    server?.close();
+    await connection.close();
+  }
+  lifecycle.info(`${role} worker stopped`);
+}
+
+/** The entry of `node dist/workers/<role>.js`. */
+export function main(role: WorkerRole, create: (ctx: WorkerContext) => Promise<Worker>): void {
+  runWorkerProcess(role, create).catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    try {
+      createLogger({ name: role, ...logOptionsFromEnv() }).fatal(
+        { err },
+        `${role} worker fatal: ${message}`,
+      );
+    } catch {
+      // A bad LOG_LEVEL / LOG_FORMAT: no logger to say it with.
+      process.stderr.write(`${role} worker fatal: ${message}\n`);
+    }
+    process.exit(1);
+  });
 }

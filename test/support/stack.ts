@@ -19,6 +19,9 @@ import { loadSettings } from '../../common/env.js';
 import type { Settings } from '../../common/env.js';
 import { createOctokit } from '../../common/github-client.js';
 import { createModelWorker, createOrchestratorWorker } from '../../workers/create.js';
+import { metricsOf } from '../../workers/create.js';
+import type { BridgeMetrics, WorkerMetrics } from '../../common/metrics.js';
+import { bridgeObserver } from '../../common/metrics-bridge.js';
 import { startAnthropicSim, SANDBOX_API_KEY } from '../../sandbox/anthropic/server.js';
 import type { AnthropicSim } from '../../sandbox/anthropic/server.js';
 import { commitFile } from '../../sandbox/github/maintainer.js';
@@ -35,6 +38,8 @@ export interface Stack {
   settings: Settings;
   /** The environment the workers run with (task queues, codec keys, sandbox credentials). */
   env: NodeJS.ProcessEnv;
+  /** The Prometheus registries of this stack's in-process workers and bridge (the bridge serves /metrics). */
+  metrics: { orchestrator?: WorkerMetrics; model?: WorkerMetrics; bridge: BridgeMetrics };
   bridgeUrl: string;
   owner: string;
   repo: string;
@@ -120,6 +125,7 @@ export async function startStack(
   ];
   const running = workers.map((w) => w.run());
   const client = await connectClient(settings, env);
+  const observe = bridgeObserver(client);
   const bridge = createBridge({
     client,
     permissions: new PermissionChecker(createOctokit(github.url, SANDBOX_TOKENS.bot), 60_000),
@@ -128,6 +134,7 @@ export async function startStack(
     modelTaskQueue: settings.MODEL_TASK_QUEUE,
     triggerLabel: 'blogtube',
     maxBodyBytes: 256 * 1024,
+    observe,
     log: (line) => appendTestLog('bridge', line),
   });
   const server: Server = await bridge.listen(0, '127.0.0.1');
@@ -148,6 +155,11 @@ export async function startStack(
     client,
     settings,
     env,
+    metrics: {
+      orchestrator: workers.map(metricsOf).find((m) => m?.role === 'orchestrator'),
+      model: workers.map(metricsOf).find((m) => m?.role === 'model'),
+      bridge: observe.metrics,
+    },
     bridgeUrl,
     owner,
     repo,
