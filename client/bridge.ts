@@ -219,7 +219,13 @@ export function createBridge(opts: BridgeOptions) {
         const action = (payload as { action?: string }).action ?? '';
         return start(decision.ref, decision.sender, `issues.${action}`, deliveryId);
       }
-      case 'edit':
+      case 'edit': {
+        // An edit renames the run (and its PR): only a writer's counts.
+        const { owner, repo } = decision.ref;
+        if (!(await opts.permissions.canWrite(owner, repo, decision.sender))) {
+          const reason = `edits by ${decision.sender} (no write permission) are not forwarded`;
+          return { status: 202, body: { result: 'ignored', reason } };
+        }
         return signal(decision.ref, (id) =>
           opts.client.workflow.getHandle(id).signal(issueEditedSignal, {
             title: decision.title,
@@ -227,6 +233,7 @@ export function createBridge(opts: BridgeOptions) {
             sender: decision.sender,
           }),
         );
+      }
       case 'comment': {
         const trusted = await opts.permissions.canWrite(
           decision.ref.owner,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { IssueRef } from '../../common/schemas.js';
+import { sanitizeUntrusted } from '../../activities/pure/sanitize.js';
 
 const User = z.object({ login: z.string(), type: z.string().optional() });
 const Repo = z.object({ name: z.string(), owner: z.object({ login: z.string() }) });
@@ -113,8 +114,8 @@ export function routeWebhook(
         return {
           kind: 'edit',
           ref,
-          title: p.issue.title,
-          body: p.issue.body ?? '',
+          title: sanitizeUntrusted(p.issue.title).slice(0, 256),
+          body: sanitizeUntrusted(p.issue.body ?? '').slice(0, 65_536),
           sender: p.sender.login,
         };
       default:

@@ -51,6 +51,22 @@ describe('who is never obeyed', () => {
   });
 });
 
+describe('edits', () => {
+  it('carry the title and body cleaned of hidden content', () => {
+    const d = routeWebhook(
+      'issues',
+      {
+        action: 'edited',
+        issue: { number: 4, title: 'Fix\u202e it<!-- x -->', body: 'a<div hidden>b</div>c' },
+        repository,
+        sender: user('alice'),
+      },
+      'blogtube',
+    );
+    expect(d).toMatchObject({ kind: 'edit', title: 'Fix it', body: 'ac' });
+  });
+});
+
 describe('recent deliveries (bounded LRU)', () => {
   it('recognises a delivery id seen before', () => {
     const r = new RecentDeliveries(3);
