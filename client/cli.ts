@@ -35,6 +35,7 @@ import {
 import { formatList, formatReport, formatStatus, withCost } from './pure/format.js';
 import { parseSince, summarize } from './pure/stats.js';
 import { connectClient } from './temporal.js';
+import { registerTrigger } from './trigger.js';
 
 export { CliError } from './operator.js';
 
@@ -386,6 +387,8 @@ export function buildCli(settings: Settings = loadSettings()): Command {
       const result = analyzeOne(opts.title, opts.body);
       print(Boolean(opts.json), result, () => formatAnalysis(result));
     });
+
+  registerTrigger(program, settings);
 
   return program;
 }

@@ -8,6 +8,9 @@ import { z } from 'zod';
 import { withModeDefaults } from './mode.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** An optional count where an empty variable (compose's `${VAR:-}`) means unset. */
+const optionalCount = (min: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).optional());
 
 const Settings = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -44,11 +47,11 @@ const Settings = z.object({
   /** Cluster-wide cap on model calls started per second on the model task queue (0: none). */
   MODEL_TASK_QUEUE_RATE_LIMIT: z.coerce.number().nonnegative().default(0),
   /** Workflows kept in a worker's sticky cache (SDK default when unset). */
-  MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
+  MAX_CACHED_WORKFLOWS: optionalCount(0),
   /** Concurrent workflow tasks per worker (SDK default when unset). */
-  WORKFLOW_TASK_SLOTS: z.coerce.number().int().positive().optional(),
+  WORKFLOW_TASK_SLOTS: optionalCount(1),
   /** Concurrent GitHub/lease activities per orchestrator worker (SDK default when unset). */
-  ACTIVITY_TASK_SLOTS: z.coerce.number().int().positive().optional(),
+  ACTIVITY_TASK_SLOTS: optionalCount(1),
   /** Agents of one area running at once per repository, across issues: `area=n,…`. */
   AREA_LIMITS: z.string().default('database=1,backend=1,devops=1,frontend=2'),
 });

@@ -11,7 +11,8 @@ export const Mode = z.enum(['sandbox', 'live']);
 export type Mode = z.infer<typeof Mode>;
 
 /** The processes that check their configuration at start-up. */
-export type Role = 'orchestrator' | 'model-worker' | 'bridge' | 'codec-server' | 'cli';
+/** `trigger`: `blogtube trigger`, the bridge's work without its HTTP endpoint (GitHub Actions). */
+export type Role = 'orchestrator' | 'model-worker' | 'bridge' | 'trigger' | 'codec-server' | 'cli';
 
 /** Where live processes point when the URL variables are unset. */
 export const LIVE_DEFAULTS = {
@@ -56,7 +57,8 @@ export function liveProblems(env: NodeJS.ProcessEnv, role: Role): string[] {
   }
   if (mode === 'sandbox') return [];
   const problems: string[] = [];
-  const needsGitHub = role === 'orchestrator' || role === 'model-worker' || role === 'bridge';
+  const needsGitHub =
+    role === 'orchestrator' || role === 'model-worker' || role === 'bridge' || role === 'trigger';
 
   if (!env.TEMPORAL_ADDRESS?.trim() && !env.TEMPORAL_PROFILE?.trim() && !env.TEMPORAL_CONFIG_FILE)
     problems.push(

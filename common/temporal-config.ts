@@ -19,7 +19,8 @@ export interface TemporalTarget {
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  // An empty variable (compose's `${VAR:-}`) means unset, not `TEMPORAL_TLS=false`.
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
   // Like the other secrets, the Temporal Cloud API key may come from a file.
   if (!out.TEMPORAL_API_KEY && out.TEMPORAL_API_KEY_FILE)
     out.TEMPORAL_API_KEY = readFileSync(out.TEMPORAL_API_KEY_FILE, 'utf8').trim();
