@@ -113,6 +113,21 @@ describe('worker processes: health, metrics, logs, graceful shutdown', () => {
     expect((await getJson(`${orchestrator.url}/readyz`)).body.workflowPoller).toBe('POLLING');
   });
 
+  it('reports each worker process’s memory when idle', async () => {
+    // Measured here, reported in README ("Metrics"); no threshold asserted (shared machine).
+    const sizes: string[] = [];
+    for (const s of [orchestrator, ...models]) {
+      const scrape = await Scrape.from(`${s.url}/metrics`);
+      const rss = scrape.sum('blogtube_process_resident_memory_bytes') as number;
+      const heap = scrape.sum('blogtube_process_heap_used_bytes') as number;
+      expect(rss).toBeGreaterThan(heap);
+      sizes.push(
+        `${s.proc.kind} RSS ${(rss / 2 ** 20).toFixed(0)} MiB, heap ${(heap / 2 ** 20).toFixed(0)} MiB`,
+      );
+    }
+    console.log(`idle worker processes: ${sizes.join('; ')}`);
+  });
+
   it('SIGTERM: not ready at once, the model call in flight finishes (no retry), the worker exits 0', async () => {
     // Slow first tokens, so the call is still in flight when the worker is told to stop.
     await stack.sim('anthropic', 'POST', '/_sim/latency', { ttftMs: 4000 });
@@ -193,5 +208,10 @@ describe('worker processes: health, metrics, logs, graceful shutdown', () => {
       .filter((n) => n.startsWith('temporal_'));
     expect(used.length).toBeGreaterThan(0);
     expect(used.filter((n) => !exported.has(n))).toEqual([]);
+
+    const after = await Scrape.from(`${orchestrator.url}/metrics`);
+    console.log(
+      `orchestrator after a run: RSS ${((after.sum('blogtube_process_resident_memory_bytes') as number) / 2 ** 20).toFixed(0)} MiB`,
+    );
   });
 });
