@@ -6,10 +6,13 @@
  * there with sane values.
  */
 import type { Server } from 'node:http';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Client, Connection } from '@temporalio/client';
 import { issueWorkflowId } from '../../common/ids.js';
 import { statusQuery } from '../../common/workflow-api.js';
 import type { WorkerMetrics } from '../../common/metrics.js';
+import { bridgeObserver, clientReadiness } from '../../common/metrics-bridge.js';
 import { startMetricsServer } from '../../common/metrics-server.js';
 import type { IssueWorkflowResult } from '../../common/schemas.js';
 import { serverUrl } from '../../client/bridge.js';
@@ -17,6 +20,14 @@ import { FULL_CREW_ISSUE } from '../../sandbox/issues.js';
 import { Scrape } from '../support/prom-text.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+
+/** A port nobody answers on: bound, then every connection is closed at once. */
+async function closedPort(): Promise<{ port: number; close(): void }> {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { port, close: () => server.close() };
+}
 
 let stack: Stack;
 const servers: Server[] = [];
@@ -195,5 +206,26 @@ describe('metrics after a run', () => {
     const ready = await fetch(`${stack.bridgeUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ ok: true, temporal: 'ok' });
+  });
+
+  it('a bridge whose Temporal is unreachable is alive but not ready', async () => {
+    const { port, close } = await closedPort();
+    const client = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${port}` }) });
+    const observe = bridgeObserver(client);
+    const server = await startMetricsServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: observe.metrics.registry,
+      ready: () => clientReadiness(client),
+    });
+    servers.push(server);
+    const url = serverUrl(server);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    const body = (await ready.json()) as { ok: boolean; temporal: string };
+    expect([ready.status, body.ok]).toEqual([503, false]);
+    expect(body.temporal).not.toBe('ok');
+    await client.connection.close();
+    close();
   });
 });
