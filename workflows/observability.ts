@@ -110,10 +110,12 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
     },
     async startChildWorkflowExecution(input, next) {
       const [started, completed] = await next(input);
-      const done = () => {
-        lastAgentDoneMs = Date.now();
-      };
-      completed.then(done, done);
+      if (input.workflowType === 'agentWorkflow') {
+        const done = () => {
+          lastAgentDoneMs = Date.now();
+        };
+        completed.then(done, done);
+      }
       return [started, completed];
     },
     getLogAttributes(input, next) {
