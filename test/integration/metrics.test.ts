@@ -225,7 +225,8 @@ describe('metrics after a run', () => {
     const body = (await ready.json()) as { ok: boolean; temporal: string };
     expect([ready.status, body.ok]).toEqual([503, false]);
     expect(body.temporal).not.toBe('ok');
-    await client.connection.close();
+    // The client's gRPC retries may still be pending: closing its connection now would make
+    // them throw. Left to give up on their own (a lazy connection holds nothing else).
     close();
   });
 });
