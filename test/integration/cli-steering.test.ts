@@ -4,7 +4,7 @@
  * a comment), messages to agents, cancellation, and token budgets that pause a
  * run until raised.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { agentWorkflowId, issueWorkflowId } from '../../common/ids.js';
 import type { IssueStatus, IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
@@ -13,6 +13,9 @@ import { historyText, runBlogtube } from '../support/cli-process.js';
 import { deliverComment } from '../support/comments.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+
+// Whole runs on a shared, busy machine: a generous ceiling (no timing is asserted).
+jest.setTimeout(300_000);
 
 let stack: Stack;
 beforeAll(async () => {
