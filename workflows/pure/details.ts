@@ -16,30 +16,34 @@ export function agentLine(a: AgentStatus): string {
   return parts.join(', ');
 }
 
+/** Markdown: paragraphs with hard line breaks, so the Web UI keeps one fact per line. */
 export function renderDetails(s: IssueStatus): string {
-  const lines = [
-    `**${s.repo}#${s.issue}** ${s.title ?? ''}`.trimEnd(),
-    '',
-    `phase: **${s.phase}**`,
-  ];
-  if (s.retry) lines.push(`retry ${s.retry.number} of run ${s.retry.previousRunId}`);
-  if (s.analysis) {
-    const a = s.analysis;
-    lines.push(`analysis: ${a.type} (${a.confidence.toFixed(2)}), ${a.complexity}, risk ${a.risk}`);
-  }
-  if (s.plan && s.plan.nodes.length > 0) {
-    lines.push(
-      `plan: ${s.plan.nodes.map((n) => (n.dependsOn.length ? `${n.agent} ← ${n.dependsOn.join(', ')}` : n.agent)).join('; ')}`,
-    );
-  }
-  if (s.agents.length > 0) lines.push('', ...s.agents.map((a) => `- ${agentLine(a)}`));
+  // The UI shows the first lines without scrolling: outcome first, then how it got there.
   const budget = s.budget ? ` of ${kTokens(s.budget.issueTokens)}` : '';
-  lines.push(
-    '',
+  const outcome = [`phase: **${s.phase}**`];
+  if (s.prUrl) outcome.push(`PR: ${s.prUrl}${s.draft ? ' (draft)' : ''}`);
+  if (s.error) outcome.push(`problem: ${s.error}`);
+  if (s.paused) outcome.push(`paused: ${s.paused.reason} (until ${s.paused.until})`);
+  outcome.push(
     `tokens: ${kTokens(totalTokens(s.tokens))}${budget}, messages: ${s.messages.length}`,
   );
-  if (s.paused) lines.push(`paused: ${s.paused.reason} (until ${s.paused.until})`);
-  if (s.prUrl) lines.push(`PR: ${s.prUrl}${s.draft ? ' (draft)' : ''}`);
-  if (s.error) lines.push(`problem: ${s.error}`);
-  return lines.join('\n');
+  if (s.retry) outcome.push(`retry ${s.retry.number} of run ${s.retry.previousRunId}`);
+  const how: string[] = [];
+  if (s.analysis) {
+    const a = s.analysis;
+    how.push(`analysis: ${a.type} (${a.confidence.toFixed(2)}), ${a.complexity}, risk ${a.risk}`);
+  }
+  if (s.plan && s.plan.nodes.length > 0) {
+    const order = s.plan.nodes.map((n) =>
+      n.dependsOn.length ? `${n.agent} ← ${n.dependsOn.join(', ')}` : n.agent,
+    );
+    how.push(`plan: ${order.join('; ')}`);
+  }
+  const paragraphs = [
+    `**${s.repo}#${s.issue}** ${s.title ?? ''}`.trimEnd(),
+    outcome.join('  \n'),
+    ...(s.agents.length > 0 ? [s.agents.map((a) => `- ${agentLine(a)}`).join('\n')] : []),
+    ...(how.length > 0 ? [how.join('  \n')] : []),
+  ];
+  return paragraphs.join('\n\n');
 }
