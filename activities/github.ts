@@ -7,6 +7,7 @@ import type { Octokit } from '@octokit/rest';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
 import { atBoundary } from './boundary.js';
+import { whileAlive } from './liveness.js';
 import type { CircuitBreaker } from './pure/breaker.js';
 import { sanitizeUntrusted, truncate } from './pure/sanitize.js';
 import { commitTrailer } from '../common/ids.js';
@@ -82,7 +83,7 @@ function isStatus(err: unknown, status: number): boolean {
 }
 
 export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
-  const atGitHub = <T>(fn: () => Promise<T>) => atBoundary('github', fn, breaker);
+  const atGitHub = <T>(fn: () => Promise<T>) => whileAlive(() => atBoundary('github', fn, breaker));
   const repoOf = (ref: RepoRef) => ({ owner: ref.owner, repo: ref.repo });
 
   async function headSha(ref: IssueRef, branch: string): Promise<string | undefined> {
@@ -298,10 +299,31 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
       });
     },
 
-    /** Create or update the one comment carrying `marker`. */
-    async upsertComment(ref: IssueRef, marker: string, body: string): Promise<number> {
+    /**
+     * Create or update the one comment carrying `marker`. With `knownId` (from
+     * an earlier call) the update is a single request; a comment that was
+     * deleted meanwhile is looked for again by its marker, or made anew.
+     */
+    async upsertComment(
+      ref: IssueRef,
+      marker: string,
+      body: string,
+      knownId?: number,
+    ): Promise<number> {
       const full = `${marker}\n${body}`;
       return atGitHub(async () => {
+        if (knownId !== undefined) {
+          try {
+            await octokit.rest.issues.updateComment({
+              ...repoOf(ref),
+              comment_id: knownId,
+              body: full,
+            });
+            return knownId;
+          } catch (err) {
+            if (!isStatus(err, 404)) throw err;
+          }
+        }
         const existing = await findMarkedComment(ref, marker);
         if (existing) {
           if (existing.body !== full) {

@@ -18,7 +18,10 @@ export const GITHUB_ACTIVITY_OPTIONS: ActivityOptions = {
   retry: {
     initialInterval: '500 milliseconds',
     backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
+    // GitHub calls are cheap and some activities make several of them, so a
+    // flaky GitHub needs many tries; the breaker, not the backoff, protects
+    // an upstream that is down.
+    maximumInterval: '10 seconds',
     // Bounded by time (scheduleToClose), not attempts: an open circuit breaker
     // refuses fast, and those refusals must not use up a retry budget.
   },

@@ -46,8 +46,15 @@ const STORM = [
 describe('fault storm', () => {
   it('30% 5xx and 10% 429 on GitHub and Anthropic: all of 20 concurrent runs complete with correct PRs', async () => {
     const stack = await stackWith();
+    // One repository per run: per-area leases serialize agents within a repository,
+    // and this test is about retries under load, not about the leases.
+    const repos = Array.from({ length: 20 }, (_, i) => `storm-${i}`);
+    await Promise.all(repos.map((r) => stack.addRepo(r)));
     const opened = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => stack.openIssue(ISSUES[i % ISSUES.length]!)),
+      repos.map(async (repo, i) => ({
+        repo,
+        ...(await stack.openIssue({ ...ISSUES[i % ISSUES.length]!, repo })),
+      })),
     );
     expect(opened.every((o) => o.status === 201)).toBe(true);
     await stack.sim('github', 'POST', '/_sim/seed', { seed: 20261125 });
@@ -55,22 +62,20 @@ describe('fault storm', () => {
     await stack.sim('github', 'POST', '/_sim/faults', { rules: STORM });
     await stack.sim('anthropic', 'POST', '/_sim/faults', { rules: STORM });
 
-    const checks = repoChecks(stack);
     const outcomes = await Promise.all(
-      opened.map(async ({ number }) => {
+      opened.map(async ({ number, repo }) => {
+        const checks = repoChecks({ ...stack, repo });
         const { result, status } = await checks.finished(number);
         const commits = agentCommits(await checks.branchLog(number));
-        return { number, result, status, commits };
+        return { number, repo, result, status, commits };
       }),
     );
     await stack.sim('github', 'DELETE', '/_sim/faults');
     await stack.sim('anthropic', 'DELETE', '/_sim/faults');
 
     for (const o of outcomes) {
-      expect({ issue: o.number, phase: o.result.phase }).toEqual({
-        issue: o.number,
-        phase: 'done',
-      });
+      const checks = repoChecks({ ...stack, repo: o.repo });
+      expect({ repo: o.repo, phase: o.result.phase }).toEqual({ repo: o.repo, phase: 'done' });
       expect([...o.commits.keys()].sort()).toEqual(o.status.agents.map((a) => a.agent).sort());
       expect([...o.commits.values()].every((c) => c === 1)).toBe(true);
       expect(await checks.pullsFor(o.number)).toHaveLength(1);
@@ -86,6 +91,35 @@ describe('fault storm', () => {
     );
     expect(failedShare(gh.map((r) => r.status))).toBeGreaterThan(0.2);
     expect(failedShare(model.map((r) => r.status))).toBeGreaterThan(0.2);
+  }, 900_000);
+
+  it('each kind of fault once — stream cut mid-message, connection reset, 529, secondary rate limit, 502: the run completes', async () => {
+    const stack = await stackWith();
+    await stack.sim('anthropic', 'POST', '/_sim/faults', {
+      rules: [
+        { streamCut: true, count: 1 },
+        { reset: true, count: 1 },
+        { status: 529, count: 1, retryAfter: 1 },
+      ],
+    });
+    await stack.sim('github', 'POST', '/_sim/faults', {
+      rules: [
+        { method: 'GET', path: '/issues/\\d+$', secondaryRateLimit: true, retryAfter: 1, count: 1 },
+        { method: 'POST', path: '/git/trees$', status: 502, count: 1 },
+      ],
+    });
+    const opened = await stack.openIssue(ISSUES[0]!);
+    const checks = repoChecks(stack);
+    const { result } = await checks.finished(opened.number);
+    expect(result.phase).toBe('done');
+    expect(await checks.pullsFor(opened.number)).toHaveLength(1);
+    const calls = (await stack.sim('anthropic', 'GET', '/_sim/requests')) as SimRequestRecord[];
+    expect(calls.filter((c) => c.fault === 'streamCut')).toHaveLength(1);
+    expect(calls.filter((c) => c.fault === 'reset')).toHaveLength(1);
+    expect(calls.filter((c) => c.status === 529)).toHaveLength(1);
+    const gh = (await stack.sim('github', 'GET', '/_sim/requests')) as LoggedRequest[];
+    expect(gh.filter((r) => r.status === 403 || r.status === 502)).toHaveLength(2);
+    expect(agentCommits(await checks.branchLog(opened.number)).get('backend')).toBe(1);
   });
 
   it('a refused Anthropic key: one call per agent, no retry loop, the run fails naming the key and says so on the issue', async () => {
@@ -124,10 +158,16 @@ describe('fault storm', () => {
       cause = cause.cause;
     }
     expect(messages.join('\n')).toMatch(/github auth error \(HTTP 401\).*GITHUB_TOKEN/);
-    // Refused calls made with the worker's token: one attempt, nothing more.
-    const refused = ((await stack.sim('github', 'GET', '/_sim/requests')) as LoggedRequest[]).filter(
-      (r) => r.status === 401,
-    );
-    expect(refused).toHaveLength(1);
+    // One attempt of the first activity (its two parallel reads refused), nothing more.
+    const refused = (
+      (await stack.sim('github', 'GET', '/_sim/requests')) as LoggedRequest[]
+    ).filter((r) => r.status === 401);
+    expect(refused.map((r) => r.path).sort()).toEqual([
+      `/repos/${stack.owner}/${stack.repo}`,
+      `/repos/${stack.owner}/${stack.repo}/issues/${opened.number}`,
+    ]);
+    const { events } = await handle.fetchHistory();
+    const started = (events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
+    expect(started.map((e) => e.activityTaskStartedEventAttributes?.attempt)).toEqual([1]);
   });
 });

@@ -139,15 +139,15 @@ describe('circuit breaker', () => {
     ]);
   });
 
-  it('admits exactly one probe while half-open; concurrent callers are refused until its slot expires', () => {
+  it('admits exactly one probe while half-open; concurrent callers are refused and look again within a second', () => {
     const s = setup();
     halfOpen(s);
     const probe = admitted(s.breaker.acquire());
     expect(probe.probe).toBe(true);
     const second = s.breaker.acquire();
-    expect(second).toMatchObject({ allowed: false, state: 'half_open', retryAfterMs: 2000 });
-    s.advance(300);
-    expect(refusedFor(s.breaker.acquire())).toBe(1700);
+    expect(second).toMatchObject({ allowed: false, state: 'half_open', retryAfterMs: 1000 });
+    s.advance(1300);
+    expect(refusedFor(s.breaker.acquire())).toBe(700);
     expect(s.breaker.state).toBe('half_open');
   });
 
@@ -204,7 +204,7 @@ describe('circuit breaker', () => {
     s.advance(1);
     const second = admitted(s.breaker.acquire());
     expect(second.probe).toBe(true);
-    expect(refusedFor(s.breaker.acquire())).toBe(5000);
+    expect(refusedFor(s.breaker.acquire())).toBe(1000); // look again soon, not after the slot
     s.breaker.onSuccess(second);
     expect(s.breaker.state).toBe('closed');
   });
@@ -261,12 +261,12 @@ describe('circuit breaker', () => {
     expect(refusedFor(breaker.acquire())).toBe(1);
   });
 
-  it('uses defaults of 5 failures and 10 s, and the real clock', () => {
+  it('uses defaults of 10 failures and 10 s, and the real clock', () => {
     const breaker = new CircuitBreaker();
-    expect(breaker.failureThreshold).toBe(5);
+    expect(breaker.failureThreshold).toBe(10);
     expect(breaker.openMs).toBe(10_000);
     expect(breaker.probeTimeoutMs).toBe(10_000);
-    for (let i = 0; i < 4; i++) fail(breaker);
+    for (let i = 0; i < 9; i++) fail(breaker);
     expect(breaker.state).toBe('closed');
     fail(breaker);
     const wait = refusedFor(breaker.acquire());
@@ -387,7 +387,7 @@ describe('atBoundary with a breaker', () => {
     const refused = await failure(atBoundary('github', upstream, s.breaker));
     expect(upstream).not.toHaveBeenCalled();
     expect(refused.type).toBe('github.circuit_open');
-    expect(refused.nextRetryDelay).toBe(2000);
+    expect(refused.nextRetryDelay).toBe(1000);
     release('first');
     await expect(probe).resolves.toBe('first');
     expect(s.breaker.state).toBe('closed');
