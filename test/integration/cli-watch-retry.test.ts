@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { issueBranch, issueWorkflowId } from '../../common/ids.js';
 import type { IssueStatus, IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
-import { runBlogtube } from '../support/cli-process.js';
+import { execFile } from 'node:child_process';
+import { BLOGTUBE_BIN, cliEnv, runBlogtube } from '../support/cli-process.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 
@@ -83,6 +84,33 @@ describe('watch, status, list', () => {
     );
     const missing = await cli('watch', ref(9999));
     expect(missing.code).toBe(3);
+  });
+
+  it('on a terminal, watch redraws agents as rows with a progress bar until the run ends', async () => {
+    const demo = await cli('demo', '--repo', repo(), '--json');
+    const n = (JSON.parse(demo.stdout) as { issueNumber: number }).issueNumber;
+    // `script` gives the CLI a real pseudo-terminal, as a user's shell does.
+    const command = `'${process.execPath}' '${BLOGTUBE_BIN}' watch '${ref(n)}' --interval 200`;
+    const tty = await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(
+        'script',
+        ['-qec', command, '/dev/null'],
+        { env: cliEnv(stack), timeout: 280_000, maxBuffer: 64 * 1024 * 1024 },
+        (err, stdout) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout }),
+      );
+    });
+    expect(tty.code).toBe(0);
+    // Frames after the first move the cursor up over the last one and clear below it.
+    const redraws = tty.out.split('\u001b[J').slice(0, -1);
+    expect(redraws.length).toBeGreaterThan(0);
+    for (const before of redraws) expect(before).toMatch(/\[\d+F$/);
+    expect(tty.out).toMatch(/AGENT\s+STATE\s+PROGRESS\s+TOKENS\s+FILES/);
+    expect(tty.out).toMatch(/database\s+done\s+\[#{20}\] \d+ turns/);
+    // The last frame: the run is done.
+    const last = tty.out.split('\x1b[J').pop() ?? '';
+    expect(last).toMatch(/phase done/);
+    expect(last).toMatch(/documentation\s+done/);
   });
 
   it('status shows phase, plan, agents with attempts, duration, tokens and cost, messages and the PR', async () => {

@@ -10,12 +10,27 @@ import type { temporal } from '@temporalio/proto';
 import { WEBHOOK_SECRET } from './stack.js';
 import type { Stack } from './stack.js';
 
-const BIN = fileURLToPath(new URL('../../bin/blogtube.js', import.meta.url));
+export const BLOGTUBE_BIN = fileURLToPath(new URL('../../bin/blogtube.js', import.meta.url));
 
 export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** The environment the CLI runs with against `stack`. */
+export function cliEnv(stack: Stack, env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    TEMPORAL_ADDRESS: stack.settings.TEMPORAL_ADDRESS,
+    GITHUB_API_URL: stack.github.url,
+    BRIDGE_URL: stack.bridgeUrl,
+    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    BLOGTUBE_CODEC_KEYS: stack.env.BLOGTUBE_CODEC_KEYS,
+    ORCHESTRATOR_TASK_QUEUE: stack.settings.ORCHESTRATOR_TASK_QUEUE,
+    MODEL_TASK_QUEUE: stack.settings.MODEL_TASK_QUEUE,
+    ...env,
+  };
 }
 
 export function runBlogtube(
@@ -26,22 +41,8 @@ export function runBlogtube(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [BIN, ...args],
-      {
-        env: {
-          PATH: process.env.PATH,
-          TEMPORAL_ADDRESS: stack.settings.TEMPORAL_ADDRESS,
-          GITHUB_API_URL: stack.github.url,
-          BRIDGE_URL: stack.bridgeUrl,
-          GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-          BLOGTUBE_CODEC_KEYS: stack.env.BLOGTUBE_CODEC_KEYS,
-          ORCHESTRATOR_TASK_QUEUE: stack.settings.ORCHESTRATOR_TASK_QUEUE,
-          MODEL_TASK_QUEUE: stack.settings.MODEL_TASK_QUEUE,
-          ...env,
-        },
-        timeout: 180_000,
-        maxBuffer: 16 * 1024 * 1024,
-      },
+      [BLOGTUBE_BIN, ...args],
+      { env: cliEnv(stack, env), timeout: 180_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
