@@ -103,7 +103,9 @@ export function createAppOctokit(installations: GitHubAppInstallations, baseUrl:
         `GitHub App: ${options.method} ${options.url} names no repository, so no installation token applies`,
       );
     const installation = await installations.forRepository(owner, repo);
-    return installation.request(options as unknown as Parameters<Octokit['request']>[0]);
+    // Without this Octokit's own `request` options: they carry its hook (this function).
+    const { request: _ownHook, ...endpoint } = options;
+    return installation.request(endpoint as unknown as Parameters<Octokit['request']>[0]);
   });
   return octokit;
 }
