@@ -194,13 +194,10 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
         const sha = await headSha(ref, branch);
         if (!sha)
           throw ApplicationFailure.nonRetryable(`branch ${branch} not found`, 'github.validation');
-        const { data: commit } = await octokit.rest.git.getCommit({
-          ...repoOf(ref),
-          commit_sha: sha,
-        });
+        // A commit SHA names its tree here too (GitHub resolves tree-ish): one request fewer.
         const { data: tree } = await octokit.rest.git.getTree({
           ...repoOf(ref),
-          tree_sha: commit.tree.sha,
+          tree_sha: sha,
           recursive: '1',
         });
         const prefix = dir === '' ? '' : `${dir.replace(/\/+$/, '')}/`;

@@ -25,6 +25,7 @@ interface SimRequest {
   status: number;
   turn: number | null;
   issue: number | null;
+  repo: string | null;
 }
 
 let stack: Stack;
@@ -38,8 +39,19 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function ref(n: number) {
-  return { owner: stack.owner, repo: stack.repo, number: n };
+/** Each run in its own repository: area leases would otherwise queue the backend agents. */
+interface Run {
+  repo: string;
+  number: number;
+}
+function ref(run: Run) {
+  return { owner: stack.owner, repo: run.repo, number: run.number };
+}
+async function openRun(i: number): Promise<Run & { status: number }> {
+  const repo = `breaker-${i}`;
+  await stack.addRepo(repo);
+  const opened = await stack.openIssue({ ...ISSUE, repo });
+  return { repo, number: opened.number, status: opened.status };
 }
 
 async function modelRequests(): Promise<SimRequest[]> {
@@ -57,9 +69,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 }
 
 /** The agent's first model call, from its history: how many attempts it took, and the failure before the last. */
-async function firstModelCall(n: number): Promise<{ attempts: number; lastFailureType?: string }> {
+async function firstModelCall(run: Run): Promise<{ attempts: number; lastFailureType?: string }> {
   const history = await stack.client.workflow
-    .getHandle(agentWorkflowId(ref(n), 'backend'))
+    .getHandle(agentWorkflowId(ref(run), 'backend'))
     .fetchHistory();
   const events: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
   const scheduled = events.find(
@@ -69,7 +81,7 @@ async function firstModelCall(n: number): Promise<{ attempts: number; lastFailur
     (e) =>
       String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled?.eventId),
   )?.activityTaskStartedEventAttributes;
-  if (!started) throw new Error(`issue #${n}: the first model call never started`);
+  if (!started) throw new Error(`${run.repo}#${run.number}: the first model call never started`);
   return {
     attempts: started.attempt ?? 0,
     lastFailureType: started.lastFailure?.applicationFailureInfo?.type ?? undefined,
@@ -83,7 +95,7 @@ describe('anthropic circuit breaker', () => {
     await stack.sim('anthropic', 'DELETE', '/_sim/requests');
 
     // One run fails THRESHOLD times in a row (its retries at +1 s, +3 s): the breaker opens.
-    const first = await stack.openIssue(ISSUE);
+    const first = await openRun(0);
     expect(first.status).toBe(201);
     await until('the breaker to open', async () =>
       (await modelRequests()).length >= THRESHOLD ? true : undefined,
@@ -91,8 +103,8 @@ describe('anthropic circuit breaker', () => {
     const openedAt = Date.now();
 
     // More runs arrive while it is open: their model calls are refused at once.
-    const more = await Promise.all([1, 2, 3, 4, 5].map(() => stack.openIssue(ISSUE)));
-    const issues = [first, ...more].map((o) => o.number);
+    const more = await Promise.all([1, 2, 3, 4, 5].map((i) => openRun(i)));
+    const issues: Run[] = [first, ...more];
 
     // Let the outage last two more open periods, then recover. (Refusals are attempts too; the
     // model call's retry policy is bounded by time, so they cannot exhaust it.)
@@ -102,9 +114,9 @@ describe('anthropic circuit breaker', () => {
 
     const results = await Promise.all(
       issues.map(
-        (n) =>
+        (run) =>
           stack.client.workflow
-            .getHandle(issueWorkflowId(ref(n)))
+            .getHandle(issueWorkflowId(ref(run)))
             .result() as Promise<IssueWorkflowResult>,
       ),
     );
@@ -123,7 +135,9 @@ describe('anthropic circuit breaker', () => {
     const calls = await Promise.all(issues.map(firstModelCall));
     const attempts = calls.reduce((sum, c) => sum + c.attempts, 0);
     const firstCallRequests = requests.filter(
-      (r) => r.turn === 0 && r.issue !== null && issues.includes(r.issue),
+      (r) =>
+        r.turn === 0 &&
+        issues.some((run) => r.issue === run.number && r.repo?.endsWith(`/${run.repo}`)),
     );
     const reached = firstCallRequests.length; // the 503s plus one success per run
     const refused = attempts - reached;
