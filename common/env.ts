@@ -41,7 +41,7 @@ const Settings = z.object({
   /** On SIGTERM, how long in-flight activities may finish before they are cancelled. */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(5000),
   /** Circuit breaker per upstream per worker: consecutive unhealthy failures that open it. */
-  BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().positive().default(5),
+  BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().positive().default(10),
   /** How long an open breaker fails calls fast before letting one probe through. */
   BREAKER_OPEN_MS: z.coerce.number().int().positive().default(10_000),
   /** Cluster-wide cap on model calls started per second on the model task queue (0: none). */

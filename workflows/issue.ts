@@ -97,6 +97,8 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   let decision: PlanDecision | undefined;
   let goAhead = false;
   let changed = false;
+  /** The first agent failure that says a credential was refused (401/403). */
+  let credentialRefused: string | undefined;
   /** Budgets in force: the config's, raised by the `raiseBudget` Update. */
   const budget = { issueTokens: 0, agentTokens: 0, pauseMinutes: 60 * 24 };
   /** Agents paused on their own spent budget, and the issue-wide pause (deadline in ms). */
@@ -115,12 +117,15 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     upsertSearchAttributes([{ key: SA.phase, value: phase }]);
     setCurrentDetails(renderDetails(status));
   };
-  const updateProgress = () => {
+  /** The progress comment's id once known: later updates go straight to it. */
+  let progressCommentId: number | undefined;
+  const updateProgress = async () => {
     setCurrentDetails(renderDetails(status));
-    return github.upsertComment.executeWithOptions(
+    progressCommentId = await github.upsertComment.executeWithOptions(
       { ...GITHUB_ACTIVITY_OPTIONS, summary: `progress comment: ${status.phase}` },
-      [ref, progressMarker(ref), renderProgress(status)],
+      [ref, progressMarker(ref), renderProgress(status), progressCommentId],
     );
+    return progressCommentId;
   };
   /** The run is paused while its own budget or an agent's is spent: status, phase and UI say so. */
   const refreshPause = () => {
@@ -465,6 +470,8 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
           s.state = 'failed';
           s.error = errorMessage(err);
           states[agent] = 'failed';
+          // A refused credential fails every agent alike: stop the run, name it.
+          if (isAuthFailure(err)) credentialRefused ??= s.error;
         })
         .finally(() => {
           s.endedAt = now();
@@ -485,6 +492,15 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
         const s = agentStatus(a);
         s.state = 'skipped';
         s.error = 'skipped: a dependency did not finish';
+      }
+      if (credentialRefused) {
+        for (const node of plan.nodes.filter((n) => states[n.agent] === 'pending')) {
+          states[node.agent] = 'skipped';
+          Object.assign(agentStatus(node.agent), {
+            state: 'skipped',
+            error: 'skipped: a credential was refused',
+          });
+        }
       }
       if (isFinished(plan, states)) break;
       const pending = plan.nodes.filter((n) => states[n.agent] === 'pending');
@@ -520,6 +536,9 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
       if (!changed) await condition(() => changed);
     }
 
+    if (credentialRefused && !status.agents.some((a) => a.commitSha)) {
+      return finish('failed', credentialRefused);
+    }
     setPhase('opening_pr');
     const opened = await openPr(issue);
     const failed = status.agents.filter((a) => a.state !== 'done');
@@ -565,6 +584,10 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     });
     throw err;
   }
+}
+
+function isAuthFailure(err: unknown): boolean {
+  return err instanceof Error && (errorType(err)?.endsWith('.auth') ?? false);
 }
 
 function errorType(err: Error): string | undefined {

@@ -50,13 +50,25 @@ export interface Stack {
     path: string,
     body?: unknown,
   ): Promise<unknown>;
-  /** Open an issue as `token`'s user and deliver its signed `issues.opened` webhook. */
-  openIssue(opts: { title: string; body: string; token?: string; deliveryId?: string }): Promise<{
+  /**
+   * Open an issue as `token`'s user and deliver its signed `issues.opened`
+   * webhook; `repo` names another repository of this stack's owner (made by
+   * `addRepo`).
+   */
+  openIssue(opts: {
+    title: string;
+    body: string;
+    token?: string;
+    deliveryId?: string;
+    repo?: string;
+  }): Promise<{
     number: number;
     status: number;
     reply: unknown;
     payload: unknown;
   }>;
+  /** Seed another copy of the sandbox repository under this stack's owner. */
+  addRepo(name: string): Promise<void>;
   /** Commit a file to the default branch as the maintainer. */
   commitFile(path: string, content: string): Promise<void>;
   deliver(
@@ -73,9 +85,16 @@ export async function startStack(
     tokensPerSec?: number;
     /** Extra worker environment (e.g. `BREAKER_FAILURE_THRESHOLD`). */
     env?: NodeJS.ProcessEnv;
+    /**
+     * Which workers run in this process (default both). A test that kills
+     * workers runs them as processes instead (test/support/worker-process.ts).
+     */
+    inline?: { orchestrator?: boolean; model?: boolean };
+    /** Temporal server other than global setup's dev server. */
+    address?: string;
   } = {},
 ): Promise<Stack> {
-  const address = process.env.TEMPORAL_ADDRESS;
+  const address = opts.address ?? process.env.TEMPORAL_ADDRESS;
   if (!address)
     throw new Error(
       'TEMPORAL_ADDRESS is not set: run the tests through jest (global setup starts the dev server)',
@@ -119,10 +138,15 @@ export async function startStack(
   const settings = loadSettings(env);
   const connection = await NativeConnection.connect({ address });
   const workerOptions = { shutdownGraceTime: '1s' };
-  const workers: Worker[] = [
-    await createOrchestratorWorker({ settings, connection, env, options: workerOptions }),
-    await createModelWorker({ settings, connection, env, options: workerOptions }),
-  ];
+  const workers: Worker[] = [];
+  if (opts.inline?.orchestrator ?? true) {
+    workers.push(
+      await createOrchestratorWorker({ settings, connection, env, options: workerOptions }),
+    );
+  }
+  if (opts.inline?.model ?? true) {
+    workers.push(await createModelWorker({ settings, connection, env, options: workerOptions }));
+  }
   const running = workers.map((w) => w.run());
   const client = await connectClient(settings, env);
   const observe = bridgeObserver(client);
@@ -165,17 +189,20 @@ export async function startStack(
     repo,
     sim: (which, method, path, body) =>
       adminCall(which === 'github' ? github.url : anthropic.url, method, path, body),
-    async openIssue({ title, body, token, deliveryId }) {
+    async openIssue({ title, body, token, deliveryId, repo: inRepo = repo }) {
       const octokit = createOctokit(github.url, token ?? SANDBOX_TOKENS.maintainer);
       const [{ data: repository }, { data: issue }] = await Promise.all([
-        octokit.rest.repos.get({ owner, repo }),
-        octokit.rest.issues.create({ owner, repo, title, body }),
+        octokit.rest.repos.get({ owner, repo: inRepo }),
+        octokit.rest.issues.create({ owner, repo: inRepo, title, body }),
       ]);
       const payload = { action: 'opened', issue, repository, sender: issue.user };
       const { status, reply } = await deliver('issues', payload, { deliveryId });
       return { number: issue.number, status, reply, payload };
     },
     deliver,
+    async addRepo(name) {
+      await adminCall(github.url, 'POST', '/_sim/repos', { owner, repo: name });
+    },
     async commitFile(path, content) {
       await commitFile(
         createOctokit(github.url, SANDBOX_TOKENS.maintainer),
