@@ -20,8 +20,8 @@ const BACKEND_ISSUE = {
 };
 
 let stack: Stack;
-let orchestrators: WorkerProcess[] = [];
-let models: WorkerProcess[] = [];
+const orchestrators: WorkerProcess[] = [];
+const models: WorkerProcess[] = [];
 
 async function startWorker(kind: 'orchestrator' | 'model'): Promise<WorkerProcess> {
   const w = spawnWorker(kind, stack.env);
