@@ -19,6 +19,11 @@ const maxLevel = (r: SystemReport, cs: number[]) =>
     .filter((l) => cs.includes(l.concurrency))
     .sort((a, b) => b.concurrency - a.concurrency)[0];
 
+/** "temporal version X (Server Y, UI Z) (server Y)" → "CLI X (Server Y, UI Z)". */
+export function fmtTemporal(v: string): string {
+  return v.replace(/^temporal version /, 'CLI ').replace(/ \(server [^)]*\)$/, '');
+}
+
 function cells(row: string[]): string {
   return `| ${row.join(' | ')} |`;
 }
@@ -99,7 +104,7 @@ export function kpiTable(a: AnalysisBenchResult | undefined, r: SystemReport): s
     '< 100 MB',
     memTop ? ratio(peakRss(memTop), TARGET.memory) : '–',
     '–',
-    `idle after start: ${r.idleMemory.map((m) => `${m.process.replace('-worker', '')} ${fmtMiB(m.rss)}`).join(', ')} — Node + the Temporal Rust core + (orchestrator) the workflow bundle's V8 context; the SDK defaults (reuseV8Context on, workflow cache sized from the heap limit, no cache cap set in workers/create.ts) let the orchestrator's cache grow with open workflows`,
+    `idle after start: ${(r.idleMemory ?? []).map((m) => `${m.process.replace('-worker', '')} ${fmtMiB(m.rss)}`).join(', ')} — Node + the Temporal Rust core + (orchestrator) the workflow bundle's V8 context; the SDK defaults (reuseV8Context on, workflow cache sized from the heap limit, no cache cap set in workers/create.ts) let the orchestrator's cache grow with open workflows; a maxCachedWorkflows cap (e.g. 50–100), fewer pollers and a smaller max-old-space would lower the peak, but the idle floor alone is near the 100 MB target`,
   ]);
   if (r.recovery) {
     const v = r.recovery;
@@ -109,7 +114,7 @@ export function kpiTable(a: AnalysisBenchResult | undefined, r: SystemReport): s
       '< 10 s',
       ratio(v.recoveredMs.max, TARGET.recoveryMs),
       `< 5 s: ${v.recoveredMs.max < 5000 ? 'met' : 'missed'}`,
-      'heartbeat timeout (5 s) until Temporal notices the dead worker, then the 1 s first retry interval',
+      'the 5 s heartbeat timeout until Temporal declares the attempt lost, then the 1 s first retry interval (workflows/activity-options.ts); a 2 s heartbeat timeout and a 0–200 ms first interval would bring it near 2 s, at the cost of more heartbeat traffic',
     ]);
   }
   const k = r.cost;
@@ -119,7 +124,7 @@ export function kpiTable(a: AnalysisBenchResult | undefined, r: SystemReport): s
     'simple < 2 KB',
     ratio(k.systemBytes.simple.p50, 2048),
     '–',
-    'the conversation re-sent each turn (tool results, file text) dominates input; the system prompt is the cached prefix',
+    'the conversation re-sent each turn (tool results, file text) dominates input; the system prompt is the cached prefix; caching the conversation prefix too (a cache_control mark on the last message) would turn most of the remaining input into cache reads',
   ]);
   if (r.throughput) {
     rows.push([
@@ -128,11 +133,18 @@ export function kpiTable(a: AnalysisBenchResult | undefined, r: SystemReport): s
       '–',
       '–',
       '–',
-      'one 2-core machine shared by dev server, workers and simulators: CPU, not model slots, bounds the curve',
+      "CPU: one 2-core machine shared by the dev server, the workers, the simulators and other engineers' test runs (see load average); model slots (32 per worker) are never the limit, so a second model worker adds nothing here — more orchestrator CPU (or workers on other machines) would",
     ]);
   }
   return [
-    cells(['KPI', 'Measured', 'Seed target', 'vs target', 'Ambition', 'Dominated by']),
+    cells([
+      'KPI',
+      'Measured',
+      'Seed target',
+      'vs target',
+      'Ambition',
+      'Dominated by (measured) / what would change it',
+    ]),
     cells(['---', '---', '---', '---', '---', '---']),
     ...rows.map(cells),
   ].join('\n');
@@ -148,7 +160,7 @@ function spawnNote(l: LevelResult): string {
   }
   if (l.spawnLease?.n) parts.push(`the area-lease handshake ${fmtMs(l.spawnLease.p50)} (p50)`);
   parts.push(
-    'the rest is task dispatch through the dev server; workflow tasks slow down as the 2 shared cores saturate',
+    'the rest is task dispatch through the dev server; workflow tasks slow down as the 2 shared cores saturate. Fewer steps before the first call (no lease round trip for unlimited areas, eager workflow start) and orchestrator CPU would cut it',
   );
   return parts.join('; ');
 }
@@ -163,7 +175,7 @@ function pctOf(x: number, of: number): string {
 
 export function systemDetails(r: SystemReport): string {
   const lines = [
-    `Latency profile: GitHub ${r.latency.githubMeanMs} ms ± ${r.latency.githubJitterMs} ms per call; model time to first token ${r.latency.anthropicTtftMs} ms, ${r.latency.anthropicTokensPerSec} output tokens/s. Model worker slots: ${r.modelSlots} each (MODEL_SLOTS). Temporal: ${r.temporal}. Load average before/after: ${r.loadAvg.before.map((x) => x.toFixed(2)).join(' ')} / ${r.loadAvg.after.map((x) => x.toFixed(2)).join(' ')}.`,
+    `Latency profile: GitHub ${r.latency.githubMeanMs} ms ± ${r.latency.githubJitterMs} ms per call; model time to first token ${r.latency.anthropicTtftMs} ms, ${r.latency.anthropicTokensPerSec} output tokens/s. Model worker slots: ${r.modelSlots} each (MODEL_SLOTS). Temporal: ${fmtTemporal(r.temporal)}. Load average before/after: ${r.loadAvg.before.map((x) => x.toFixed(2)).join(' ')} / ${r.loadAvg.after.map((x) => x.toFixed(2)).join(' ')}.`,
     '',
     '| Concurrent issues (one repository each) | OK | Wall | Issues/min | End-to-end | Spawn | Schedule-to-start | PR after last agent | Agent time in activities | Peak RSS (heap used) per process |',
     '| ---: | ---: | ---: | ---: | --- | --- | --- | --- | ---: | --- |',

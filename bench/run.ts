@@ -10,7 +10,7 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { issueTypeModelPath } from '../activities/issue-type-model.js';
@@ -20,7 +20,7 @@ import type { AnalysisBenchResult } from './analysis.js';
 import { latencyPlot, memoryPlot } from './plots.js';
 import { REALISTIC } from './processes.js';
 import type { LatencyProfile } from './processes.js';
-import { kpiTable, systemDetails } from './report.js';
+import { fmtTemporal, kpiTable, systemDetails } from './report.js';
 import { runSystemBench } from './system.js';
 import type { Mode, SystemReport } from './system.js';
 
@@ -77,7 +77,7 @@ export function renderMarkdown(r: BenchReport): string {
   return [
     `# Benchmark ${r.startedAt}`,
     '',
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}${r.system ? `; Temporal ${r.system.temporal}` : ''}.`,
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}${r.system ? `; Temporal ${fmtTemporal(r.system.temporal)}` : ''}.`,
     `Settings: ${r.settings.smoke ? 'smoke mode, ' : ''}${r.system ? `system mode ${r.system.mode}, ` : ''}${r.analysis.rows} issues, ${r.analysis.folds}-fold cross-validation.`,
     '',
     ...system,
@@ -117,11 +117,11 @@ export const README_END = '<!-- bench:end -->';
 /** README's marked performance block, from a run's markdown. */
 export function readmeBlock(r: BenchReport, mdPath: string): string {
   const m = r.machine;
-  const rel = mdPath.slice(mdPath.indexOf('bench/results/'));
+  const rel = relative(ROOT, mdPath);
   return [
     README_BEGIN,
     '',
-    `One full run on this machine (${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}${r.system ? `, Temporal ${r.system.temporal}` : ''}), shared with other work (load average ${
+    `One full run on this machine (${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}${r.system ? `, Temporal ${fmtTemporal(r.system.temporal)}` : ''}), shared with other work (load average ${
       r.system
         ? r.system.loadAvg.before.map((x) => x.toFixed(1)).join(' ')
         : loadavg()

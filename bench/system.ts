@@ -174,7 +174,7 @@ export interface SystemReport {
     otherWorker: number;
   };
   /** RSS of each worker process right after start, before any issue. */
-  idleMemory: { process: string; rss: number }[];
+  idleMemory?: { process: string; rss: number }[];
   /** The same kind of batch, all issues in one repository. */
   sameRepo?: LevelResult;
   throughput?: {
