@@ -14,7 +14,9 @@ import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow
 export const GITHUB_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   heartbeatTimeout: '5 seconds',
-  scheduleToCloseTimeout: '30 minutes',
+  // Longer than GitHub's hourly rate-limit window: a spent quota is waited out
+  // (nextRetryDelay from x-ratelimit-reset), not turned into a failed run.
+  scheduleToCloseTimeout: '90 minutes',
   retry: {
     initialInterval: '500 milliseconds',
     backoffCoefficient: 2,

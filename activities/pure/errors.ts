@@ -69,6 +69,12 @@ export function retryAfterMs(facts: ErrorFacts): number | undefined {
   return undefined;
 }
 
+/** `retry-after` alone (seconds or HTTP date). */
+function explicitRetryAfterMs(facts: ErrorFacts): number | undefined {
+  if (header(facts, 'retry-after') === undefined) return undefined;
+  return retryAfterMs(facts);
+}
+
 function isGitHubRateLimit(facts: ErrorFacts): boolean {
   return (
     facts.upstream === 'github' &&
@@ -98,7 +104,10 @@ export function classify(facts: ErrorFacts): Classification {
   if (status === 409) return { errorClass: 'conflict', retryable: true };
   if (status === 408) return { errorClass: 'timeout', retryable: true };
   if (status >= 500) {
-    return { errorClass: 'server', retryable: true, retryAfterMs: retryAfterMs(facts) };
+    // Only an explicit `retry-after` counts here: a spent hourly quota in the
+    // x-ratelimit headers says nothing about a 502, and waiting out its reset
+    // (up to an hour) could outlast the activity's whole retry budget.
+    return { errorClass: 'server', retryable: true, retryAfterMs: explicitRetryAfterMs(facts) };
   }
   if (status >= 400) return { errorClass: 'validation', retryable: false };
   return { errorClass: 'unknown', retryable: true };

@@ -40,6 +40,16 @@ describe('error classifier', () => {
 
   it('server errors, resets and timeouts are retryable', () => {
     expect(classify({ upstream: 'github', status: 502, nowMs: now }).retryable).toBe(true);
+    // A 502 while the hourly quota reads spent: back off normally, not until the quota resets.
+    const spent = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 3000) };
+    expect(classify({ upstream: 'github', status: 502, headers: spent, nowMs: now })).toEqual({
+      errorClass: 'server',
+      retryable: true,
+      retryAfterMs: undefined,
+    });
+    expect(
+      classify({ upstream: 'github', status: 503, headers: { 'retry-after': '7' }, nowMs: now }),
+    ).toEqual({ errorClass: 'server', retryable: true, retryAfterMs: 7000 });
     expect(classify({ upstream: 'github', code: 'ECONNRESET', nowMs: now })).toEqual({
       errorClass: 'network',
       retryable: true,
