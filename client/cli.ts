@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { bridgeUrl, loadSettings, webUiWorkflowUrl } from '../common/env.js';
 import type { Settings } from '../common/env.js';
 import { formatRef, issueWorkflowId, parseIssueRef } from '../common/ids.js';
@@ -340,14 +341,27 @@ export function buildCli(settings: Settings = loadSettings()): Command {
     .action(async (opts: { repo: string; title?: string; body?: string; json?: boolean }) => {
       const [owner, repo] = opts.repo.split('/');
       if (!owner || !repo) throw new CliError('--repo must be owner/repo', EXIT.usage);
-      const result = await runDemo({
-        settings,
-        owner,
-        repo,
-        title: opts.title,
-        body: opts.body,
-        bridgeUrl: bridgeUrl(settings),
-      });
+      const result = await withClient(settings, (client) =>
+        runDemo({
+          settings,
+          owner,
+          repo,
+          title: opts.title,
+          body: opts.body,
+          bridgeUrl: bridgeUrl(settings),
+          isTaken: (workflowId) =>
+            client.workflow
+              .getHandle(workflowId)
+              .describe()
+              .then(
+                () => true,
+                (err: unknown) => {
+                  if (err instanceof WorkflowNotFoundError) return false;
+                  throw err;
+                },
+              ),
+        }),
+      );
       const uiUrl = webUiWorkflowUrl(settings, result.workflowId);
       print(Boolean(opts.json), { ...result, uiUrl }, () =>
         [

@@ -32,7 +32,17 @@ export interface DemoOptions {
   title?: string;
   body?: string;
   bridgeUrl: string;
+  /**
+   * Whether Temporal already holds a run for this issue number. The sandbox
+   * GitHub starts empty on every `npm start` while the dev server's database
+   * persists, so new issue numbers can repeat old runs' ids: the demo then
+   * opens issues until it gets a number no run has used.
+   */
+  isTaken?: (workflowId: string) => Promise<boolean>;
 }
+
+/** Issues the demo may open looking for an unused number. */
+const MAX_DEMO_ISSUES = 1000;
 
 export interface DemoResult {
   issueNumber: number;
@@ -81,15 +91,23 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     (configured && readSecretList('GITHUB_WEBHOOK_SECRET')[0]) || SANDBOX_WEBHOOK_SECRET;
   const octokit = createOctokit(opts.settings.GITHUB_API_URL, token);
   const { owner, repo } = opts;
-  const [{ data: repository }, { data: issue }] = await Promise.all([
-    octokit.rest.repos.get({ owner, repo }),
+  const open = () =>
     octokit.rest.issues.create({
       owner,
       repo,
       title: opts.title ?? DEMO_ISSUE.title,
       body: opts.body ?? DEMO_ISSUE.body,
-    }),
+    });
+  const [{ data: repository }, first] = await Promise.all([
+    octokit.rest.repos.get({ owner, repo }),
+    open(),
   ]);
+  let issue = first.data;
+  for (let n = 1; opts.isTaken && n < MAX_DEMO_ISSUES; n++) {
+    if (!(await opts.isTaken(issueWorkflowId({ owner, repo, number: issue.number })))) break;
+    await octokit.rest.issues.update({ owner, repo, issue_number: issue.number, state: 'closed' });
+    issue = (await open()).data;
+  }
   const payload = { action: 'opened', issue, repository, sender: issue.user };
   const delivery = await deliverWebhook(opts.bridgeUrl, secret, 'issues', payload);
   return {
