@@ -4,6 +4,8 @@
  * (database → backend → frontend → documentation) and two crews with a
  * parallel branch (backend → frontend ∥ devops → documentation).
  */
+import { DEMO_ISSUE } from '../client/demo.js';
+
 export interface BenchIssue {
   id: string;
   title: string;
@@ -27,18 +29,7 @@ export const BENCH_ISSUES: BenchIssue[] = [
       '- add a deployment setting for the counter cache in the deploy manifest',
     ].join('\n'),
   },
-  {
-    id: 'playlists',
-    title: 'Add playlists: users can group videos into playlists',
-    body: [
-      'As a viewer I want to save videos into named playlists.',
-      '',
-      '- a `playlists` table (and a join table to videos) in the database',
-      '- API endpoints to create a playlist and add a video to it',
-      '- a playlist panel component in the web UI next to the video player',
-      '- document the new endpoints in the API docs',
-    ].join('\n'),
-  },
+  { id: 'playlists', ...DEMO_ISSUE },
   {
     id: 'upload-bug',
     title: 'Upload endpoint returns 500 for large files',

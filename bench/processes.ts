@@ -5,6 +5,7 @@
  * webhook bridge, on free loopback ports with their own task queues. Worker
  * processes are preloaded with the heap probe so heap is reported too.
  */
+import { adminCall } from '../sandbox/admin-client.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -304,18 +305,4 @@ export function procMemory(pid: number): { rss: number; hwm: number } | undefine
   }
 }
 
-export async function adminCall(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
-  return text ? (JSON.parse(text) as unknown) : undefined;
-}
+export { adminCall };

@@ -5,6 +5,7 @@
  * Each stack has its own task queues and its own simulated repository, so test
  * files running side by side never share a workflow id.
  */
+import { adminCall } from '../../sandbox/admin-client.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { inspect } from 'node:util';
@@ -243,20 +244,4 @@ function quietRuntime(): void {
   } catch {
     // Already installed in this Jest worker by an earlier test file.
   }
-}
-
-export async function adminCall(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
 }
