@@ -22,8 +22,8 @@ export const GITHUB_ACTIVITY_OPTIONS: ActivityOptions = {
     backoffCoefficient: 2,
     // GitHub calls are cheap and some activities make several of them, so a
     // flaky GitHub needs many tries; the breaker, not the backoff, protects
-    // an upstream that is down.
-    maximumInterval: '10 seconds',
+    // an upstream that is down, and rate limits bring their own delay.
+    maximumInterval: '5 seconds',
     // Bounded by time (scheduleToClose), not attempts: an open circuit breaker
     // refuses fast, and those refusals must not use up a retry budget.
   },
