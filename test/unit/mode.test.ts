@@ -66,7 +66,7 @@ describe('BLOGTUBE_MODE', () => {
       ...codec,
       ...temporal,
       GITHUB_TOKEN: 'ghp_secretvalue',
-      ANTHROPIC_API_KEY: 'sk-ant-secretvalue',
+      ANTHROPIC_API_KEY: 'anthropic-secretvalue',
       GITHUB_API_URL: 'http://127.0.0.1:3001',
       ANTHROPIC_BASE_URL: 'http://localhost:3002',
     };
