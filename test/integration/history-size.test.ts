@@ -9,6 +9,7 @@ import proto from '@temporalio/proto';
 import { agentWorkflowId, issueWorkflowId } from '../../common/ids.js';
 import type { IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
+import { databaseOnlyConfig } from '../support/configs.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 
@@ -62,20 +63,7 @@ function completed(h: History, activityType: string): number {
 }
 
 it('a 12-turn agent keeps every turn in its history, within the documented bounds', async () => {
-  await stack.commitFile(
-    '.github/blogtube.yml',
-    [
-      'version: 1',
-      'limits:',
-      '  max_turns: 20',
-      'agents:',
-      "  backend: { enabled: false, paths: ['api/**'] }",
-      "  frontend: { enabled: false, paths: ['web/**'] }",
-      "  devops: { enabled: false, paths: ['deploy/**'] }",
-      "  documentation: { enabled: false, paths: ['docs/**'] }",
-      '',
-    ].join('\n'),
-  );
+  await stack.commitFile('.github/blogtube.yml', databaseOnlyConfig(20));
   await stack.sim('anthropic', 'POST', '/_sim/scenario', {
     agents: { database: { extraTurns: EXTRA_TURNS } },
   });

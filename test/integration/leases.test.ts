@@ -14,6 +14,7 @@ import type { LeaseState } from '../../common/lease-api.js';
 import type { IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
 import type { SimRequestRecord } from '../../sandbox/anthropic/server.js';
+import { databaseOnlyConfig } from '../support/configs.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 
@@ -27,20 +28,7 @@ beforeAll(async () => {
     tokensPerSec: 4000,
     env: { AREA_LIMITS: 'database=1,backend=1,devops=1,frontend=2' },
   });
-  await stack.commitFile(
-    '.github/blogtube.yml',
-    [
-      'version: 1',
-      'limits:',
-      '  max_turns: 12',
-      'agents:',
-      "  backend: { enabled: false, paths: ['api/**'] }",
-      "  frontend: { enabled: false, paths: ['web/**'] }",
-      "  devops: { enabled: false, paths: ['deploy/**'] }",
-      "  documentation: { enabled: false, paths: ['docs/**'] }",
-      '',
-    ].join('\n'),
-  );
+  await stack.commitFile('.github/blogtube.yml', databaseOnlyConfig(12));
 });
 afterAll(async () => {
   await stack?.stop();
