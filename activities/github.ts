@@ -15,6 +15,7 @@ import { checkWrite } from '../common/path-guard.js';
 import type { Staged, WriteRules } from '../common/path-guard.js';
 import { ConfigError, validateRepoConfig } from '../common/repo-config.js';
 import type { RepoConfig } from '../common/repo-config.js';
+import type { Profile } from '../common/profiles.js';
 import type { AgentType, IssueData, IssueRef, StagedFile } from '../common/schemas.js';
 
 export const CONFIG_PATH = '.github/blogtube.yml';
@@ -28,6 +29,17 @@ export interface GitHubDeps {
   octokit: Octokit;
   /** This worker's GitHub circuit breaker (none: every call goes through). */
   breaker?: CircuitBreaker;
+  /** The worker's environment profile: defaults of every run it loads (none: the built-in ones). */
+  profile?: Pick<Profile, 'name' | 'agentTimeoutMs' | 'maxConcurrentAgents' | 'retryAttempts'>;
+}
+
+/** The loading worker's profile settings, recorded with the config so the run keeps them. */
+export interface RunDefaults {
+  profile: Profile['name'];
+  /** Start-to-close timeout of one model call (the profile's agent timeout). */
+  modelCallTimeoutMs: number;
+  /** Attempts of the analysis local activity. */
+  analysisAttempts: number;
 }
 
 export interface LoadedConfig {
@@ -35,6 +47,8 @@ export interface LoadedConfig {
   /** Head commit of the default branch the config was read at. */
   baseSha: string;
   source: 'file' | 'defaults';
+  /** Absent in histories recorded before profiles were applied. */
+  defaults?: RunDefaults;
 }
 
 export interface PullRequestInput {
@@ -82,7 +96,13 @@ function isStatus(err: unknown, status: number): boolean {
   return (err as { status?: number })?.status === status;
 }
 
-export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
+export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps) {
+  const configDefaults = { maxParallelAgents: profile?.maxConcurrentAgents };
+  const runDefaults: RunDefaults | undefined = profile && {
+    profile: profile.name,
+    modelCallTimeoutMs: profile.agentTimeoutMs,
+    analysisAttempts: profile.retryAttempts,
+  };
   const atGitHub = <T>(fn: () => Promise<T>) => whileAlive(() => atBoundary('github', fn, breaker));
   const repoOf = (ref: RepoRef) => ({ owner: ref.owner, repo: ref.repo });
 
@@ -149,12 +169,16 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
           );
         return { baseSha: sha, text: await fileText(ref, CONFIG_PATH, sha) };
       });
-      if (text === undefined) {
-        return { config: validateRepoConfig({}), baseSha, source: 'defaults' };
-      }
+      const loaded = (config: RepoConfig, source: LoadedConfig['source']): LoadedConfig => ({
+        config,
+        baseSha,
+        source,
+        ...(runDefaults && { defaults: runDefaults }),
+      });
+      if (text === undefined) return loaded(validateRepoConfig({}, configDefaults), 'defaults');
       try {
         const doc = parseYaml(text, { maxAliasCount: 50 }) as unknown;
-        return { config: validateRepoConfig(doc), baseSha, source: 'file' };
+        return loaded(validateRepoConfig(doc, configDefaults), 'file');
       } catch (err) {
         const field = err instanceof ConfigError ? err.field : '(yaml)';
         const message = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -74,6 +74,8 @@ export interface BenchStack {
   orchestrator: Proc;
   models: (Proc | undefined)[];
   bridge: Proc;
+  /** Stops the orchestrator (SIGTERM) and starts a fresh one with `extraEnv` added; resolves once it polls. */
+  restartOrchestrator(extraEnv: NodeJS.ProcessEnv): Promise<Proc>;
   /** Starts model worker `i` (again); resolves once it polls. */
   startModel(i: number): Promise<Proc>;
   /** SIGTERM (graceful) model worker `i`. */
@@ -199,6 +201,8 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
   const suffix = randomUUID().slice(0, 8);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // What is measured is what a deployment runs (the image's profile).
+    BLOGTUBE_PROFILE: 'production',
     TEMPORAL_ADDRESS: address,
     GITHUB_API_URL: `http://127.0.0.1:${githubPort}`,
     ANTHROPIC_BASE_URL: `http://127.0.0.1:${anthropicPort}`,
@@ -217,13 +221,15 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     delete env[k];
   }
   const settings = loadSettings(env);
-  const orchestrator = await spawnProc(
-    'orchestrator-worker',
-    'workers/orchestrator.js',
-    env,
-    { line: /polling/ },
-    true,
-  );
+  const spawnOrchestrator = (extraEnv: NodeJS.ProcessEnv = {}) =>
+    spawnProc(
+      'orchestrator-worker',
+      'workers/orchestrator.js',
+      { ...env, ...extraEnv },
+      { line: /polling/ },
+      true,
+    );
+  let orchestrator = await spawnOrchestrator();
   const models: (Proc | undefined)[] = [];
   const startModel = async (i: number): Promise<Proc> => {
     const p = await spawnProc(
@@ -260,7 +266,14 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     githubUrl: `http://127.0.0.1:${githubPort}`,
     anthropicUrl: `http://127.0.0.1:${anthropicPort}`,
     bridgeUrl: `http://127.0.0.1:${bridgePort}`,
-    orchestrator,
+    get orchestrator() {
+      return orchestrator;
+    },
+    async restartOrchestrator(extraEnv) {
+      if (live(orchestrator)) await terminateGroup(orchestrator.child, { graceMs: 15_000 });
+      orchestrator = await spawnOrchestrator(extraEnv);
+      return orchestrator;
+    },
     models,
     bridge,
     startModel,

@@ -19,7 +19,11 @@ async function main(): Promise<void> {
     assertReady(process.env, 'bridge');
     const settings = loadSettings();
     const client = await connectClient(settings);
-    const octokit = createGitHubClient(settings.GITHUB_API_URL);
+    const octokit = createGitHubClient(
+      settings.GITHUB_API_URL,
+      process.env,
+      settings.profile.cacheTtlMs,
+    );
     const bridge = createBridge({
       client,
       permissions: new PermissionChecker(octokit, settings.PERMISSION_CACHE_SECONDS * 1000),
@@ -29,12 +33,12 @@ async function main(): Promise<void> {
       triggerLabel: settings.BLOGTUBE_TRIGGER_LABEL,
       maxBodyBytes: settings.WEBHOOK_MAX_BYTES,
       log: (line) => logger.info(line),
-      observe: bridgeObserver(client),
+      observe: bridgeObserver(client, undefined, settings.profile.memoryThresholdMb * 2 ** 20),
     });
     const server = await bridge.listen(settings.BRIDGE_PORT, settings.BRIDGE_HOST);
     const base = `http://${settings.BRIDGE_HOST}:${settings.BRIDGE_PORT}`;
     lifecycle.info(
-      { webhooks: `${base}/webhooks`, metrics: `${base}/metrics` },
+      { webhooks: `${base}/webhooks`, metrics: `${base}/metrics`, profile: settings.profile.name },
       `bridge listening on ${base} (POST /webhooks, GET /metrics, /healthz, /readyz)`,
     );
     const stop = (signal: string) => {

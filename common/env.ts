@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { withModeDefaults } from './mode.js';
+import { loadProfile } from './profiles.js';
+import type { Profile } from './profiles.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 /** An optional count where an empty variable (compose's `${VAR:-}`) means unset. */
@@ -55,7 +57,10 @@ const Settings = z.object({
   /** Agents of one area running at once per repository, across issues: `area=n,…`. */
   AREA_LIMITS: z.string().default('database=1,backend=1,devops=1,frontend=2'),
 });
-export type Settings = z.infer<typeof Settings>;
+export type Settings = z.infer<typeof Settings> & {
+  /** The environment profile (`BLOGTUBE_PROFILE`) with its overrides applied. */
+  profile: Profile;
+};
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   // BLOGTUBE_MODE=live: real GitHub and Anthropic unless the URLs say otherwise.
@@ -64,7 +69,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     const i = parsed.error.issues[0];
     throw new Error(`invalid environment: ${i?.path.join('.')}: ${i?.message}`);
   }
-  return parsed.data;
+  let profile: Profile;
+  try {
+    profile = loadProfile(env);
+  } catch (err) {
+    throw new Error(`invalid environment: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+  return { ...parsed.data, profile };
 }
 
 export type SecretName =

@@ -36,12 +36,18 @@ export function readAppCredentials(
 export class GitHubAppInstallations {
   /** Authenticated as the App itself (JWT): finds installations. */
   readonly app: Octokit;
-  private readonly ids = new Map<string, Promise<number>>();
+  private readonly ids = new Map<string, { id: Promise<number>; at: number }>();
   private readonly octokits = new Map<number, Octokit>();
 
+  /**
+   * `cacheTtlMs`: how long a repository's installation id is kept (the
+   * profile's cache time), so an App reinstalled on a repository is found again.
+   */
   constructor(
     private readonly baseUrl: string,
     private readonly credentials: GitHubAppCredentials,
+    private readonly cacheTtlMs = Infinity,
+    private readonly now: () => number = Date.now,
   ) {
     this.app = new Octokit({
       ...octokitOptions(baseUrl),
@@ -50,24 +56,23 @@ export class GitHubAppInstallations {
     });
   }
 
-  /** The installation covering `owner/repo` (cached; a failed lookup is asked again next time). */
+  /** The installation covering `owner/repo` (cached for the cache time; a failed lookup is asked again next time). */
   installationId(owner: string, repo: string): Promise<number> {
     const key = `${owner}/${repo}`.toLowerCase();
-    let id = this.ids.get(key);
-    if (!id) {
-      id = this.app.rest.apps.getRepoInstallation({ owner, repo }).then(
-        ({ data }) => data.id,
-        (err: unknown) => {
-          this.ids.delete(key);
-          if ((err as { status?: number }).status === 404)
-            throw Object.assign(new Error(`the GitHub App is not installed on ${owner}/${repo}`), {
-              status: 404,
-            });
-          throw err;
-        },
-      );
-      this.ids.set(key, id);
-    }
+    const cached = this.ids.get(key);
+    if (cached && this.now() - cached.at < this.cacheTtlMs) return cached.id;
+    const id = this.app.rest.apps.getRepoInstallation({ owner, repo }).then(
+      ({ data }) => data.id,
+      (err: unknown) => {
+        this.ids.delete(key);
+        if ((err as { status?: number }).status === 404)
+          throw Object.assign(new Error(`the GitHub App is not installed on ${owner}/${repo}`), {
+            status: 404,
+          });
+        throw err;
+      },
+    );
+    this.ids.set(key, { id, at: this.now() });
     return id;
   }
 
@@ -111,8 +116,12 @@ export function createAppOctokit(installations: GitHubAppInstallations, baseUrl:
 }
 
 /** The workers' and bridge's GitHub client: the App when `GITHUB_APP_ID` is set, else `GITHUB_TOKEN`. */
-export function createGitHubClient(baseUrl: string, env: NodeJS.ProcessEnv = process.env): Octokit {
+export function createGitHubClient(
+  baseUrl: string,
+  env: NodeJS.ProcessEnv = process.env,
+  cacheTtlMs = Infinity,
+): Octokit {
   const app = readAppCredentials(env);
-  if (app) return createAppOctokit(new GitHubAppInstallations(baseUrl, app), baseUrl);
+  if (app) return createAppOctokit(new GitHubAppInstallations(baseUrl, app, cacheTtlMs), baseUrl);
   return createOctokit(baseUrl, readSecret('GITHUB_TOKEN', env));
 }

@@ -11,6 +11,7 @@ import type { DestinationStream, Level, Logger as Pino } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { agentOfWorkflowId } from './metrics-labels.js';
+import { defaultLogLevel } from './profiles.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -59,11 +60,14 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** The log level and format from `LOG_LEVEL` / `LOG_FORMAT` (pretty by default on a terminal). */
+/**
+ * The log level and format from `LOG_LEVEL` / `LOG_FORMAT` (pretty by default
+ * on a terminal); without `LOG_LEVEL`, the environment profile's level.
+ */
 export function logOptionsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): Pick<LoggerOptions, 'level' | 'format'> {
-  const level = (env.LOG_LEVEL || 'info').toLowerCase();
+  const level = (env.LOG_LEVEL || defaultLogLevel(env)).toLowerCase();
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) {
     throw new Error(
       `invalid environment: LOG_LEVEL: ${env.LOG_LEVEL} (trace|debug|info|warn|error)`,

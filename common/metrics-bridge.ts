@@ -43,10 +43,15 @@ export async function clientReadiness(client: Client): Promise<Readiness> {
 }
 
 /** The bridge's `observe` option (client/bridge.ts): routes and delivery metrics. */
-export function bridgeObserver(client: Client, metrics = new BridgeMetrics()) {
+export function bridgeObserver(
+  client: Client,
+  metrics = new BridgeMetrics(),
+  memoryThresholdBytes?: number,
+) {
   const route = observabilityHandler({
     registry: metrics.registry,
     ready: () => clientReadiness(client),
+    memoryThresholdBytes,
   });
   return {
     metrics,

@@ -1,12 +1,14 @@
 /**
  * The observability endpoints of a process: `GET /metrics` (Prometheus text
  * format), `GET /healthz` (the process is alive) and `GET /readyz` (it can do
- * its work: connected to Temporal, worker polling). The bridge mounts them on
+ * its work: connected to Temporal, worker polling). /healthz answers 503 once
+ * resident memory passes the profile's threshold. The bridge mounts them on
  * its own server; each worker serves them on its metrics port.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { exportMemoryThreshold } from './metrics.js';
 
 export interface Readiness {
   ready: boolean;
@@ -20,6 +22,28 @@ export interface ObservabilityOptions {
   ready(): Promise<Readiness>;
   /** How long /readyz waits for the probe (default 3 s). */
   readyTimeoutMs?: number;
+  /**
+   * Resident memory (bytes) above which /healthz answers 503, so a container
+   * orchestrator replaces the process (the profile's memory threshold; none: no limit).
+   */
+  memoryThresholdBytes?: number;
+  /** The process's resident memory (default `process.memoryUsage.rss`). */
+  rss?: () => number;
+}
+
+/** The /healthz answer: alive, and within its memory threshold when one is set. */
+export function health(opts: Pick<ObservabilityOptions, 'memoryThresholdBytes' | 'rss'>): {
+  status: number;
+  body: Record<string, unknown>;
+} {
+  const limit = opts.memoryThresholdBytes;
+  if (limit === undefined) return { status: 200, body: { ok: true } };
+  const rss = (opts.rss ?? process.memoryUsage.rss)();
+  const mib = (b: number) => Math.round(b / 2 ** 20);
+  const memory = { rssMb: mib(rss), thresholdMb: mib(limit) };
+  return rss > limit
+    ? { status: 503, body: { ok: false, error: 'resident memory over the threshold', ...memory } }
+    : { status: 200, body: { ok: true, ...memory } };
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
@@ -54,6 +78,8 @@ async function probe(opts: ObservabilityOptions): Promise<Readiness> {
  * for any other request, so a server can route the rest itself.
  */
 export function observabilityHandler(opts: ObservabilityOptions) {
+  if (opts.memoryThresholdBytes !== undefined)
+    exportMemoryThreshold(opts.registry, opts.memoryThresholdBytes);
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = (req.url ?? '/').split('?')[0];
     if (url !== '/metrics' && url !== '/healthz' && url !== '/readyz') return false;
@@ -65,7 +91,8 @@ export function observabilityHandler(opts: ObservabilityOptions) {
       if (url === '/metrics') {
         send(res, 200, opts.registry.contentType, await opts.registry.metrics());
       } else if (url === '/healthz') {
-        send(res, 200, 'application/json', JSON.stringify({ ok: true }));
+        const h = health(opts);
+        send(res, h.status, 'application/json', JSON.stringify(h.body));
       } else {
         const r = await probe(opts);
         send(

@@ -49,6 +49,25 @@ function baseRegistry(role: ProcessRole): Registry {
   return registry;
 }
 
+export const MEMORY_THRESHOLD_METRIC = 'blogtube_memory_threshold_bytes';
+
+/**
+ * The process's memory threshold as a gauge (set where a threshold applies,
+ * by the observability endpoints), so an alert compares RSS against it.
+ */
+export function exportMemoryThreshold(registry: Registry, bytes: number): void {
+  const existing = registry.getSingleMetric(MEMORY_THRESHOLD_METRIC);
+  const gauge =
+    existing instanceof Gauge
+      ? existing
+      : new Gauge({
+          name: MEMORY_THRESHOLD_METRIC,
+          help: 'Resident memory above which this process reports itself unhealthy (/healthz 503)',
+          registers: [registry],
+        });
+  gauge.set(bytes);
+}
+
 /** Something whose state the breaker gauge reads at scrape time. */
 export interface BreakerLike {
   readonly state: 'closed' | 'half_open' | 'open';
@@ -202,6 +221,7 @@ export async function registeredMetricNames(): Promise<Set<string>> {
     new WorkerMetrics('model').registry,
     new BridgeMetrics().registry,
   ];
+  names.add(MEMORY_THRESHOLD_METRIC);
   for (const r of registries) {
     for (const m of r.getMetricsAsArray()) {
       const { name } = m as unknown as { name: string };

@@ -4,6 +4,21 @@
  * agents, retry attempts, cache time, log level, memory threshold); each value
  * can be overridden by its own variable. The profile comes from
  * `BLOGTUBE_PROFILE`, else `NODE_ENV`, else `development`. Pure: no I/O.
+ *
+ * Where each value takes effect (README, "Environment profiles"):
+ * - agentTimeoutMs: start-to-close timeout of one model call (one agent turn);
+ * - maxConcurrentAgents: agents at once per issue, unless the repository's
+ *   `limits.max_parallel_agents` says otherwise;
+ * - retryAttempts: attempts of the analysis (the one step not bounded by time);
+ * - cacheTtlMs: how long a worker keeps agent docs and GitHub App installation ids;
+ * - logLevel: every process's log level (`LOG_LEVEL` overrides it);
+ * - memoryThresholdMb: resident memory above which `/healthz` answers 503.
+ *
+ * The memory thresholds are not the guide's 50/100/200 MB: those were heap
+ * figures of a plain Node script, and a Temporal worker's resident memory
+ * (the Rust core, the workflow V8 context) idles at about 300 MiB for the
+ * orchestrator and 140 MiB for a model worker (measured, README
+ * "Performance"), so the guide's numbers would mark every worker unhealthy.
  */
 import { z } from 'zod';
 
@@ -18,16 +33,16 @@ const count = z.coerce.number().int().positive();
 
 /** One profile's values; every field validated, whether a default or an override. */
 export const ProfileSettings = z.object({
-  /** Longest an agent may run (its child workflow's run timeout). */
+  /** Longest one agent turn (one model call) may run: the model activity's start-to-close timeout. */
   agentTimeoutMs: ms.max(24 * 3600_000),
   /** Agents running at once per issue, when the repository's config does not say. */
   maxConcurrentAgents: count.max(5),
-  /** Attempts for work Temporal does not bound by time (e.g. the analysis local activity). */
+  /** Attempts of the work Temporal does not bound by time: the analysis (a local activity). */
   retryAttempts: count.max(10),
-  /** How long cached lookups (permissions, agent docs) stay fresh. */
+  /** How long a worker keeps cached lookups (agent docs, GitHub App installation ids). */
   cacheTtlMs: ms,
   logLevel: LogLevel,
-  /** Resident memory (RSS, MiB) above which a process reports itself unhealthy. */
+  /** Resident memory (RSS, MiB) above which a process's `/healthz` answers 503. */
   memoryThresholdMb: count,
 });
 export type ProfileSettings = z.infer<typeof ProfileSettings>;
@@ -39,7 +54,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     retryAttempts: 2,
     cacheTtlMs: 1_800_000,
     logLevel: 'debug',
-    memoryThresholdMb: 100,
+    memoryThresholdMb: 1024,
   },
   production: {
     agentTimeoutMs: 600_000,
@@ -47,7 +62,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     retryAttempts: 3,
     cacheTtlMs: 3_600_000,
     logLevel: 'info',
-    memoryThresholdMb: 200,
+    memoryThresholdMb: 2048,
   },
   test: {
     agentTimeoutMs: 30_000,
@@ -55,7 +70,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
     retryAttempts: 1,
     cacheTtlMs: 60_000,
     logLevel: 'error',
-    memoryThresholdMb: 50,
+    memoryThresholdMb: 1024,
   },
 };
 
@@ -82,6 +97,11 @@ export function profileName(env: NodeJS.ProcessEnv): ProfileName {
   // NODE_ENV has other values in the wild (e.g. "staging"): those mean development.
   const nodeEnv = ProfileName.safeParse(env.NODE_ENV?.trim());
   return nodeEnv.success ? nodeEnv.data : 'development';
+}
+
+/** The profile's log level unless `LOG_LEVEL` names one (validated by the logger). */
+export function defaultLogLevel(env: NodeJS.ProcessEnv): LogLevel {
+  return PROFILES[profileName(env)].logLevel;
 }
 
 export interface Profile extends ProfileSettings {

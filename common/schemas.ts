@@ -293,6 +293,8 @@ export const AgentWorkflowInput = z.object({
   budgetPauseMinutes: z.number().positive().optional(),
   /** Retry number of the issue run: makes the commit trailer distinct from earlier runs'. */
   retry: z.number().int().positive().optional(),
+  /** Longest one model call may run (the worker profile's agent timeout; default 10 minutes). */
+  modelCallTimeoutMs: z.number().int().positive().optional(),
 });
 export type AgentWorkflowInput = z.infer<typeof AgentWorkflowInput>;
 

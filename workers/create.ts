@@ -13,6 +13,7 @@ import { createGitHubActivities } from '../activities/github.js';
 import { createGitHubClient } from '../common/github-app.js';
 import { createLeaseActivities } from '../activities/lease.js';
 import { parseAreaLimits } from '../workflows/pure/lease-queue.js';
+import { MODEL_HEARTBEAT_THROTTLE_MS } from '../workflows/activity-options.js';
 import { assertReady, modelFor } from '../common/mode.js';
 import { temporalTarget } from '../common/temporal-config.js';
 import { createAnthropic, createModelActivities } from '../activities/model.js';
@@ -124,7 +125,11 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
   const { settings } = ctx;
   assertReady(ctx.env ?? process.env, 'orchestrator');
   const metrics = ctx.metrics ?? new WorkerMetrics('orchestrator');
-  const octokit = createGitHubClient(settings.GITHUB_API_URL, ctx.env ?? process.env);
+  const octokit = createGitHubClient(
+    settings.GITHUB_API_URL,
+    ctx.env ?? process.env,
+    settings.profile.cacheTtlMs,
+  );
   const worker = await Worker.create({
     connection: ctx.connection,
     namespace: temporalTarget(settings, ctx.env ?? process.env).namespace,
@@ -136,7 +141,12 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
     }),
     dataConverter: createDataConverter(ctx.env ?? process.env),
     activities: {
-      ...createGitHubActivities({ octokit, breaker: createBreaker('github', settings, metrics) }),
+      ...createGitHubActivities({
+        octokit,
+        breaker: createBreaker('github', settings, metrics),
+        // Each run records these defaults when it loads its config (history keeps them).
+        profile: settings.profile,
+      }),
       ...createAnalysisActivities(),
       ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
     },
@@ -154,12 +164,16 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
     settings.ANTHROPIC_BASE_URL,
     readSecret('ANTHROPIC_API_KEY', ctx.env),
   );
-  const octokit = createGitHubClient(settings.GITHUB_API_URL, ctx.env ?? process.env);
+  const octokit = createGitHubClient(
+    settings.GITHUB_API_URL,
+    ctx.env ?? process.env,
+    settings.profile.cacheTtlMs,
+  );
   const github = createGitHubActivities({
     octokit,
     breaker: createBreaker('github', settings, metrics),
   });
-  const cache = new DocsCache(64);
+  const cache = new DocsCache(64, settings.profile.cacheTtlMs);
   const agentDocs = (repo: string, sha: string) => {
     const [owner = '', name = ''] = repo.split('/');
     return cache.get(repo, sha, () => github.readAgentDocs({ owner, repo: name }, sha));
@@ -179,6 +193,9 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
     ),
     dataConverter: createDataConverter(ctx.env ?? process.env),
     maxConcurrentActivityTaskExecutions: settings.MODEL_SLOTS,
+    // Heartbeats reach Temporal every second (not every 0.8 × the 3 s timeout),
+    // so a killed worker is noticed in ~3 s and a live call keeps 2 s of slack.
+    maxHeartbeatThrottleInterval: MODEL_HEARTBEAT_THROTTLE_MS,
     ...capacityOptions(settings),
     // Cluster-wide: the server hands out at most this many model calls per second.
     ...(settings.MODEL_TASK_QUEUE_RATE_LIMIT > 0 && {

@@ -112,6 +112,7 @@ export async function runWorkerProcess(
       port: metricsPort,
       registry: metrics.registry,
       ready: () => workerReadiness(worker, connection, role),
+      memoryThresholdBytes: settings.profile.memoryThresholdMb * 2 ** 20,
     });
   } catch (err) {
     logger.error(
@@ -130,6 +131,7 @@ export async function runWorkerProcess(
           : undefined,
       coreMetrics: coreBind ? `http://${coreBind}/metrics` : undefined,
       shutdownGraceMs: settings.WORKER_SHUTDOWN_GRACE_MS,
+      profile: settings.profile.name,
     },
     `${role} worker polling ${worker.options.taskQueue} on ${settings.TEMPORAL_ADDRESS}`,
   );

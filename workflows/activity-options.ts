@@ -29,18 +29,37 @@ export const GITHUB_ACTIVITY_OPTIONS: ActivityOptions = {
   },
 };
 
+/** One model call's longest run when the run carries no profile (the production profile's). */
+export const DEFAULT_MODEL_CALL_TIMEOUT_MS = 600_000;
+
+/**
+ * A model call that stops heartbeating for this long is taken for lost (its
+ * worker died) and retried on another worker. The model worker sends a
+ * heartbeat every second (MODEL_HEARTBEAT_THROTTLE_MS), so a live call has
+ * two seconds of slack before it would be taken for lost.
+ */
+export const MODEL_HEARTBEAT_TIMEOUT_MS = 3000;
+/** The model worker's `maxHeartbeatThrottleInterval`: heartbeats reach Temporal at least this often. */
+export const MODEL_HEARTBEAT_THROTTLE_MS = 1000;
+/** The first retry of a lost or failed model call comes this soon (then × 2, up to 60 s). */
+export const MODEL_FIRST_RETRY_MS = 200;
+
 /**
  * Model calls: long responses are fine (they heartbeat as they stream); a dead
  * worker is noticed within the heartbeat timeout and the call retried on another.
+ * `timeoutMs` is the profile's agent timeout: the longest one turn may take.
  */
-export function modelActivityOptions(taskQueue: string): ActivityOptions {
+export function modelActivityOptions(
+  taskQueue: string,
+  timeoutMs: number = DEFAULT_MODEL_CALL_TIMEOUT_MS,
+): ActivityOptions {
   return {
     taskQueue,
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '5 seconds',
+    startToCloseTimeout: timeoutMs,
+    heartbeatTimeout: MODEL_HEARTBEAT_TIMEOUT_MS,
     scheduleToCloseTimeout: '60 minutes',
     retry: {
-      initialInterval: '1 second',
+      initialInterval: MODEL_FIRST_RETRY_MS,
       backoffCoefficient: 2,
       maximumInterval: '60 seconds',
       // Bounded by scheduleToClose, like the GitHub activities.
@@ -48,8 +67,12 @@ export function modelActivityOptions(taskQueue: string): ActivityOptions {
   };
 }
 
+/** Analysis attempts when the run carries no profile (the production profile's). */
+export const DEFAULT_ANALYSIS_ATTEMPTS = 3;
+
 /** Analysis: pure CPU in the orchestrator worker, recorded once in history. */
-export const ANALYSIS_OPTIONS: LocalActivityOptions = {
-  startToCloseTimeout: '10 seconds',
-  retry: { maximumAttempts: 3 },
-};
+export function analysisOptions(
+  attempts: number = DEFAULT_ANALYSIS_ATTEMPTS,
+): LocalActivityOptions {
+  return { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: attempts } };
+}

@@ -54,7 +54,9 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
 }
 
 async function runAgent(input: AgentWorkflowInput): Promise<AgentWorkflowResult> {
-  const model = proxyActivities<ModelActivities>(modelActivityOptions(input.modelTaskQueue));
+  const model = proxyActivities<ModelActivities>(
+    modelActivityOptions(input.modelTaskQueue, input.modelCallTimeoutMs),
+  );
   const inbox: AgentMessage[] = [...input.inbox];
   setHandler(agentInboxSignal, (msgs) => {
     inbox.push(...msgs);
@@ -165,7 +167,7 @@ async function runAgent(input: AgentWorkflowInput): Promise<AgentWorkflowResult>
     showDetails('working');
     const reply = await model.callModel.executeWithOptions(
       {
-        ...modelActivityOptions(input.modelTaskQueue),
+        ...modelActivityOptions(input.modelTaskQueue, input.modelCallTimeoutMs),
         summary: `${input.agent} agent: turn ${turn}, ${staged.size} file(s), ${kTokens(totalTokens(usage))} tokens so far`,
       },
       [

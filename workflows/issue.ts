@@ -49,7 +49,7 @@ import {
   triggerSignal,
 } from '../common/workflow-api.js';
 import type { BudgetRaise, OperatorMessage, PlanDecision } from '../common/workflow-api.js';
-import { ANALYSIS_OPTIONS, GITHUB_ACTIVITY_OPTIONS } from './activity-options.js';
+import { analysisOptions, GITHUB_ACTIVITY_OPTIONS } from './activity-options.js';
 import { agentWorkflow } from './agent.js';
 import { agentsToSkip, agentsToStart, buildPlan, isFinished } from './pure/scheduler.js';
 import type { RunStates } from './pure/scheduler.js';
@@ -59,7 +59,6 @@ import { renderDetails } from './pure/details.js';
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
 /** A maintainer's comment asking for a run of an issue set aside as a question. */
 const RUN_COMMAND = /^\s*\/blogtube\s+run\b/m;
-const { analyze } = proxyLocalActivities<AnalysisActivities>(ANALYSIS_OPTIONS);
 
 function errorMessage(err: unknown): string {
   let cur: unknown = err;
@@ -317,6 +316,9 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   // From here on, a cancellation still leaves a clear state: see the catch below.
   try {
     setPhase('analyzing');
+    const { analyze } = proxyLocalActivities<AnalysisActivities>(
+      analysisOptions(loaded.defaults?.analysisAttempts),
+    );
     const analysis = await analyze(
       { title: issue.title, body: issue.body, labels: issue.labels },
       config,
@@ -425,6 +427,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
               protectedPaths: [...ALWAYS_PROTECTED, ...config.protected_paths],
               budgetPauseMinutes: budget.pauseMinutes,
               ...(input.retry ? { retry: input.retry.number } : {}),
+              ...(loaded.defaults && { modelCallTimeoutMs: loaded.defaults.modelCallTimeoutMs }),
               context: {
                 agent,
                 repo: status.repo,

@@ -96,7 +96,10 @@ afterAll(async () => {
 describe('worker processes: health, metrics, logs, graceful shutdown', () => {
   it('each worker is alive and ready (polling, connected to Temporal) and serves its metrics', async () => {
     for (const s of [orchestrator, ...models]) {
-      expect(await getJson(`${s.url}/healthz`)).toEqual({ status: 200, body: { ok: true } });
+      // Alive and under the production profile's memory threshold (2048 MiB).
+      const health = await getJson(`${s.url}/healthz`);
+      expect(health).toMatchObject({ status: 200, body: { ok: true, thresholdMb: 2048 } });
+      expect(health.body.rssMb).toBeGreaterThan(0);
       const ready = await getJson(`${s.url}/readyz`);
       expect(ready.status).toBe(200);
       expect(ready.body).toMatchObject({
@@ -108,6 +111,7 @@ describe('worker processes: health, metrics, logs, graceful shutdown', () => {
       const role = s.proc.kind;
       const scrape = await Scrape.from(`${s.url}/metrics`);
       expect(scrape.sum('blogtube_process_resident_memory_bytes', { role })).toBeGreaterThan(0);
+      expect(scrape.sum('blogtube_memory_threshold_bytes', { role })).toBe(2048 * 2 ** 20);
       expect(scrape.sum('blogtube_process_heap_used_bytes', { role })).toBeGreaterThan(0);
     }
     expect((await getJson(`${orchestrator.url}/readyz`)).body.workflowPoller).toBe('POLLING');

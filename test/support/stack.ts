@@ -113,6 +113,8 @@ export async function startStack(
 
   const suffix = randomUUID().slice(0, 8);
   const env: NodeJS.ProcessEnv = {
+    // The profile a deployment runs (the image's); a test may name another in opts.env.
+    BLOGTUBE_PROFILE: 'production',
     TEMPORAL_ADDRESS: address,
     GITHUB_API_URL: github.url,
     ANTHROPIC_BASE_URL: anthropic.url,

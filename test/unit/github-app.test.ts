@@ -13,7 +13,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createGitHubClient, readAppCredentials } from '../../common/github-app.js';
+import {
+  createGitHubClient,
+  GitHubAppInstallations,
+  readAppCredentials,
+} from '../../common/github-app.js';
 
 const APP_ID = 4242;
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -104,6 +108,27 @@ describe('GitHub App client', () => {
       octokit.rest.issues.get({ owner: 'gamma', repo: 'r', issue_number: 1 }),
     ).rejects.toThrow('the GitHub App is not installed on gamma/r');
     await expect(octokit.rest.users.getAuthenticated()).rejects.toThrow(/names no repository/);
+  });
+
+  it("asks for a repository's installation again once the profile's cache time has passed", async () => {
+    let now = 1_000_000;
+    const installations = new GitHubAppInstallations(
+      url,
+      { appId: APP_ID, privateKey: pem },
+      60_000,
+      () => now,
+    );
+    const lookups = () => calls.filter((c) => c === 'GET /repos/delta/r/installation').length;
+    INSTALLATIONS.delta = 33;
+    expect(await installations.installationId('delta', 'r')).toBe(33);
+    // The App is uninstalled and installed again: a new installation id.
+    INSTALLATIONS.delta = 44;
+    now += 59_999;
+    expect(await installations.installationId('delta', 'r')).toBe(33);
+    expect(lookups()).toBe(1);
+    now += 1;
+    expect(await installations.installationId('delta', 'r')).toBe(44);
+    expect(lookups()).toBe(2);
   });
 
   it('uses a token when no App is configured', async () => {

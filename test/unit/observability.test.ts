@@ -170,6 +170,16 @@ describe('logs', () => {
     expect(() => logOptionsFromEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => logOptionsFromEnv({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
   });
+
+  it("without LOG_LEVEL the environment profile's level applies", () => {
+    const level = (env: NodeJS.ProcessEnv) => logOptionsFromEnv({ LOG_FORMAT: 'json', ...env });
+    expect(level({}).level).toBe('debug');
+    expect(level({ BLOGTUBE_PROFILE: 'production' }).level).toBe('info');
+    expect(level({ NODE_ENV: 'test' }).level).toBe('error');
+    expect(level({ BLOGTUBE_PROFILE: 'production', LOG_LEVEL: '' }).level).toBe('info');
+    expect(level({ BLOGTUBE_PROFILE: 'test', LOG_LEVEL: 'warn' }).level).toBe('warn');
+    expect(() => level({ BLOGTUBE_PROFILE: 'prod' })).toThrow(/BLOGTUBE_PROFILE/);
+  });
 });
 
 describe('/metrics, /healthz, /readyz', () => {
@@ -179,7 +189,11 @@ describe('/metrics, /healthz, /readyz', () => {
     server = undefined;
   });
 
-  async function serve(ready: ObservabilityOptions['ready'], readyTimeoutMs?: number) {
+  async function serve(
+    ready: ObservabilityOptions['ready'],
+    readyTimeoutMs?: number,
+    memory: Pick<ObservabilityOptions, 'memoryThresholdBytes' | 'rss'> = {},
+  ) {
     const registry = new Registry();
     new Counter({ name: 'demo_total', help: 'demo', registers: [registry] }).inc(3);
     server = await startMetricsServer({
@@ -188,9 +202,37 @@ describe('/metrics, /healthz, /readyz', () => {
       registry,
       ready,
       readyTimeoutMs,
+      ...memory,
     });
     return serverUrl(server);
   }
+
+  it("/healthz answers 503 once resident memory passes the profile's threshold", async () => {
+    const MiB = 2 ** 20;
+    let rss = 300 * MiB;
+    const readyOk = async () => ({ ready: true, checks: {} });
+    let url = await serve(readyOk, undefined, { memoryThresholdBytes: 1024 * MiB, rss: () => rss });
+    let r = await fetch(`${url}/healthz`);
+    expect([r.status, await r.json()]).toEqual([200, { ok: true, rssMb: 300, thresholdMb: 1024 }]);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(
+      new RegExp(`^blogtube_memory_threshold_bytes ${1024 * MiB}$`, 'm'),
+    );
+    rss = 1500 * MiB;
+    r = await fetch(`${url}/healthz`);
+    expect([r.status, await r.json()]).toEqual([
+      503,
+      { ok: false, error: 'resident memory over the threshold', rssMb: 1500, thresholdMb: 1024 },
+    ]);
+    // Readiness is another question: the process can still do its work.
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    server?.close();
+
+    // The real resident memory of this process is far above 1 MiB.
+    url = await serve(readyOk, undefined, { memoryThresholdBytes: MiB });
+    r = await fetch(`${url}/healthz`);
+    expect(r.status).toBe(503);
+    expect(((await r.json()) as { rssMb: number }).rssMb).toBeGreaterThan(10);
+  });
 
   it('serves the registry, liveness and readiness', async () => {
     const url = await serve(async () => ({ ready: true, checks: { temporal: 'ok' } }));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { PROFILES, loadProfile, profileName } from '../../common/profiles.js';
+import { loadSettings } from '../../common/env.js';
+import { PROFILES, defaultLogLevel, loadProfile, profileName } from '../../common/profiles.js';
 
 describe('environment profiles', () => {
   it('BLOGTUBE_PROFILE, else NODE_ENV, else development', () => {
@@ -20,7 +21,7 @@ describe('environment profiles', () => {
       retryAttempts: 2,
       cacheTtlMs: 1_800_000,
       logLevel: 'debug',
-      memoryThresholdMb: 100,
+      memoryThresholdMb: 1024,
     });
     expect(loadProfile({ NODE_ENV: 'production' })).toEqual({
       name: 'production',
@@ -30,8 +31,11 @@ describe('environment profiles', () => {
       agentTimeoutMs: 30_000,
       maxConcurrentAgents: 1,
       logLevel: 'error',
-      memoryThresholdMb: 50,
+      memoryThresholdMb: 1024,
     });
+    // Memory thresholds are resident memory, above a Temporal worker's idle floor (~300 MiB).
+    expect(PROFILES.production.memoryThresholdMb).toBe(2048);
+    expect(defaultLogLevel({ NODE_ENV: 'production' })).toBe('info');
   });
 
   it('each value has its own override, validated', () => {
@@ -61,5 +65,18 @@ describe('environment profiles', () => {
       /BLOGTUBE_AGENT_TIMEOUT_MS/,
     );
     expect(() => loadProfile({ BLOGTUBE_CACHE_TTL_MS: 'soon' })).toThrow(/BLOGTUBE_CACHE_TTL_MS/);
+  });
+
+  it("every process's settings carry the profile, and a bad value stops it with the variable named", () => {
+    expect(loadSettings({}).profile.name).toBe('development');
+    expect(
+      loadSettings({ BLOGTUBE_PROFILE: 'test', BLOGTUBE_RETRY_ATTEMPTS: '5' }).profile,
+    ).toEqual({ ...PROFILES.test, name: 'test', retryAttempts: 5 });
+    expect(() => loadSettings({ BLOGTUBE_MEMORY_THRESHOLD_MB: '0' })).toThrow(
+      /^invalid environment: invalid BLOGTUBE_MEMORY_THRESHOLD_MB \(development profile\)/,
+    );
+    expect(() => loadSettings({ BLOGTUBE_PROFILE: 'staging' })).toThrow(
+      /invalid environment: BLOGTUBE_PROFILE must be one of/,
+    );
   });
 });

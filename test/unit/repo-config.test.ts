@@ -20,6 +20,25 @@ describe('repository config', () => {
     expect(resolveAgents(c).backend.paths).toEqual(['api/**']);
   });
 
+  it("the worker profile's concurrency fills max_parallel_agents where the file is silent", () => {
+    const d = { maxParallelAgents: 1 };
+    expect(validateRepoConfig(null, d).limits.max_parallel_agents).toBe(1);
+    expect(validateRepoConfig({ limits: { max_turns: 4 } }, d).limits).toMatchObject({
+      max_parallel_agents: 1,
+      max_turns: 4,
+    });
+    // The repository's own word wins.
+    expect(
+      validateRepoConfig({ limits: { max_parallel_agents: 4 } }, d).limits.max_parallel_agents,
+    ).toBe(4);
+    // Bad files stay bad, with the same field named.
+    expect(() => validateRepoConfig({ limits: 'many' }, d)).toThrow(/^limits:/);
+    expect(() => validateRepoConfig('text', d)).toThrow(ConfigError);
+    expect(() => validateRepoConfig({ limits: { max_parallel_agents: 9 } }, d)).toThrow(
+      /limits\.max_parallel_agents/,
+    );
+  });
+
   it('accepts the seeded sandbox config', () => {
     const c = validateRepoConfig({
       version: 1,
