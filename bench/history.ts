@@ -116,7 +116,11 @@ export interface SpawnTimes {
   scheduleToStartMs: number;
   /** Before that call: time the worker spent running the child's workflow tasks (started → completed). */
   workflowTaskMs: number;
-  /** Before that call: area lease asked (requestAreaLease scheduled) → granted (signal), when the child waits for one. */
+  /**
+   * Before that call: area lease asked → granted (signal), when the child waits
+   * for one. Asked: requestAreaLease scheduled, or (a local activity, run inside
+   * the child's first workflow task) that task's start.
+   */
   leaseMs?: number;
 }
 
@@ -135,11 +139,14 @@ export function spawnTimes(
   let wftStarted: number | undefined;
   let leaseAsked: number | undefined;
   let leaseMs: number | undefined;
+  let firstTaskStarted: number | undefined;
   for (const e of childEvents) {
     const t = eventMs(e);
     if (t > first.scheduledMs) break;
-    if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_STARTED) wftStarted = t;
-    else if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && wftStarted !== undefined) {
+    if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_STARTED) {
+      wftStarted = t;
+      firstTaskStarted ??= t;
+    } else if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && wftStarted !== undefined) {
       workflowTaskMs += t - wftStarted;
       wftStarted = undefined;
     } else if (
@@ -149,10 +156,10 @@ export function spawnTimes(
       leaseAsked ??= t;
     } else if (
       e.eventType === ET.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED &&
-      leaseAsked !== undefined &&
       /lease/i.test(e.workflowExecutionSignaledEventAttributes?.signalName ?? '')
     ) {
-      leaseMs = t - leaseAsked;
+      const asked = leaseAsked ?? firstTaskStarted;
+      if (asked !== undefined) leaseMs = t - asked;
     }
   }
   return {

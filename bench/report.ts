@@ -57,7 +57,7 @@ export function kpiTable(a: AnalysisBenchResult | undefined, r: SystemReport): s
     '< 5 s',
     top ? ratio(top.spawn.p99, TARGET.spawnMs) : '–',
     `p99 < 100 ms @50: ${top && top.concurrency >= 50 ? (top.spawn.p99 < 100 ? 'met' : 'missed') : 'not run'}`,
-    top ? spawnNote(top) : '–',
+    top ? spawnNote(top, r) : '–',
   ]);
   const prAll = r.levels.filter((l) => l.pr.n > 0);
   const prTop = prAll.at(-1);
@@ -104,7 +104,7 @@ export function kpiTable(a: AnalysisBenchResult | undefined, r: SystemReport): s
     '< 100 MB',
     memTop ? ratio(peakRss(memTop), TARGET.memory) : '–',
     '–',
-    `idle after start: ${(r.idleMemory ?? []).map((m) => `${m.process.replace('-worker', '')} ${fmtMiB(m.rss)}`).join(', ')} — Node + the Temporal Rust core + (orchestrator) the workflow bundle's V8 context; the SDK defaults (reuseV8Context on, workflow cache sized from the heap limit, no cache cap set in workers/create.ts) let the orchestrator's cache grow with open workflows; a maxCachedWorkflows cap (e.g. 50–100), fewer pollers and a smaller max-old-space would lower the peak, but the idle floor alone is near the 100 MB target`,
+    memoryNote(r),
   ]);
   if (r.recovery) {
     const v = r.recovery;
@@ -114,7 +114,7 @@ export function kpiTable(a: AnalysisBenchResult | undefined, r: SystemReport): s
       '< 10 s',
       ratio(v.recoveredMs.max, TARGET.recoveryMs),
       `< 5 s: ${v.recoveredMs.max < 5000 ? 'met' : 'missed'}`,
-      'the 5 s heartbeat timeout until Temporal declares the attempt lost, then the 1 s first retry interval (workflows/activity-options.ts); a 2 s heartbeat timeout and a 0–200 ms first interval would bring it near 2 s, at the cost of more heartbeat traffic',
+      recoveryNote(r),
     ]);
   }
   const k = r.cost;
@@ -133,7 +133,7 @@ export function kpiTable(a: AnalysisBenchResult | undefined, r: SystemReport): s
       '–',
       '–',
       '–',
-      "CPU: one 2-core machine shared by the dev server, the workers, the simulators and other engineers' test runs (see load average); model slots (32 per worker) are never the limit, so a second model worker adds nothing here — more orchestrator CPU (or workers on other machines) would",
+      `CPU: one ${r.cpus ?? 2}-core machine shared by the dev server, the workers, the simulators and the bench itself${busy(r) ? ', and by other work (load average at the start ' + r.loadAvg.before.map((x) => x.toFixed(1)).join(' ') + ')' : ''}; model slots (${r.modelSlots} per worker) are never the limit, so a second model worker adds nothing here — more orchestrator CPU (or workers on other machines) would`,
     ]);
   }
   return [
@@ -150,7 +150,7 @@ export function kpiTable(a: AnalysisBenchResult | undefined, r: SystemReport): s
   ].join('\n');
 }
 
-function spawnNote(l: LevelResult): string {
+function spawnNote(l: LevelResult, r: SystemReport): string {
   const share = l.scheduleToStart.p50 / Math.max(1, l.spawn.p50);
   const parts = [
     `at ${l.concurrency} concurrent: schedule-to-start is ${(share * 100).toFixed(0)}% of the median spawn`,
@@ -160,8 +160,46 @@ function spawnNote(l: LevelResult): string {
   }
   if (l.spawnLease?.n) parts.push(`the area-lease handshake ${fmtMs(l.spawnLease.p50)} (p50)`);
   parts.push(
-    'the rest is task dispatch through the dev server; workflow tasks slow down as the 2 shared cores saturate. Fewer steps before the first call (no lease round trip for unlimited areas, eager workflow start) and orchestrator CPU would cut it',
+    "the rest is task dispatch through the dev server; workflow tasks slow down as the machine's cores saturate (the orchestrator runs every workflow task of every issue). More orchestrator CPU (orchestrator workers on other machines: they share the task queue) would cut it; the lease request is already " +
+      (r.options?.leaseRequest === 'local activity'
+        ? 'a local activity (no task-queue round trip, nothing for an area without a limit)'
+        : 'an activity (a local activity would save a task-queue round trip)'),
   );
+  return parts.join('; ');
+}
+
+/** The machine had other work when the run started (load average above its cores). */
+function busy(r: SystemReport): boolean {
+  return (r.loadAvg.before[0] ?? 0) > (r.cpus ?? 2);
+}
+
+function recoveryNote(r: SystemReport): string {
+  const o = r.options ?? {
+    modelHeartbeatTimeoutMs: 5000,
+    modelHeartbeatThrottleMs: 4000,
+    modelFirstRetryMs: 1000,
+  };
+  return `the ${fmtMs(o.modelHeartbeatTimeoutMs)} heartbeat timeout of model calls (heartbeats reach Temporal every ${fmtMs(o.modelHeartbeatThrottleMs)}) until Temporal declares the attempt lost, then the ${fmtMs(o.modelFirstRetryMs)} first retry and the other worker's poll (workflows/activity-options.ts); a shorter timeout would cut it further but take a live call on a starved worker for lost and pay for it twice`;
+}
+
+function memoryNote(r: SystemReport): string {
+  const idle = (r.idleMemory ?? [])
+    .map((m) => `${m.process.replace('-worker', '')} ${fmtMiB(m.rss)}`)
+    .join(', ');
+  const parts = [
+    `idle after start: ${idle} — Node + the Temporal Rust core + (orchestrator) the workflow bundle's V8 context, so the idle floor alone is above the 100 MB target; the orchestrator grows with the workflows in its sticky cache (SDK default: sized from the heap limit, i.e. every open workflow)`,
+  ];
+  const cap = r.cacheCap;
+  if (cap) {
+    const orch = (l: LevelResult | undefined) =>
+      l?.memory.find((m) => m.process.startsWith('orchestrator'));
+    const capped = orch(cap.level);
+    const same = r.levels.find((l) => l.concurrency === cap.level.concurrency);
+    const uncapped = orch(same);
+    parts.push(
+      `with MAX_CACHED_WORKFLOWS=${cap.maxCachedWorkflows}, ${cap.level.concurrency} concurrent issues peak at ${capped ? fmtMiB(capped.peakRss) : '–'} (uncapped: ${uncapped ? fmtMiB(uncapped.peakRss) : '–'}), e2e p50 ${fmtMs(cap.level.e2e.p50)} (uncapped ${same ? fmtMs(same.e2e.p50) : '–'}): evicted workflows are replayed from history on their next task`,
+    );
+  }
   return parts.join('; ');
 }
 
@@ -179,9 +217,17 @@ export function systemDetails(r: SystemReport): string {
     '',
     '| Concurrent issues (one repository each) | OK | Wall | Issues/min | End-to-end | Spawn | Schedule-to-start | PR after last agent | Agent time in activities | Peak RSS (heap used) per process |',
     '| ---: | ---: | ---: | ---: | --- | --- | --- | --- | ---: | --- |',
-    ...[...r.levels, ...(r.sameRepo ? [r.sameRepo] : [])].map((l) =>
+    ...[
+      ...r.levels,
+      ...(r.sameRepo ? [r.sameRepo] : []),
+      ...(r.cacheCap ? [r.cacheCap.level] : []),
+    ].map((l) =>
       cells([
-        l === r.sameRepo ? `${l.concurrency}, all in one repository` : String(l.concurrency),
+        l === r.sameRepo
+          ? `${l.concurrency}, all in one repository`
+          : l === r.cacheCap?.level
+            ? `${l.concurrency}, fresh orchestrator with MAX_CACHED_WORKFLOWS=${r.cacheCap.maxCachedWorkflows}`
+            : String(l.concurrency),
         `${l.ok}/${l.issues}`,
         fmtMs(l.wallMs),
         l.issuesPerMin.toFixed(1),

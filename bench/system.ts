@@ -24,6 +24,11 @@ import type {
 } from '../common/schemas.js';
 import { statusQuery } from '../common/workflow-api.js';
 import { sleep } from '../scripts/net.js';
+import {
+  MODEL_FIRST_RETRY_MS,
+  MODEL_HEARTBEAT_THROTTLE_MS,
+  MODEL_HEARTBEAT_TIMEOUT_MS,
+} from '../workflows/activity-options.js';
 import { activities, criticalPathMs, issueTimes, spawnTimes } from './history.js';
 import type { SpawnTimes } from './history.js';
 import { issueAt } from './issues.js';
@@ -54,6 +59,9 @@ export interface SystemPlan {
   /** Issues opened at once in one repository (agents queue on the per-area leases). */
   sameRepoIssues: number;
   modelSlots: number;
+  /** Last: a fresh orchestrator with MAX_CACHED_WORKFLOWS = cacheCap runs this many issues at once (0: skipped). */
+  cacheCapIssues: number;
+  cacheCap: number;
 }
 
 export const PLANS: Record<Mode, SystemPlan> = {
@@ -66,6 +74,8 @@ export const PLANS: Record<Mode, SystemPlan> = {
     throughputIssues: 0,
     sameRepoIssues: 0,
     modelSlots: 8,
+    cacheCapIssues: 0,
+    cacheCap: 0,
   },
   quick: {
     levels: [1, 5, 10],
@@ -76,6 +86,8 @@ export const PLANS: Record<Mode, SystemPlan> = {
     throughputIssues: 6,
     sameRepoIssues: 5,
     modelSlots: 32,
+    cacheCapIssues: 10,
+    cacheCap: 20,
   },
   full: {
     levels: [1, 10, 50, 100, 200],
@@ -86,6 +98,8 @@ export const PLANS: Record<Mode, SystemPlan> = {
     throughputIssues: 20,
     sameRepoIssues: 10,
     modelSlots: 32,
+    cacheCapIssues: 100,
+    cacheCap: 100,
   },
 };
 
@@ -142,6 +156,8 @@ export interface SystemReport {
   latency: LatencyProfile;
   temporal: string;
   modelSlots: number;
+  /** Cores of the machine (absent in older runs: 2). */
+  cpus?: number;
   loadAvg: { before: number[]; after: number[] };
   levels: LevelResult[];
   compare: {
@@ -177,6 +193,15 @@ export interface SystemReport {
   idleMemory?: { process: string; rss: number }[];
   /** The same kind of batch, all issues in one repository. */
   sameRepo?: LevelResult;
+  /** A batch on a fresh orchestrator whose sticky workflow cache is capped (MAX_CACHED_WORKFLOWS). */
+  cacheCap?: { maxCachedWorkflows: number; idleRss: number; level: LevelResult };
+  /** Timing options of the run's code, for the notes (absent in older runs). */
+  options?: {
+    modelHeartbeatTimeoutMs: number;
+    modelHeartbeatThrottleMs: number;
+    modelFirstRetryMs: number;
+    leaseRequest: 'local activity' | 'activity';
+  };
   throughput?: {
     workers: number;
     issues: number;
@@ -781,12 +806,35 @@ export async function runSystemBench(opts: {
       log(`  ${ok}/${plan.faultIssues} completed with a correct PR`);
     }
 
+    // 6. Memory with a capped sticky cache: a fresh orchestrator, one batch.
+    let cacheCap: SystemReport['cacheCap'];
+    if (plan.cacheCapIssues > 0) {
+      log(
+        `memory: ${plan.cacheCapIssues} concurrent issues on a fresh orchestrator with MAX_CACHED_WORKFLOWS=${plan.cacheCap}…`,
+      );
+      const fresh = await stack.restartOrchestrator({
+        MAX_CACHED_WORKFLOWS: String(plan.cacheCap),
+      });
+      await sleep(2000);
+      const idleRss = procMemory(fresh.pid)?.rss ?? NaN;
+      const b = await runBatch(ctx, plan.cacheCapIssues, offset, 20 * 60_000);
+      offset += plan.cacheCapIssues;
+      allRecords.push(...b.records);
+      const level = levelResult(plan.cacheCapIssues, b.records, b.wallMs, b.memory);
+      cacheCap = { maxCachedWorkflows: plan.cacheCap, idleRss, level };
+      const peak = level.memory.find((m) => m.process === fresh.name)?.peakRss ?? NaN;
+      log(
+        `  ${level.ok}/${plan.cacheCapIssues} ok; orchestrator peak RSS ${Math.round(peak / 2 ** 20)} MiB; e2e p50 ${level.e2e.p50} ms`,
+      );
+    }
+
     const cost = await costOf(stack, owner, repo, allRecords);
     return {
       mode: opts.mode,
       latency: opts.latency,
       temporal: stack.temporalVersion,
       modelSlots: plan.modelSlots,
+      cpus: (await import('node:os')).cpus().length,
       loadAvg: { before: loadBefore, after: (await import('node:os')).loadavg() },
       levels,
       compare,
@@ -794,8 +842,15 @@ export async function runSystemBench(opts: {
       recovery,
       idleMemory,
       sameRepo,
+      cacheCap,
       throughput,
       cost,
+      options: {
+        modelHeartbeatTimeoutMs: MODEL_HEARTBEAT_TIMEOUT_MS,
+        modelHeartbeatThrottleMs: MODEL_HEARTBEAT_THROTTLE_MS,
+        modelFirstRetryMs: MODEL_FIRST_RETRY_MS,
+        leaseRequest: 'local activity',
+      },
       records: allRecords,
     };
   } finally {

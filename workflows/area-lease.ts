@@ -16,6 +16,7 @@ import {
   getExternalWorkflowHandle,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -41,10 +42,23 @@ const { describeLeaseHolders } = proxyActivities<LeaseActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
-const { requestAreaLease } = proxyActivities<LeaseActivities>({
+const LEASE_REQUEST_RETRY = { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' };
+/** As recorded before the request became a local activity (replayed runs only). */
+const { requestAreaLease: requestAreaLeaseByTaskQueue } = proxyActivities<LeaseActivities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+  retry: LEASE_REQUEST_RETRY,
+});
+/**
+ * A local activity: it runs in the agent's own workflow task on the
+ * orchestrator, with no task-queue round trip, and an area without a limit
+ * costs nothing more than that (signalWithStart is idempotent for a holder,
+ * so a retried request queues it once).
+ */
+const { requestAreaLease: requestAreaLeaseLocally } = proxyLocalActivities<LeaseActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '30 minutes',
+  retry: LEASE_REQUEST_RETRY,
 });
 
 /** Continue as new well before Temporal's warning (10,240 events). */
@@ -135,7 +149,10 @@ export async function withAreaLease<T>(
   });
   const { workflowId, runId } = workflowInfo();
   const holder: LeaseHolder = { workflowId, runId };
-  const lease = await requestAreaLease({ repo, area, holder });
+  const request = patched('area-lease-local')
+    ? requestAreaLeaseLocally
+    : requestAreaLeaseByTaskQueue;
+  const lease = await request({ repo, area, holder });
   if (!lease.leaseWorkflowId) return work();
   const leaseWorkflowId = lease.leaseWorkflowId;
   try {
