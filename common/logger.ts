@@ -152,6 +152,15 @@ export class TemporalPinoLogger implements TemporalLogger {
   }
 }
 
+/**
+ * The Rust core's log filter for a pino level: its DEBUG lines are the
+ * machinery of every workflow task (thousands per run), so `debug` keeps the
+ * core at INFO and only `trace` lets them through.
+ */
+export function coreLogLevel(level: string): LogLevel {
+  return level === 'debug' ? 'INFO' : temporalLevel(level);
+}
+
 /** Temporal's level name for a pino level (the Core log filter). */
 export function temporalLevel(level: string): LogLevel {
   switch (level) {

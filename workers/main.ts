@@ -10,9 +10,9 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { loadSettings } from '../common/env.js';
 import type { Settings } from '../common/env.js';
 import {
+  coreLogLevel,
   createLogger,
   logOptionsFromEnv,
-  temporalLevel,
   TemporalPinoLogger,
 } from '../common/logger.js';
 import { WorkerMetrics } from '../common/metrics.js';
@@ -81,7 +81,7 @@ export async function runWorkerProcess(
       telemetryOptions: {
         logging: {
           forward: {},
-          filter: makeTelemetryFilterString({ core: temporalLevel(logOptions.level ?? 'info') }),
+          filter: makeTelemetryFilterString({ core: coreLogLevel(logOptions.level ?? 'info') }),
         },
         ...(coreBind
           ? { metrics: { prometheus: { bindAddress: coreBind, useSecondsForDurations: true } } }

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Registry, Counter } from 'prom-client';
 import {
+  coreLogLevel,
   createLogger,
   logOptionsFromEnv,
   redactPaths,
@@ -169,6 +170,16 @@ describe('logs', () => {
     });
     expect(() => logOptionsFromEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => logOptionsFromEnv({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+  });
+
+  it("the Rust core's debug machinery shows only at trace", () => {
+    expect(['trace', 'debug', 'info', 'warn', 'error'].map(coreLogLevel)).toEqual([
+      'TRACE',
+      'INFO',
+      'INFO',
+      'WARN',
+      'ERROR',
+    ]);
   });
 
   it("without LOG_LEVEL the environment profile's level applies", () => {
