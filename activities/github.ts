@@ -30,12 +30,11 @@ export interface GitHubDeps {
   /** This worker's GitHub circuit breaker (none: every call goes through). */
   breaker?: CircuitBreaker;
   /** The worker's environment profile: defaults of every run it loads (none: the built-in ones). */
-  profile?: Pick<Profile, 'name' | 'agentTimeoutMs' | 'maxConcurrentAgents' | 'retryAttempts'>;
+  profile?: Pick<Profile, 'agentTimeoutMs' | 'maxConcurrentAgents' | 'retryAttempts'>;
 }
 
 /** The loading worker's profile settings, recorded with the config so the run keeps them. */
 export interface RunDefaults {
-  profile: Profile['name'];
   /** Start-to-close timeout of one model call (the profile's agent timeout). */
   modelCallTimeoutMs: number;
   /** Attempts of the analysis local activity. */
@@ -99,7 +98,6 @@ function isStatus(err: unknown, status: number): boolean {
 export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps) {
   const configDefaults = { maxParallelAgents: profile?.maxConcurrentAgents };
   const runDefaults: RunDefaults | undefined = profile && {
-    profile: profile.name,
     modelCallTimeoutMs: profile.agentTimeoutMs,
     analysisAttempts: profile.retryAttempts,
   };

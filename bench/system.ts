@@ -4,7 +4,7 @@
  * workflow histories, memory sampled from /proc, faults and SIGKILLs injected.
  */
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { cpus, hostname, loadavg } from 'node:os';
 import proto from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
 import { createAnthropic } from '../activities/model.js';
@@ -544,7 +544,7 @@ export async function runSystemBench(opts: {
 }): Promise<SystemReport> {
   const plan = PLANS[opts.mode];
   const log = opts.log ?? (() => {});
-  const loadBefore = (await import('node:os')).loadavg();
+  const loadBefore = loadavg();
   log(`starting the stack (dev server, simulators, workers, bridge as processes)…`);
   const stack = await startBenchStack({
     temporalAddress: opts.temporalAddress,
@@ -834,8 +834,8 @@ export async function runSystemBench(opts: {
       latency: opts.latency,
       temporal: stack.temporalVersion,
       modelSlots: plan.modelSlots,
-      cpus: (await import('node:os')).cpus().length,
-      loadAvg: { before: loadBefore, after: (await import('node:os')).loadavg() },
+      cpus: cpus().length,
+      loadAvg: { before: loadBefore, after: loadavg() },
       levels,
       compare,
       faults,

@@ -2,6 +2,7 @@
 import { createGitHubClient } from '../common/github-app.js';
 import { loadSettings, readSecretList } from '../common/env.js';
 import { assertReady } from '../common/mode.js';
+import { memoryThresholdBytes } from '../common/profiles.js';
 import { createLogger, logOptionsFromEnv } from '../common/logger.js';
 import { bridgeObserver } from '../common/metrics-bridge.js';
 import { createBridge } from './bridge.js';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
       triggerLabel: settings.BLOGTUBE_TRIGGER_LABEL,
       maxBodyBytes: settings.WEBHOOK_MAX_BYTES,
       log: (line) => logger.info(line),
-      observe: bridgeObserver(client, undefined, settings.profile.memoryThresholdMb * 2 ** 20),
+      observe: bridgeObserver(client, undefined, memoryThresholdBytes(settings.profile)),
     });
     const server = await bridge.listen(settings.BRIDGE_PORT, settings.BRIDGE_HOST);
     const base = `http://${settings.BRIDGE_HOST}:${settings.BRIDGE_PORT}`;

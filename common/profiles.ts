@@ -108,6 +108,11 @@ export interface Profile extends ProfileSettings {
   name: ProfileName;
 }
 
+/** The memory threshold in bytes (what `/healthz` compares RSS against). */
+export function memoryThresholdBytes(p: Pick<ProfileSettings, 'memoryThresholdMb'>): number {
+  return p.memoryThresholdMb * 2 ** 20;
+}
+
 /** The profile's defaults with every set override applied; throws naming a bad variable. */
 export function loadProfile(env: NodeJS.ProcessEnv = process.env): Profile {
   const name = profileName(env);

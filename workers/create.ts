@@ -112,6 +112,15 @@ function capacityOptions(settings: Settings): Partial<WorkerOptions> {
   return o;
 }
 
+/** The worker's GitHub client (App or token), installation ids kept for the profile's cache time. */
+function githubClient(ctx: WorkerContext) {
+  return createGitHubClient(
+    ctx.settings.GITHUB_API_URL,
+    ctx.env ?? process.env,
+    ctx.settings.profile.cacheTtlMs,
+  );
+}
+
 /** `callModel` with the model an operator pinned for the agent type, if any. */
 function withModelOverrides<A extends ModelActivities>(env: NodeJS.ProcessEnv, activities: A): A {
   return {
@@ -125,11 +134,7 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
   const { settings } = ctx;
   assertReady(ctx.env ?? process.env, 'orchestrator');
   const metrics = ctx.metrics ?? new WorkerMetrics('orchestrator');
-  const octokit = createGitHubClient(
-    settings.GITHUB_API_URL,
-    ctx.env ?? process.env,
-    settings.profile.cacheTtlMs,
-  );
+  const octokit = githubClient(ctx);
   const worker = await Worker.create({
     connection: ctx.connection,
     namespace: temporalTarget(settings, ctx.env ?? process.env).namespace,
@@ -164,11 +169,7 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
     settings.ANTHROPIC_BASE_URL,
     readSecret('ANTHROPIC_API_KEY', ctx.env),
   );
-  const octokit = createGitHubClient(
-    settings.GITHUB_API_URL,
-    ctx.env ?? process.env,
-    settings.profile.cacheTtlMs,
-  );
+  const octokit = githubClient(ctx);
   const github = createGitHubActivities({
     octokit,
     breaker: createBreaker('github', settings, metrics),

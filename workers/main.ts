@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { loadSettings } from '../common/env.js';
+import { memoryThresholdBytes } from '../common/profiles.js';
 import type { Settings } from '../common/env.js';
 import {
   coreLogLevel,
@@ -112,7 +113,7 @@ export async function runWorkerProcess(
       port: metricsPort,
       registry: metrics.registry,
       ready: () => workerReadiness(worker, connection, role),
-      memoryThresholdBytes: settings.profile.memoryThresholdMb * 2 ** 20,
+      memoryThresholdBytes: memoryThresholdBytes(settings.profile),
     });
   } catch (err) {
     logger.error(
