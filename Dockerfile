@@ -36,7 +36,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-COPY activities/model ./activities/model
+COPY activities/analysis/issue-type-weights.json ./activities/analysis/issue-type-weights.json
 COPY bin ./bin
 COPY deploy/healthcheck.mjs ./deploy/healthcheck.mjs
 # The image's unprivileged user (uid 1000); nothing under /app is writable by it.

@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { atBoundary } from './boundary.js';
 import { whileAlive } from './liveness.js';
 import type { CircuitBreaker } from './pure/breaker.js';
-import { sanitizeUntrusted, truncate } from './pure/sanitize.js';
+import { sanitizeUntrusted, truncate } from '../common/text/sanitize.js';
 import { commitTrailer } from '../common/ids.js';
 import { checkWrite } from '../common/path-guard.js';
 import type { Staged, WriteRules } from '../common/path-guard.js';

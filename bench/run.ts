@@ -13,7 +13,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
-import { issueTypeModelPath } from '../activities/issue-type-model.js';
+import { issueTypeModelPath } from '../activities/analysis/weights.js';
 import { DEFAULT_DATA, ROOT, readRows } from '../scripts/issue-data.js';
 import { runAnalysisBench } from './analysis.js';
 import type { AnalysisBenchResult } from './analysis.js';

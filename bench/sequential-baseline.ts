@@ -11,14 +11,9 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import type { Octokit } from '@octokit/rest';
 import { createGitHubActivities } from '../activities/github.js';
-import { analyzeIssue } from '../activities/pure/analyzer.js';
-import type { IssueTypeClassifier } from '../activities/pure/issue-type.js';
-import {
-  buildSystem,
-  firstUserMessage,
-  renderMessages,
-  TOOLS,
-} from '../activities/pure/prompts.js';
+import { analyzeIssue } from '../activities/analysis/pure/analyzer.js';
+import type { IssueTypeClassifier } from '../activities/analysis/pure/issue-type.js';
+import { buildSystem, firstUserMessage, renderMessages, TOOLS } from '../common/text/prompts.js';
 import { issueBranch, progressMarker } from '../common/ids.js';
 import { checkRead, checkWrite } from '../common/path-guard.js';
 import { ALWAYS_PROTECTED, resolveAgents } from '../common/repo-config.js';

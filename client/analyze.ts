@@ -5,8 +5,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { getIssueTypeClassifier } from '../activities/issue-type-model.js';
-import { analyzeIssue } from '../activities/pure/analyzer.js';
+import { getIssueTypeClassifier } from '../activities/analysis/weights.js';
+import { analyzeIssue } from '../activities/analysis/pure/analyzer.js';
 import { DEFAULT_AGENTS } from '../common/repo-config.js';
 import type { Analysis } from '../common/schemas.js';
 

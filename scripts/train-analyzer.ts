@@ -1,6 +1,6 @@
 /**
  * `npm run train:analyzer`: trains the issue-type classifier on the NLBSE'24
- * issues and writes `activities/model/issue-type-model.json`. Deterministic:
+ * issues and writes `activities/analysis/issue-type-weights.json`. Deterministic:
  * the same data and code give a byte-identical file.
  *
  *   node dist/scripts/train-analyzer.js [--data FILE] [--out FILE] [--cv] [--folds K]
@@ -22,12 +22,12 @@ import {
   train,
   type LabeledIssue,
   type TrainOptions,
-} from '../activities/pure/classifier.js';
-import { createIssueTypeClassifier } from '../activities/pure/issue-type.js';
-import { FEATURE_GROUPS } from '../activities/pure/text-features.js';
+} from '../activities/analysis/pure/classifier.js';
+import { createIssueTypeClassifier } from '../activities/analysis/pure/issue-type.js';
+import { FEATURE_GROUPS } from '../activities/analysis/pure/text-features.js';
 import { DEFAULT_DATA, ROOT, formatCvTable, pct, percentile, readRows } from './issue-data.js';
 
-const DEFAULT_OUT = resolve(ROOT, 'activities/model/issue-type-model.json');
+const DEFAULT_OUT = resolve(ROOT, 'activities/analysis/issue-type-weights.json');
 
 function ablation(rows: LabeledIssue[], k: number, base: TrainOptions): string {
   type Weights = TrainOptions['features']['weights'];

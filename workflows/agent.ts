@@ -13,8 +13,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GitHubActivities } from '../activities/github.js';
-import type { ModelActivities } from '../activities/model.js';
-import { firstUserMessage, renderMessages } from '../activities/pure/prompts.js';
+import type { ModelActivities } from '../activities/claude.js';
+import { firstUserMessage, renderMessages } from '../common/text/prompts.js';
 import { checkRead, checkWrite } from '../common/path-guard.js';
 import type { WriteRules } from '../common/path-guard.js';
 import { AgentType, ZERO_USAGE, addUsage, totalTokens } from '../common/schemas.js';

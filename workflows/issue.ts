@@ -17,7 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ChildWorkflowHandle } from '@temporalio/workflow';
-import type { AnalysisActivities } from '../activities/analysis.js';
+import type { AnalysisActivities } from '../activities/analysis/activity.js';
 import type { GitHubActivities, LoadedConfig } from '../activities/github.js';
 import { agentWorkflowId, issueBranch, progressMarker } from '../common/ids.js';
 import { ALWAYS_PROTECTED, resolveAgents } from '../common/repo-config.js';

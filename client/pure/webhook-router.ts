@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { IssueRef } from '../../common/schemas.js';
-import { sanitizeUntrusted } from '../../activities/pure/sanitize.js';
+import { sanitizeUntrusted } from '../../common/text/sanitize.js';
 
 const User = z.object({ login: z.string(), type: z.string().optional() });
 const Repo = z.object({ name: z.string(), owner: z.object({ login: z.string() }) });

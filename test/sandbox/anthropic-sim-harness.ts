@@ -9,12 +9,7 @@ import type {
   MessageCreateParamsNonStreaming,
   MessageParam,
 } from '@anthropic-ai/sdk/resources/messages';
-import {
-  buildSystem,
-  firstUserMessage,
-  renderMessages,
-  TOOLS,
-} from '../../activities/pure/prompts.js';
+import { buildSystem, firstUserMessage, renderMessages, TOOLS } from '../../common/text/prompts.js';
 import { checkRead, checkWrite } from '../../common/path-guard.js';
 import type { AgentMessage, AgentType, PromptContext } from '../../common/schemas.js';
 

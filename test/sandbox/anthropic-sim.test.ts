@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
-import { buildSystem, firstUserMessage, TOOLS } from '../../activities/pure/prompts.js';
+import { buildSystem, firstUserMessage, TOOLS } from '../../common/text/prompts.js';
 import { SANDBOX_API_KEY, startAnthropicSim } from '../../sandbox/anthropic/server.js';
 import type { AnthropicSim, SimRequestRecord } from '../../sandbox/anthropic/server.js';
 import { MODEL, promptContext } from './anthropic-sim-harness.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { analyzeIssue } from '../../activities/pure/analyzer.js';
+import { analyzeIssue } from '../../activities/analysis/pure/analyzer.js';
 import { DEFAULT_AGENTS } from '../../common/repo-config.js';
 
 const analyze = (title: string, body = '', labels: string[] = []) =>

@@ -9,9 +9,12 @@ import {
   train,
   type Learner,
   type LabeledIssue,
-} from '../../activities/pure/classifier.js';
-import { getIssueTypeClassifier } from '../../activities/issue-type-model.js';
-import { DEFAULT_FEATURE_OPTIONS, type IssueText } from '../../activities/pure/text-features.js';
+} from '../../activities/analysis/pure/classifier.js';
+import { getIssueTypeClassifier } from '../../activities/analysis/weights.js';
+import {
+  DEFAULT_FEATURE_OPTIONS,
+  type IssueText,
+} from '../../activities/analysis/pure/text-features.js';
 
 /** A small synthetic data set: three repositories, three labels, unique rows. */
 function synthetic(perCell: number): LabeledIssue[] {

@@ -5,8 +5,8 @@ import {
   renderMessages,
   systemBytes,
   TOOLS,
-} from '../../activities/pure/prompts.js';
-import { sanitizeUntrusted } from '../../activities/pure/sanitize.js';
+} from '../../common/text/prompts.js';
+import { sanitizeUntrusted } from '../../common/text/sanitize.js';
 import type { PromptContext } from '../../common/schemas.js';
 
 function ctx(over: Partial<PromptContext['analysis']> = {}, body = 'Fix the thing'): PromptContext {

@@ -7,7 +7,7 @@ import {
   tokenize,
   type FeatureOptions,
   type IssueText,
-} from '../../activities/pure/text-features.js';
+} from '../../activities/analysis/pure/text-features.js';
 
 function namesOf(issue: IssueText, options: FeatureOptions = DEFAULT_FEATURE_OPTIONS): string[] {
   const names = new Map<number, string>();

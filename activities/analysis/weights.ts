@@ -1,15 +1,15 @@
 /**
- * Reads the committed issue-type model (model/issue-type-model.json) once per
+ * Reads the committed issue-type weights (issue-type-weights.json) once per
  * process and caches the classifier. Run from source the file sits next to this
- * module; run from dist/ it is found in the project's activities/ folder.
+ * module; run from dist/ it is found in the project's activities/analysis/ folder.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createIssueTypeClassifier, type IssueTypeClassifier } from './pure/issue-type.js';
 
 const CANDIDATES = [
-  new URL('./model/issue-type-model.json', import.meta.url),
-  new URL('../../activities/model/issue-type-model.json', import.meta.url),
+  new URL('./issue-type-weights.json', import.meta.url),
+  new URL('../../../activities/analysis/issue-type-weights.json', import.meta.url),
 ];
 
 let cached: IssueTypeClassifier | undefined;

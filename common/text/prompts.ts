@@ -3,7 +3,7 @@
  * marked for prompt caching), the issue as delimited data, and the tool set.
  * Pure: repository docs are passed in by the caller.
  */
-import type { AgentMessage, AgentType, PromptContext } from '../../common/schemas.js';
+import type { AgentMessage, AgentType, PromptContext } from '../schemas.js';
 import { sanitizeUntrusted } from './sanitize.js';
 
 export interface SystemBlock {

@@ -2,9 +2,9 @@
  * The issue's type: the learned classifier tells bug / feature / question; two
  * small title rules add `documentation` and `performance`, which the training
  * data does not label, when the title plainly says so. Pure: the model arrives
- * as parsed JSON (see ../issue-type-model.ts for the file read).
+ * as parsed JSON (see ../weights.ts for the file read).
  */
-import type { IssueType } from '../../common/schemas.js';
+import type { IssueType } from '../../../common/schemas.js';
 import { explain, loadModel, type Model, type Prediction } from './classifier.js';
 import type { IssueText } from './text-features.js';
 

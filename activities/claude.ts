@@ -8,7 +8,7 @@ import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { Context } from '@temporalio/activity';
 import { atBoundary } from './boundary.js';
 import type { CircuitBreaker } from './pure/breaker.js';
-import { buildSystem, systemBytes, TOOLS } from './pure/prompts.js';
+import { buildSystem, systemBytes, TOOLS } from '../common/text/prompts.js';
 import type { ModelCallInput, ModelCallResult } from '../common/schemas.js';
 
 const HEARTBEAT_EVERY_MS = 1000;

@@ -5,9 +5,9 @@
  * history once per run.
  */
 import picomatch from 'picomatch/posix.js';
-import { AGENT_TYPES } from '../../common/schemas.js';
-import type { Analysis, AgentType, Complexity, IssueType, Risk } from '../../common/schemas.js';
-import type { ResolvedAgents } from '../../common/repo-config.js';
+import { AGENT_TYPES } from '../../../common/schemas.js';
+import type { Analysis, AgentType, Complexity, IssueType, Risk } from '../../../common/schemas.js';
+import type { ResolvedAgents } from '../../../common/repo-config.js';
 import type { IssueTypeClassifier } from './issue-type.js';
 
 export interface AnalyzerInput {
@@ -184,7 +184,7 @@ function rateRisk(text: string, agents: readonly AgentType[], reasons: string[])
 
 /**
  * Analyze an issue. The type comes from a maintainer's label, else the learned
- * classifier (activities/pure/issue-type.ts) when given, else type words.
+ * classifier (activities/analysis/pure/issue-type.ts) when given, else type words.
  */
 export function analyzeIssue(
   input: AnalyzerInput,
