@@ -18,6 +18,17 @@ const ioModules = [
   'net',
   'child_process',
 ];
+// common/ is the ground floor every side stands on: it imports from no side.
+const commonLayer = {
+  group: ['**/workflows/**', '**/activities/**', '**/client/**', '**/workers/**'],
+  message: 'common/ imports nothing from workflows/, activities/, client/ or workers/.',
+};
+// Pure modules: no Temporal package, no I/O.
+const purePatterns = [
+  { group: ['@temporalio/*'], message: 'Pure modules import no Temporal package.' },
+  { group: ioModules, message: 'Pure modules do no I/O.' },
+  { group: ['@octokit/*', '@anthropic-ai/*', 'pino'], message: 'Pure modules do no I/O.' },
+];
 const nodeBuiltins = [
   'node:*',
   'fs',
@@ -62,9 +73,15 @@ export default tseslint.config(
   },
   {
     // Production code reaches the simulators only over HTTP.
-    files: ['common/**/*.ts', 'activities/**/*.ts', 'workers/**/*.ts'],
+    files: ['activities/**/*.ts', 'workers/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noSandbox] }],
+    },
+  },
+  {
+    files: ['common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noSandbox, commonLayer] }],
     },
   },
   {
@@ -106,29 +123,23 @@ export default tseslint.config(
     },
   },
   {
-    // Pure modules: no Temporal package, no I/O.
+    // Pure modules: no Temporal package, no I/O (activities/analysis/pure/ included).
+    files: ['**/pure/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noSandbox, ...purePatterns] }],
+    },
+  },
+  {
+    // Pure modules of common/: the text helpers every side uses, and the shared definitions.
     files: [
-      '**/pure/**/*.ts',
+      'common/text/**/*.ts',
       'common/schemas.ts',
       'common/repo-config.ts',
       'common/path-guard.ts',
       'common/ids.ts',
     ],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            noSandbox,
-            { group: ['@temporalio/*'], message: 'Pure modules import no Temporal package.' },
-            { group: ioModules, message: 'Pure modules do no I/O.' },
-            {
-              group: ['@octokit/*', '@anthropic-ai/*', 'pino'],
-              message: 'Pure modules do no I/O.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [noSandbox, ...purePatterns, commonLayer] }],
     },
   },
   {

@@ -4,9 +4,19 @@
  * One semaphore workflow per (repository, area), id `area-lease:<owner>/<repo>/<area>`.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { LeaseHolder, LeaseState } from '../workflows/pure/lease-queue.js';
 
-export type { LeaseHolder, LeaseState } from '../workflows/pure/lease-queue.js';
+/** A requesting run: a lease belongs to one run of one workflow. */
+export interface LeaseHolder {
+  workflowId: string;
+  runId: string;
+}
+
+/** One area's semaphore: at most `limit` holders, the rest wait first come, first served. */
+export interface LeaseState {
+  limit: number;
+  holders: LeaseHolder[];
+  waiters: LeaseHolder[];
+}
 
 export const AREA_LEASE_WORKFLOW = 'areaLeaseWorkflow';
 

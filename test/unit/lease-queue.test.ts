@@ -9,7 +9,7 @@ import {
   release,
   withLimit,
 } from '../../workflows/pure/lease-queue.js';
-import type { LeaseHolder, LeaseState } from '../../workflows/pure/lease-queue.js';
+import type { LeaseHolder, LeaseState } from '../../common/lease-api.js';
 
 const h = (n: number): LeaseHolder => ({ workflowId: `w${n}`, runId: `r${n}` });
 

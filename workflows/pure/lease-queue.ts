@@ -3,18 +3,7 @@
  * the rest wait first come, first served. Pure; the semaphore workflow applies
  * these steps to its state as signals arrive.
  */
-
-/** A requesting run: a lease belongs to one run of one workflow. */
-export interface LeaseHolder {
-  workflowId: string;
-  runId: string;
-}
-
-export interface LeaseState {
-  limit: number;
-  holders: LeaseHolder[];
-  waiters: LeaseHolder[];
-}
+import type { LeaseHolder, LeaseState } from '../../common/lease-api.js';
 
 export const emptyLease = (limit = 1): LeaseState => ({ limit, holders: [], waiters: [] });
 
