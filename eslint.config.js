@@ -124,7 +124,7 @@ export default tseslint.config(
   },
   {
     // Pure modules: no Temporal package, no I/O (activities/analysis/pure/ included).
-    files: ['**/pure/**/*.ts'],
+    files: ['**/pure/**/*.ts', 'scripts/classifier-training.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noSandbox, ...purePatterns] }],
     },

@@ -3,8 +3,8 @@
  * cross-validation on the NLBSE'24 issues (never scoring a row a fold trained
  * on), and the whole analysis's time per issue with the committed model.
  */
-import { crossValidate } from '../activities/analysis/pure/classifier.js';
-import type { CvReport, LabeledIssue } from '../activities/analysis/pure/classifier.js';
+import { crossValidate } from '../scripts/classifier-training.js';
+import type { CvReport, LabeledIssue } from '../scripts/classifier-training.js';
 import { analyzeIssue } from '../activities/analysis/pure/analyzer.js';
 import { createIssueTypeClassifier } from '../activities/analysis/pure/issue-type.js';
 import { DEFAULT_AGENTS } from '../common/repo-config.js';

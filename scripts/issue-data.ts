@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { CvReport, LabeledIssue } from '../activities/analysis/pure/classifier.js';
+import type { CvReport, LabeledIssue } from './classifier-training.js';
 
 /** The project root: the nearest folder above this file with a package.json (works from dist/ too). */
 function projectRoot(): string {

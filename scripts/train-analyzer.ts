@@ -13,16 +13,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadModel, predict } from '../activities/analysis/pure/classifier.js';
 import {
   DEFAULT_TRAIN_OPTIONS,
   crossValidate,
-  loadModel,
   modelToJson,
-  predict,
   train,
   type LabeledIssue,
   type TrainOptions,
-} from '../activities/analysis/pure/classifier.js';
+} from './classifier-training.js';
 import { createIssueTypeClassifier } from '../activities/analysis/pure/issue-type.js';
 import { FEATURE_GROUPS } from '../activities/analysis/pure/text-features.js';
 import { DEFAULT_DATA, ROOT, formatCvTable, pct, percentile, readRows } from './issue-data.js';

@@ -1,15 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
+import { loadModel, predict } from '../../activities/analysis/pure/classifier.js';
 import {
   DEFAULT_TRAIN_OPTIONS,
   crossValidate,
-  loadModel,
   modelToJson,
-  predict,
   stratifiedFolds,
   train,
   type Learner,
   type LabeledIssue,
-} from '../../activities/analysis/pure/classifier.js';
+} from '../../scripts/classifier-training.js';
 import { getIssueTypeClassifier } from '../../activities/analysis/weights.js';
 import {
   DEFAULT_FEATURE_OPTIONS,
