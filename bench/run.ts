@@ -14,7 +14,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { issueTypeModelPath } from '../activities/analysis/weights.js';
-import { DEFAULT_DATA, ROOT, readRows } from '../scripts/issue-data.js';
+import { DEFAULT_DATA, ROOT, projectPath, readRows } from '../scripts/issue-data.js';
 import { runAnalysisBench } from './analysis.js';
 import type { AnalysisBenchResult } from './analysis.js';
 import { latencyPlot, memoryPlot } from './plots.js';
@@ -55,7 +55,7 @@ export function runBench(opts: { smoke: boolean; data: string; folds: number }):
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
     },
-    settings: opts,
+    settings: { ...opts, data: projectPath(opts.data) },
     analysis: runAnalysisBench(used, modelJson, { folds: opts.smoke ? 2 : opts.folds }),
   };
 }

@@ -1,10 +1,11 @@
 /**
- * The NLBSE'24 issues shared by the training script and the analysis
- * benchmark: reading the JSONL, and printing a cross-validation table.
+ * The NLBSE'24 issues (data/, committed with the repository) as the training
+ * script and the analysis benchmark read them: reading the JSONL, and printing
+ * a cross-validation table.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { CvReport, LabeledIssue } from './classifier-training.js';
@@ -21,7 +22,13 @@ function projectRoot(): string {
 }
 
 export const ROOT = projectRoot();
-export const DEFAULT_DATA = resolve(ROOT, '../shared/data/issues-nlbse24-train.jsonl');
+export const DEFAULT_DATA = resolve(ROOT, 'data/issues-nlbse24-train.jsonl');
+
+/** A file's path relative to the project root when it is inside it (as results record it). */
+export function projectPath(file: string): string {
+  const rel = relative(ROOT, file);
+  return rel.startsWith('..') || isAbsolute(rel) ? file : rel;
+}
 
 const Row = z.object({
   repo: z.string().min(1),
@@ -38,7 +45,7 @@ export function readRows(file: string): { rows: LabeledIssue[]; sha256: string }
     throw new Error(
       `training data not found: ${file}\n` +
         "Expected the NLBSE'24 train split (JSON lines of {repo, title, body, label}) at " +
-        '../shared/data/issues-nlbse24-train.jsonl beside the repository, or pass --data FILE.',
+        'data/issues-nlbse24-train.jsonl in the repository, or pass --data FILE.',
     );
   }
   const raw = readFileSync(file);
