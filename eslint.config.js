@@ -1,5 +1,5 @@
-// Lint rules also encode the architecture's boundaries (DESIGN.md): a wrong
-// import fails `npm run lint`.
+// Lint rules also encode the architecture's boundaries (docs/architecture.md,
+// "Code layout and its rules"): a wrong import fails `npm run lint`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
