@@ -1,18 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { loadModel, predict } from '../../activities/analysis/pure/classifier.js';
 import {
   DEFAULT_TRAIN_OPTIONS,
   crossValidate,
   modelToJson,
-  serializeModel,
   stratifiedFolds,
   train,
   type Learner,
   type LabeledIssue,
 } from '../../scripts/classifier-training.js';
-import { getIssueTypeClassifier, issueTypeModelPath } from '../../activities/analysis/weights.js';
-import { DEFAULT_DATA, readRows } from '../../scripts/issue-data.js';
+import { getIssueTypeClassifier } from '../../activities/analysis/weights.js';
 import {
   DEFAULT_FEATURE_OPTIONS,
   type IssueText,
@@ -124,18 +121,6 @@ describe('cross-validation', () => {
     expect(report.crossRepoF1).toBeCloseTo(repos.reduce((s, x) => s + x, 0) / 3, 12);
     expect(report.labels).toEqual(['bug', 'feature', 'question']);
     expect(report.folds).toHaveLength(45);
-  });
-});
-
-describe('the committed weights', () => {
-  it('are what training on the committed data (data/) gives, and record its hash', () => {
-    const { rows, sha256 } = readRows(DEFAULT_DATA);
-    const committed = JSON.parse(readFileSync(issueTypeModelPath(), 'utf8')) as {
-      training: { sha256: string; rows: number };
-    };
-    expect(committed.training).toMatchObject({ sha256, rows: rows.length });
-    const { training: _training, ...weights } = committed;
-    expect(serializeModel(train(rows))).toEqual(weights);
   });
 });
 
