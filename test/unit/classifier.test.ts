@@ -151,7 +151,7 @@ describe('issue type with the committed model', () => {
     expect(r.type).toBe('bug');
     expect(r.learned.label).toBe('bug');
     expect(r.reasons[0]).toMatch(/^type bug: classifier probability/);
-    expect(r.reasons.some((x) => x.includes('"crashes"'))).toBe(true);
+    expect(r.reasons).toContainEqual(expect.stringContaining('"crashes"'));
   });
 
   it('reads "Add support for X" as a feature', () => {
