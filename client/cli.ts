@@ -33,6 +33,7 @@ import {
   update,
   watchRun,
 } from './operator.js';
+import { demoRefusal } from './pure/cli-errors.js';
 import { formatList, formatReport, formatStatus, withCost } from './pure/format.js';
 import { parseSince, summarize } from './pure/stats.js';
 import { connectClient } from './temporal.js';
@@ -362,6 +363,9 @@ export function buildCli(settings: Settings = loadSettings()): Command {
               ),
         }),
       );
+      const refusal = demoRefusal(bridgeUrl(settings), result.bridgeStatus, result.bridgeReply);
+      if (refusal)
+        throw new CliError(`opened ${result.issueUrl}, but ${refusal}`, EXIT.unsuccessful);
       const uiUrl = webUiWorkflowUrl(settings, result.workflowId);
       print(Boolean(opts.json), { ...result, uiUrl }, () =>
         [

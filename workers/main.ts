@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { loadSettings } from '../common/env.js';
+import { assertReady } from '../common/mode.js';
 import { memoryThresholdBytes } from '../common/profiles.js';
 import type { Settings } from '../common/env.js';
 import {
@@ -62,10 +63,15 @@ export async function workerReadiness(
   return { ready, checks };
 }
 
+/** The name `common/mode.ts` checks each worker's configuration under. */
+const MODE_ROLE = { orchestrator: 'orchestrator', model: 'model-worker' } as const;
+
 export async function runWorkerProcess(
   role: WorkerRole,
   create: (ctx: WorkerContext) => Promise<Worker>,
 ): Promise<void> {
+  // Live mode: every missing setting at once, before anything tries to connect.
+  assertReady(process.env, MODE_ROLE[role]);
   const settings = loadSettings();
   const logOptions = logOptionsFromEnv();
   const logger = createLogger({ name: role, ...logOptions });

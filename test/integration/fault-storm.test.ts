@@ -56,7 +56,7 @@ describe('fault storm', () => {
         ...(await stack.openIssue({ ...ISSUES[i % ISSUES.length]!, repo })),
       })),
     );
-    expect(opened.every((o) => o.status === 201)).toBe(true);
+    expect(opened.filter((o) => o.status !== 201)).toEqual([]);
     await stack.sim('github', 'POST', '/_sim/seed', { seed: 20261125 });
     await stack.sim('anthropic', 'POST', '/_sim/seed', { seed: 20261125 });
     await stack.sim('github', 'POST', '/_sim/faults', { rules: STORM });
@@ -77,7 +77,7 @@ describe('fault storm', () => {
       const checks = repoChecks({ ...stack, repo: o.repo });
       expect({ repo: o.repo, phase: o.result.phase }).toEqual({ repo: o.repo, phase: 'done' });
       expect([...o.commits.keys()].sort()).toEqual(o.status.agents.map((a) => a.agent).sort());
-      expect([...o.commits.values()].every((c) => c === 1)).toBe(true);
+      expect([...o.commits].filter(([, c]) => c !== 1)).toEqual([]); // [agent, commits] if not one
       expect(await checks.pullsFor(o.number)).toHaveLength(1);
       expect(await checks.progressComments(o.number)).toHaveLength(1);
     }
@@ -130,7 +130,7 @@ describe('fault storm', () => {
     expect(result.phase).toBe('failed');
     expect(result.error).toMatch(/anthropic auth error \(HTTP 401\).*ANTHROPIC_API_KEY/);
     const calls = (await stack.sim('anthropic', 'GET', '/_sim/requests')) as SimRequestRecord[];
-    expect(calls.every((c) => c.status === 401)).toBe(true);
+    expect(calls.filter((c) => c.status !== 401)).toEqual([]);
     // The first agent was refused once; its dependents never called at all.
     const started = status.agents.filter((a) => a.state === 'failed');
     expect(calls).toHaveLength(started.length);

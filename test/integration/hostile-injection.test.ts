@@ -156,7 +156,7 @@ it('an obedient model cannot write out of scope or leak a secret; the PR stays o
     expect(tree['.github/workflows/ci.yml']).toBe(main['.github/workflows/ci.yml']);
     const changed = Object.keys(tree).filter((p) => tree[p] !== main[p]);
     expect(changed.filter((p) => !inScope.test(p))).toEqual([]);
-    expect(Object.keys(tree).some((p) => p.includes('outside.txt'))).toBe(false);
+    expect(Object.keys(tree).filter((p) => p.includes('outside.txt'))).toEqual([]);
     everything.push(...Object.values(tree));
     const log = (await stack.sim(
       'github',

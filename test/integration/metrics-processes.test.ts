@@ -172,7 +172,7 @@ describe('worker processes: health, metrics, logs, graceful shutdown', () => {
     const firstTurn = (await requests()).filter((r) => r.turn === 0);
     expect(firstTurn.map((r) => r.status)).toEqual([200]);
     const lines = logLines(victim.proc);
-    expect(lines.some((l) => l.msg === 'model worker stopped')).toBe(true);
+    expect(lines.map((l) => l.msg)).toContain('model worker stopped');
   });
 
   it('logs are JSON lines with workflow id, run id, agent and attempt; the Core SDK exports its own metrics', async () => {

@@ -86,7 +86,7 @@ describe('a full agent loop', () => {
       const log = sim.requests.filter((r) => r.agent === agent);
       expect(log.map((r) => r.turn)).toEqual([0, 1, 2, 3, 4]);
       expect(log.map((r) => r.step)).toEqual(['list', 'read', 'write', 'finish', 'done']);
-      expect(log.slice(1).every((r) => r.cacheRead > 0)).toBe(true);
+      expect(log.slice(1).filter((r) => !(r.cacheRead > 0))).toEqual([]);
     },
   );
 
@@ -147,7 +147,8 @@ describe('scenario knobs', () => {
     const loop = await runAgentLoop(client, { agent: 'devops' });
     expect(loop.summary).toContain('deploy/issue-42.yml');
     // Other agents are unaffected.
-    await expect(runAgentLoop(client, { agent: 'database' })).resolves.toBeDefined();
+    const database = await runAgentLoop(client, { agent: 'database' });
+    expect(database.summary).toContain(EXPECTED.database.write);
   });
 
   it.each(['.github/workflows/ci.yml', '../etc/passwd'])(
@@ -197,7 +198,7 @@ describe('scenario knobs', () => {
     expect(loop.replies).toHaveLength(12);
     const names = loop.calls.map((c) => c.name);
     expect(names.slice(0, 2)).toEqual(['list_files', 'read_file']);
-    expect(names.slice(2, 10).every((n) => n === 'read_file' || n === 'list_files')).toBe(true);
+    expect(names.slice(2, 10).filter((n) => n !== 'read_file' && n !== 'list_files')).toEqual([]);
     expect(names.slice(10)).toEqual(['write_file', 'finish']);
     expect([...loop.written.keys()]).toEqual(['db/migrations/003_issue_42.sql']);
   });

@@ -204,7 +204,10 @@ describe('error answers', () => {
     expect(internal).toBeInstanceOf(Anthropic.InternalServerError);
     expect(internal.status).toBe(500);
     expect(internal.type).toBe('api_error');
-    await expect(client.messages.create(backendParams())).resolves.toBeDefined();
+    await expect(client.messages.create(backendParams())).resolves.toMatchObject({
+      type: 'message',
+      stop_reason: 'tool_use',
+    });
   });
 
   it('fault rules with a rate follow the seed', async () => {
@@ -372,7 +375,10 @@ describe('streams that go wrong', () => {
     expect(sim.requests.at(-1)).toMatchObject({ fault: 'hang', stream: true });
 
     await admin('DELETE', '/scenario');
-    await expect(client.messages.create(backendParams())).resolves.toBeDefined();
+    await expect(client.messages.create(backendParams())).resolves.toMatchObject({
+      type: 'message',
+      stop_reason: 'tool_use',
+    });
   });
 });
 

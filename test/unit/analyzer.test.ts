@@ -15,7 +15,7 @@ describe('analyzer', () => {
     expect(a.type).toBe('bug');
     expect(a.confidence).toBeGreaterThan(0.9);
     expect(a.agents).toContain('backend');
-    expect(a.reasons.some((r) => r.includes('label'))).toBe(true);
+    expect(a.reasons).toContainEqual(expect.stringContaining('label'));
   });
 
   it('sends a cross-area feature to every area it names, plus documentation', () => {
@@ -31,7 +31,7 @@ describe('analyzer', () => {
   it('maps file paths named in the text to the agents that own them', () => {
     const a = analyze('Fix typo', 'In web/src/App.jsx the heading is misspelt.');
     expect(a.agents).toContain('frontend');
-    expect(a.reasons.some((r) => r.includes('web/src/App.jsx'))).toBe(true);
+    expect(a.reasons).toContainEqual(expect.stringContaining('web/src/App.jsx'));
   });
 
   it('rates security-sensitive text as high risk, with the words that made it so', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ZERO_USAGE } from '../../common/schemas.js';
 import type { AgentStatus, IssueStatus, TokenUsage } from '../../common/schemas.js';
-import { CliError, EXIT } from '../../client/pure/cli-errors.js';
+import { CliError, demoRefusal, EXIT } from '../../client/pure/cli-errors.js';
 import { formatReport, formatStatus, withCost } from '../../client/pure/format.js';
 import { listQuery, parseAgents, planRetry } from '../../client/pure/operator-rules.js';
 import { estimateCost, formatUsd, priceFor } from '../../client/pure/pricing.js';
@@ -267,5 +267,32 @@ describe('operator rules', () => {
     );
     expect(() => listQuery('issueWorkflow', { repo: "o/r' OR 1=1" })).toThrow(/owner\/repo/);
     expect(() => listQuery('issueWorkflow', { phase: 'bogus' })).toThrow(/--phase must be one of/);
+  });
+});
+
+describe('demo outcome', () => {
+  const bridge = 'http://127.0.0.1:3000';
+  it('a started run is no refusal', () => {
+    expect(demoRefusal(bridge, 201, { result: 'started', workflowId: 'issue:o/r#1' })).toBe(
+      undefined,
+    );
+  });
+
+  it('a refused signature names the status, the bridge, its words and the secret to fix', () => {
+    expect(demoRefusal(bridge, 401, { error: 'missing or invalid X-Hub-Signature-256' })).toBe(
+      'the bridge at http://127.0.0.1:3000 refused the webhook (HTTP 401 missing or invalid X-Hub-Signature-256), so no run was started.' +
+        ' The demo signs with GITHUB_WEBHOOK_SECRET (the sandbox secret when unset): set it to the bridge’s secret.',
+    );
+  });
+
+  it('an ignored or failed delivery says so, with the reason or the raw reply', () => {
+    expect(
+      demoRefusal(bridge, 202, { result: 'ignored', reason: 'x lacks write permission' }),
+    ).toBe(
+      'the bridge at http://127.0.0.1:3000 did not start a run (HTTP 202 ignored: x lacks write permission), so no run was started.',
+    );
+    expect(demoRefusal(bridge, 502, 'Bad Gateway')).toMatch(
+      /refused the webhook \(HTTP 502 "Bad Gateway"\)/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadSettings } from '../../common/env.js';
-import { PROFILES, defaultLogLevel, loadProfile, profileName } from '../../common/profiles.js';
+import { defaultLogLevel, loadProfile, profileName } from '../../common/profiles.js';
 
 describe('environment profiles', () => {
   it('BLOGTUBE_PROFILE, else NODE_ENV, else development', () => {
@@ -25,7 +25,12 @@ describe('environment profiles', () => {
     });
     expect(loadProfile({ NODE_ENV: 'production' })).toEqual({
       name: 'production',
-      ...PROFILES.production,
+      agentTimeoutMs: 600_000,
+      maxConcurrentAgents: 5,
+      retryAttempts: 3,
+      cacheTtlMs: 3_600_000,
+      logLevel: 'info',
+      memoryThresholdMb: 2048,
     });
     expect(loadProfile({ NODE_ENV: 'test' })).toMatchObject({
       agentTimeoutMs: 30_000,
@@ -34,7 +39,6 @@ describe('environment profiles', () => {
       memoryThresholdMb: 1024,
     });
     // Memory thresholds are resident memory, above a Temporal worker's idle floor (~300 MiB).
-    expect(PROFILES.production.memoryThresholdMb).toBe(2048);
     expect(defaultLogLevel({ NODE_ENV: 'production' })).toBe('info');
   });
 
@@ -71,7 +75,15 @@ describe('environment profiles', () => {
     expect(loadSettings({}).profile.name).toBe('development');
     expect(
       loadSettings({ BLOGTUBE_PROFILE: 'test', BLOGTUBE_RETRY_ATTEMPTS: '5' }).profile,
-    ).toEqual({ ...PROFILES.test, name: 'test', retryAttempts: 5 });
+    ).toEqual({
+      name: 'test',
+      agentTimeoutMs: 30_000,
+      maxConcurrentAgents: 1,
+      retryAttempts: 5,
+      cacheTtlMs: 60_000,
+      logLevel: 'error',
+      memoryThresholdMb: 1024,
+    });
     expect(() => loadSettings({ BLOGTUBE_MEMORY_THRESHOLD_MB: '0' })).toThrow(
       /^invalid environment: invalid BLOGTUBE_MEMORY_THRESHOLD_MB \(development profile\)/,
     );
