@@ -155,14 +155,14 @@ describe('pages', () => {
     const index = await get(`${sim.url}/`);
     expect(index.text).toContain('href="/blogtube/blogtube/issues/1"');
     expect(index.text).toContain('href="/blogtube/blogtube/pull/');
-    for (const missing of [
-      '/blogtube/blogtube/issues/99',
-      '/nobody/nothing',
-      '/blogtube/blogtube/tree/nope',
-    ]) {
+    for (const missing of ['/blogtube/blogtube/issues/99', '/blogtube/blogtube/tree/nope']) {
       const res = await get(`${sim.url}${missing}`);
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toContain('text/html');
     }
+    // A path that names no repository stays the API's (JSON) 404.
+    const api = await get(`${sim.url}/users/nobody`);
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toContain('application/json');
   });
 });

@@ -35,7 +35,8 @@ interface RepoPageContext extends PageContext {
 interface PageRoute {
   path: string;
   rest: boolean;
-  render(ctx: PageContext): PageReply;
+  /** Undefined when the path names no repository: the API answers (a JSON 404). */
+  render(ctx: PageContext): PageReply | undefined;
 }
 
 const page = (body: string): PageReply => ({ status: 200, body });
@@ -58,8 +59,7 @@ function repoPage(
     rest,
     render: (ctx) => {
       const repo = ctx.store.repo(ctx.params.owner ?? '', ctx.params.repo ?? '');
-      if (!repo) return notFoundPage(`No repository ${ctx.params.owner}/${ctx.params.repo}.`);
-      return render({ ...ctx, repo });
+      return repo ? render({ ...ctx, repo }) : undefined;
     },
   };
 }
@@ -134,7 +134,10 @@ export function renderPage(store: SimStore, url: URL): PageReply | undefined {
   if (url.pathname === '/') return page(indexPage(store));
   for (const route of PAGES) {
     const params = matchPath(route.path, route.rest, url.pathname);
-    if (params) return route.render({ store, url, params });
+    if (params) {
+      const reply = route.render({ store, url, params });
+      if (reply) return reply;
+    }
   }
   return undefined;
 }
