@@ -250,6 +250,12 @@ export function bannerText(plan: StartPlan): string {
       ? `${plan.urls.githubApi}  (simulator)`
       : `${redactUrl(plan.urls.githubApi)}  (from GITHUB_API_URL; simulator not started)`,
   ]);
+  if (plan.simulators.github) {
+    rows.push([
+      'Sandbox pages',
+      `${plan.urls.githubApi}/  (issues, progress comments, pull requests and diffs)`,
+    ]);
+  }
   rows.push([
     'Anthropic API',
     plan.simulators.anthropic

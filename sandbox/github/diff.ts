@@ -1,5 +1,9 @@
-/** File-level differences between two trees, with line counts like GitHub's "files" lists. */
-import type { GitStore } from './git-store.js';
+/**
+ * File-level differences between two trees, with line counts and unified
+ * patches like GitHub's "files" lists (computed by `diff`, the jsdiff library).
+ */
+import { formatPatch, OMIT_HEADERS, structuredPatch } from 'diff';
+import type { FileLeaf, GitStore } from './git-store.js';
 
 export type ChangeStatus = 'added' | 'modified' | 'removed';
 
@@ -10,25 +14,62 @@ export interface FileChange {
   sha: string;
   additions: number;
   deletions: number;
+  /** The hunks, as GitHub's `patch` field has them; absent for a binary file. */
+  patch?: string;
+  /** The change as `git diff` prints it: `diff --git` header, extended headers, hunks. */
+  gitDiff: string;
 }
 
-function lines(content: Buffer | undefined): string[] {
-  if (!content || content.length === 0) return [];
-  return content.toString('utf8').replace(/\n$/, '').split('\n');
+function isBinary(content: Buffer): boolean {
+  return content.includes(0);
 }
 
-/** Lines only in `after` count as additions, lines only in `before` as deletions (multiset). */
-function lineStats(before: string[], after: string[]): { additions: number; deletions: number } {
-  const pool = new Map<string, number>();
-  for (const line of before) pool.set(line, (pool.get(line) ?? 0) + 1);
-  let additions = 0;
-  for (const line of after) {
-    const left = pool.get(line) ?? 0;
-    if (left > 0) pool.set(line, left - 1);
-    else additions += 1;
+function text(git: GitStore, leaf: FileLeaf | undefined): Buffer {
+  return (leaf && git.blob(leaf.sha)) ?? Buffer.alloc(0);
+}
+
+function fileChange(
+  git: GitStore,
+  path: string,
+  old: FileLeaf | undefined,
+  now: FileLeaf | undefined,
+): FileChange {
+  const status: ChangeStatus = !old ? 'added' : !now ? 'removed' : 'modified';
+  const sha = (now ?? old)?.sha as string;
+  const before = text(git, old);
+  const after = text(git, now);
+  const header = {
+    isGit: true,
+    isCreate: !old,
+    isDelete: !now,
+    ...(!old ? { newMode: now?.mode } : {}),
+    ...(!now ? { oldMode: old?.mode } : {}),
+    ...(old && now && old.mode !== now.mode ? { oldMode: old.mode, newMode: now.mode } : {}),
+  };
+  if (isBinary(before) || isBinary(after)) {
+    const gitDiff = `${formatPatch({ ...structuredPatch(`a/${path}`, `b/${path}`, '', ''), ...header })}Binary files differ\n`;
+    return { path, status, sha, additions: 0, deletions: 0, gitDiff };
   }
-  const deletions = [...pool.values()].reduce((sum, n) => sum + n, 0);
-  return { additions, deletions };
+  const plain = structuredPatch(
+    old ? `a/${path}` : '/dev/null',
+    now ? `b/${path}` : '/dev/null',
+    before.toString('utf8'),
+    after.toString('utf8'),
+    '',
+    '',
+  );
+  const lines = plain.hunks.flatMap((h) => h.lines);
+  return {
+    path,
+    status,
+    sha,
+    additions: lines.filter((l) => l.startsWith('+')).length,
+    deletions: lines.filter((l) => l.startsWith('-')).length,
+    ...(plain.hunks.length > 0
+      ? { patch: formatPatch(plain, OMIT_HEADERS).replace(/\n$/, '') }
+      : {}),
+    gitDiff: formatPatch({ ...plain, ...header }),
+  };
 }
 
 export function diffTrees(
@@ -36,7 +77,7 @@ export function diffTrees(
   beforeTree: string | undefined,
   afterTree: string,
 ): FileChange[] {
-  const before = beforeTree ? git.flatten(beforeTree) : new Map();
+  const before = beforeTree ? git.flatten(beforeTree) : new Map<string, FileLeaf>();
   const after = git.flatten(afterTree);
   const paths = [...new Set([...before.keys(), ...after.keys()])].sort();
   const changes: FileChange[] = [];
@@ -44,12 +85,13 @@ export function diffTrees(
     const old = before.get(path);
     const now = after.get(path);
     if (old?.sha === now?.sha && old?.mode === now?.mode) continue;
-    const status: ChangeStatus = !old ? 'added' : !now ? 'removed' : 'modified';
-    const stats = lineStats(
-      lines(old ? git.blob(old.sha) : undefined),
-      lines(now ? git.blob(now.sha) : undefined),
-    );
-    changes.push({ path, status, sha: (now ?? old)?.sha as string, ...stats });
+    changes.push(fileChange(git, path, old, now));
   }
   return changes;
+}
+
+/** Changes between two commits' trees (the first may be absent: everything is added). */
+export function diffCommits(git: GitStore, base: string | undefined, head: string): FileChange[] {
+  const treeOf = (sha: string | undefined) => (sha ? git.commit(sha)?.tree : undefined);
+  return diffTrees(git, treeOf(base), treeOf(head) as string);
 }

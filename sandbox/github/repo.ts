@@ -50,6 +50,18 @@ export interface IssueComment {
   updatedAt: string;
 }
 
+/** A commit status (`POST /statuses/{sha}`), as GitHub keeps them: newest last. */
+export interface CommitStatus {
+  id: number;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  context: string;
+  description: string | null;
+  targetUrl: string | null;
+  creator: Account;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export type RefUpdate = 'ok' | 'missing-ref' | 'not-fast-forward';
 
 export class Repo {
@@ -59,6 +71,8 @@ export class Repo {
   readonly issues = new Map<number, Issue>();
   readonly comments = new Map<number, IssueComment>();
   readonly collaborators = new Map<string, Permission>();
+  /** Commit statuses by commit sha. */
+  readonly statuses = new Map<string, CommitStatus[]>();
   pushedAt: string;
   private lastNumber = 0;
 
@@ -176,6 +190,13 @@ export class Repo {
     issue.closedAt = state === 'closed' ? now : null;
     issue.closedBy = state === 'closed' ? by : null;
     issue.stateReason = reason ?? (state === 'closed' ? 'completed' : 'reopened');
+  }
+
+  /** The latest status of each context on a commit, as GitHub's combined status reports them. */
+  latestStatuses(sha: string): CommitStatus[] {
+    const latest = new Map<string, CommitStatus>();
+    for (const s of this.statuses.get(sha) ?? []) latest.set(s.context, s);
+    return [...latest.values()].sort((a, b) => a.context.localeCompare(b.context));
   }
 
   private pulls(): PullInfo[] {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimControls } from './controls.js';
 import { errorBody, HttpError, notFound, type Reply } from './http.js';
+import { renderPage, type PageReply } from './pages/routes.js';
 import { findRoute } from './router.js';
 import { handleAdmin } from './routes/admin.js';
 import { API_ROUTES } from './routes/index.js';
@@ -87,6 +88,20 @@ function send(res: ServerResponse, reply: Reply, headers: Record<string, string>
   res.end(payload);
 }
 
+/** Pages run no script and load nothing from elsewhere, whatever a body contains. */
+const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:";
+
+function sendPage(res: ServerResponse, page: PageReply): void {
+  res.writeHead(page.status, {
+    'content-type': page.contentType ?? 'text/html; charset=utf-8',
+    'content-security-policy': PAGE_POLICY,
+    'x-content-type-options': 'nosniff',
+    'content-length': String(Buffer.byteLength(page.body)),
+    ...(page.location ? { location: page.location } : {}),
+  });
+  res.end(page.body);
+}
+
 function toReply(err: unknown): Reply {
   if (err instanceof HttpError) return err.toReply();
   console.error('github-sim: unexpected error', err);
@@ -158,6 +173,14 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
     if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
       send(res, await serveAdmin(req, url), { 'x-github-request-id': requestId });
       return;
+    }
+    // The html_urls: pages where no API route is (no latency, faults or request log).
+    if (req.method === 'GET' && !findRoute(API_ROUTES, 'GET', url.pathname)) {
+      const page = renderPage(store, url);
+      if (page) {
+        sendPage(res, page);
+        return;
+      }
     }
     const { viewer, invalid } = authenticate(req.headers.authorization);
     const reply = await serveApi(req, url, viewer, invalid);

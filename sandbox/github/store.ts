@@ -32,6 +32,11 @@ export class SimStore {
     return repo;
   }
 
+  /** Every repository, in the order they were seeded. */
+  all(): Repo[] {
+    return [...this.repos.values()];
+  }
+
   /** Owner and name are case-insensitive, as on GitHub. */
   repo(owner: string, name: string): Repo | undefined {
     return this.repos.get(`${owner}/${name}`.toLowerCase());

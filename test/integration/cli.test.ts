@@ -65,6 +65,7 @@ describe('blogtube CLI', () => {
     expect(code).toBe(0);
     const out = JSON.parse(stdout) as {
       issueNumber: number;
+      issueUrl: string;
       workflowId: string;
       uiUrl: string;
       bridgeStatus: number;
@@ -75,6 +76,11 @@ describe('blogtube CLI', () => {
     expect(out.uiUrl).toBe(
       `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(out.workflowId)}`,
     );
+    // The printed link is the issue's page on the simulated GitHub.
+    expect(out.issueUrl).toBe(`${stack.github.url}/${stack.owner}/${stack.repo}/issues/${number}`);
+    const page = await fetch(out.issueUrl);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
     await stack.client.workflow.getHandle(out.workflowId).result();
   });
 
@@ -101,7 +107,13 @@ describe('blogtube CLI', () => {
     const text = await blogtube(['status', `${stack.owner}/${stack.repo}#${number}`]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/phase\s+done/);
-    expect(text.stdout).toMatch(/PR\s+http/);
+    const prUrl = /PR\s+(http\S+)/.exec(text.stdout)?.[1] ?? '';
+    expect(prUrl).toMatch(
+      new RegExp(`^${stack.github.url}/${stack.owner}/${stack.repo}/pull/\\d+$`),
+    );
+    const page = await fetch(prUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('BlogTube-Agent: backend');
     for (const agent of ['database', 'backend', 'frontend', 'documentation']) {
       expect(text.stdout).toMatch(new RegExp(`${agent}\\s+done\\s+1`));
     }

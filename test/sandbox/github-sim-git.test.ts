@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
+import { applyPatch } from 'diff';
 import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/github/server.js';
 
 const repo = { owner: 'blogtube', repo: 'blogtube' };
@@ -542,5 +543,111 @@ describe('pull requests', () => {
     expect(reopened.state).toBe('open');
     const badBase = bot.pulls.update({ ...repo, pull_number: pr.number, base: 'nope' });
     expect((await failure(badBase)).status).toBe(422);
+  });
+});
+
+describe('what a reviewer reads: pull request commits and files, comparisons', () => {
+  const branch = 'blogtube/issue-9';
+
+  /** A two-commit branch: adds, modifies and removes files. */
+  async function reviewBranch() {
+    const main = await filesAt('main');
+    const readme = (main['README.md'] ?? '').split('\n');
+    readme.splice(2, 1, 'A changed line.', 'And one more.');
+    const first = await commitFiles(
+      await mainSha(),
+      { 'api/routes/tags.js': 'export const tags = [];\n', 'README.md': readme.join('\n') },
+      'Add tags\n\nBlogTube-Agent: backend',
+    );
+    const removed = Object.keys(main).find((p) => p.startsWith('web/')) as string;
+    const second = await commitFiles(
+      first,
+      { [removed]: null, 'docs/tags.md': '# Tags\n\nGroup videos.' },
+      'Document tags\n\nBlogTube-Agent: documentation',
+    );
+    await bot.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha: second });
+    return { main, commits: [first, second] };
+  }
+
+  /** Every file the patches describe, applied to main, gives the branch; nothing else differs. */
+  async function expectFilesMatchBranch(
+    files: {
+      filename: string;
+      status: string;
+      patch?: string;
+      additions: number;
+      deletions: number;
+    }[],
+    main: Record<string, string>,
+  ) {
+    const head = await filesAt(encodeURIComponent(branch));
+    const differing = [...new Set([...Object.keys(main), ...Object.keys(head)])]
+      .filter((p) => main[p] !== head[p])
+      .sort();
+    expect(files.map((f) => f.filename).sort()).toEqual(differing);
+    for (const f of files) {
+      expect(f.status).toBe(
+        !(f.filename in main) ? 'added' : f.filename in head ? 'modified' : 'removed',
+      );
+      expect(applyPatch(main[f.filename] ?? '', f.patch ?? '')).toBe(head[f.filename] ?? '');
+      const lines = (f.patch ?? '').split('\n');
+      expect(f.additions).toBe(lines.filter((l) => l.startsWith('+')).length);
+      expect(f.deletions).toBe(lines.filter((l) => l.startsWith('-')).length);
+    }
+  }
+
+  it('lists a pull request’s commits oldest first and its files as patches that turn main into the branch', async () => {
+    const { main, commits } = await reviewBranch();
+    const { data: pr } = await bot.pulls.create({
+      ...repo,
+      title: 'Tags',
+      head: branch,
+      base: 'main',
+    });
+    const anon = anonymous();
+    const { data: listed } = await anon.pulls.listCommits({ ...repo, pull_number: pr.number });
+    expect(listed.map((c) => c.sha)).toEqual(commits);
+    expect(listed[1]?.commit.message).toContain('BlogTube-Agent: documentation');
+    const { data: files } = await anon.pulls.listFiles({ ...repo, pull_number: pr.number });
+    expect(files).toHaveLength(4);
+    await expectFilesMatchBranch(files, main);
+    const { data: whole } = await anon.pulls.get({ ...repo, pull_number: pr.number });
+    expect(whole.additions).toBe(files.reduce((n, f) => n + f.additions, 0));
+    expect(whole.changed_files).toBe(4);
+    const missing = anon.pulls.listFiles({ ...repo, pull_number: 999 });
+    expect((await failure(missing)).status).toBe(404);
+  });
+
+  it('compares two refs: ahead, behind, diverged, identical, with the files since the merge base', async () => {
+    const { main, commits } = await reviewBranch();
+    const anon = anonymous();
+    const basehead = (b: string, h: string) => ({ ...repo, basehead: `${b}...${h}` });
+    const { data: ahead } = await anon.repos.compareCommitsWithBasehead(basehead('main', branch));
+    expect(ahead).toMatchObject({ status: 'ahead', ahead_by: 2, behind_by: 0, total_commits: 2 });
+    expect(ahead.commits.map((c) => c.sha)).toEqual(commits);
+    await expectFilesMatchBranch(ahead.files ?? [], main);
+    const { data: behind } = await anon.repos.compareCommitsWithBasehead(basehead(branch, 'main'));
+    expect(behind).toMatchObject({ status: 'behind', ahead_by: 0, behind_by: 2, files: [] });
+    const { data: same } = await anon.repos.compareCommitsWithBasehead(
+      basehead(`blogtube:${commits[1]}`, branch),
+    );
+    expect(same.status).toBe('identical');
+
+    // Main moves on: the comparison diverges and still shows only the branch's changes.
+    const moved = await commitFiles(await mainSha(), { 'NOTES.md': 'notes\n' }, 'Notes');
+    await bot.git.updateRef({ ...repo, ref: 'heads/main', sha: moved });
+    const { data: diverged } = await anon.repos.compareCommitsWithBasehead(
+      basehead('main', branch),
+    );
+    expect(diverged).toMatchObject({ status: 'diverged', ahead_by: 2, behind_by: 1 });
+    expect(diverged.merge_base_commit.sha).toBe(
+      (await anon.repos.getCommit({ ...repo, ref: commits[0] as string })).data.parents[0]?.sha,
+    );
+    await expectFilesMatchBranch(diverged.files ?? [], main);
+
+    for (const bad of ['main...nope', 'main', 'someone:main...main']) {
+      const res = anon.repos.compareCommitsWithBasehead({ ...repo, basehead: bad });
+      expect((await failure(res)).status).toBe(404);
+    }
   });
 });

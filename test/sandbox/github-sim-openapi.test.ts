@@ -242,6 +242,11 @@ async function exercise(): Promise<void> {
   await bot.pulls.update({ ...repo, pull_number: pr.number, body: 'Closes #1' });
   await fails(bot.pulls.create({ ...repo, title: 'Tags', head: 'feature', base: 'main' }));
   await anon.issues.get({ ...repo, issue_number: pr.number }); // a pull request seen as an issue
+  await anon.pulls.listCommits({ ...repo, pull_number: pr.number });
+  await anon.pulls.listFiles({ ...repo, pull_number: pr.number });
+  await anon.repos.compareCommitsWithBasehead({ ...repo, basehead: 'main...feature' });
+  await anon.repos.compareCommitsWithBasehead({ ...repo, basehead: 'feature...main' });
+  await fails(anon.repos.compareCommitsWithBasehead({ ...repo, basehead: 'main...nope' }));
 
   await bot.git.createRef({ ...repo, ref: 'refs/heads/scratch', sha: head.sha });
   await bot.git.deleteRef({ ...repo, ref: 'heads/scratch' });

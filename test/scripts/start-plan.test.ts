@@ -186,6 +186,7 @@ describe('bannerText', () => {
       'http://127.0.0.1:3000/webhooks',
       'http://127.0.0.1:3000/healthz',
       'http://127.0.0.1:3001',
+      'http://127.0.0.1:3001/  (issues, progress comments, pull requests and diffs)',
       'http://127.0.0.1:3002',
       'sbx-bot-token',
       'sandbox-anthropic-key',
@@ -216,6 +217,7 @@ describe('bannerText', () => {
     expect(text.match(/\(from environment\)/g)).toHaveLength(3);
     expect(text).toContain('https://github.example.com/api/v3');
     expect(text).toContain('simulator not started');
+    expect(text).not.toContain('Sandbox pages');
     expect(text).not.toContain('sbx-bot-token');
   });
 });

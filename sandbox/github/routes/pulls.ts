@@ -49,7 +49,7 @@ function headBranch(repo: Repo, head: string): string {
   return head.slice(colon + 1);
 }
 
-function pullParam(ctx: RepoContext): PullIssue {
+export function pullParam(ctx: RepoContext): PullIssue {
   const issue = issueParam(ctx, 'pull_number');
   if (!isPull(issue)) throw notFound();
   return issue;

@@ -1,5 +1,5 @@
 /** REST commit, branch and contents shapes. */
-import { diffTrees } from '../diff.js';
+import { diffCommits, type FileChange } from '../diff.js';
 import type { CommitObject, GitPerson } from '../git-store.js';
 import { accountByEmail } from '../users.js';
 import { commitParents, UNSIGNED, wrappedBase64 } from './git.js';
@@ -35,23 +35,29 @@ export function restCommit(ctx: ShapeContext, commit: CommitObject) {
   };
 }
 
-/** `GET /commits/{ref}`: the commit with its changed files against the first parent. */
-export function restCommitWithFiles(ctx: ShapeContext, commit: CommitObject) {
-  const git = ctx.repo.git;
-  const parent = commit.parents[0] ? git.commit(commit.parents[0]) : undefined;
-  const changes = diffTrees(git, parent?.tree, commit.tree);
+/** One `diff-entry` of a file list; links name the commit the file is read at. */
+export function diffEntry(ctx: ShapeContext, at: string, c: FileChange) {
   const html = repoHtmlUrl(ctx);
-  const files = changes.map((c) => ({
+  const path = encodePath(c.path);
+  return {
     sha: c.sha,
     filename: c.path,
     status: c.status,
     additions: c.additions,
     deletions: c.deletions,
     changes: c.additions + c.deletions,
-    blob_url: `${html}/blob/${commit.sha}/${encodePath(c.path)}`,
-    raw_url: `${html}/raw/${commit.sha}/${encodePath(c.path)}`,
-    contents_url: `${repoApiUrl(ctx)}/contents/${encodePath(c.path)}?ref=${commit.sha}`,
-  }));
+    blob_url: `${html}/blob/${at}/${path}`,
+    raw_url: `${html}/raw/${at}/${path}`,
+    contents_url: `${repoApiUrl(ctx)}/contents/${path}?ref=${at}`,
+    ...(c.patch !== undefined ? { patch: c.patch } : {}),
+  };
+}
+
+/** `GET /commits/{ref}`: the commit with its changed files against the first parent. */
+export function restCommitWithFiles(ctx: ShapeContext, commit: CommitObject) {
+  const files = diffCommits(ctx.repo.git, commit.parents[0], commit.sha).map((c) =>
+    diffEntry(ctx, commit.sha, c),
+  );
   const additions = files.reduce((n, f) => n + f.additions, 0);
   const deletions = files.reduce((n, f) => n + f.deletions, 0);
   return {

@@ -1,6 +1,6 @@
 /** Pull request shapes: `pull-request-simple` (lists) and `pull-request` (single). */
-import { diffTrees } from '../diff.js';
-import type { PullInfo, PullIssue } from '../repo.js';
+import { diffCommits } from '../diff.js';
+import type { PullInfo, PullIssue, Repo } from '../repo.js';
 import { repository } from './repos.js';
 import { authorAssociation, label } from './issues.js';
 import { nodeId, repoApiUrl, repoHtmlUrl, type ShapeContext } from './context.js';
@@ -72,26 +72,35 @@ export function pullRequestSimple(ctx: ShapeContext, issue: PullIssue) {
   };
 }
 
+/** The pull request's commits (oldest first) and its files, against the merge base. */
+export function pullChanges(repo: Repo, pull: PullInfo) {
+  const git = repo.git;
+  const { headSha, baseSha } = repo.pullTips(pull);
+  const mergeBase = git.mergeBase(headSha, baseSha);
+  return {
+    headSha,
+    baseSha,
+    mergeBase,
+    commits: git.commitsAhead(baseSha, headSha).reverse(),
+    files: diffCommits(git, mergeBase, headSha),
+  };
+}
+
 /** Head changes against the merge base; conflicting when base changed the same file differently. */
 function pullDiff(ctx: ShapeContext, pull: PullInfo) {
-  const git = ctx.repo.git;
-  const { headSha, baseSha } = ctx.repo.pullTips(pull);
-  const mergeBase = git.mergeBase(headSha, baseSha);
-  const treeOf = (sha: string | undefined) => (sha ? git.commit(sha)?.tree : undefined);
-  const headTree = treeOf(headSha) as string;
-  const ours = diffTrees(git, treeOf(mergeBase), headTree);
+  const ours = pullChanges(ctx.repo, pull);
   const theirs = new Map(
-    diffTrees(git, treeOf(mergeBase), treeOf(baseSha) as string).map((c) => [c.path, c]),
+    diffCommits(ctx.repo.git, ours.mergeBase, ours.baseSha).map((c) => [c.path, c]),
   );
-  const conflicting = ours.some((c) => {
+  const conflicting = ours.files.some((c) => {
     const other = theirs.get(c.path);
     return other !== undefined && (other.sha !== c.sha || other.status !== c.status);
   });
   return {
-    commits: git.commitsAhead(baseSha, headSha).length,
-    changedFiles: ours.length,
-    additions: ours.reduce((n, c) => n + c.additions, 0),
-    deletions: ours.reduce((n, c) => n + c.deletions, 0),
+    commits: ours.commits.length,
+    changedFiles: ours.files.length,
+    additions: ours.files.reduce((n, c) => n + c.additions, 0),
+    deletions: ours.files.reduce((n, c) => n + c.deletions, 0),
     conflicting,
   };
 }
