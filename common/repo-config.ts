@@ -83,7 +83,7 @@ export const WorkspaceLimits = z
   .object({
     /** Wall time of one command; the whole process tree is killed past it. */
     wall_seconds: z.number().int().min(1).max(WORKSPACE_CEILINGS.wall_seconds).default(120),
-    /** Address space of each process (RLIMIT_AS). */
+    /** Private writable memory of each process (RLIMIT_DATA). */
     memory_mb: z.number().int().min(64).max(WORKSPACE_CEILINGS.memory_mb).default(2048),
     /** Processes at once inside one command's sandbox (RLIMIT_NPROC). */
     processes: z.number().int().min(4).max(WORKSPACE_CEILINGS.processes).default(256),
