@@ -1,5 +1,6 @@
 /** Every GitHub REST route the simulator serves. */
 import type { Route } from '../router.js';
+import { archiveRoutes } from './archives.js';
 import { contentRoutes } from './contents.js';
 import { gitRoutes } from './git.js';
 import { issueRoutes } from './issues.js';
@@ -14,4 +15,7 @@ export const API_ROUTES: readonly Route[] = [
   ...gitRoutes,
   ...contentRoutes,
   ...pullRoutes,
+  ...archiveRoutes,
 ];
+
+export { downloadRoutes as DOWNLOAD_ROUTES } from './archives.js';
