@@ -295,11 +295,14 @@ export class SandboxUnavailable extends Error {
 
 /**
  * Preflight for a workspace worker with commands on: bubblewrap present and a
- * sandbox that starts (user namespaces allowed). Returns undefined when all is
- * well, else the error to refuse to start with.
+ * sandbox that starts (user namespaces allowed), and, given the workspace
+ * root, one that can reach it as the sandbox user. Returns undefined when all
+ * is well, else the error to refuse to start with.
  */
-export function checkSandbox(hostPath?: string): SandboxUnavailable | undefined {
-  const t = tools(hostPath);
+export function checkSandbox(
+  opts: { hostPath?: string; workspaceRoot?: string } = {},
+): SandboxUnavailable | undefined {
+  const t = tools(opts.hostPath);
   if (typeof t === 'string') return new SandboxUnavailable(t);
   const args = [
     '--unshare-all',
@@ -315,6 +318,8 @@ export function checkSandbox(hostPath?: string): SandboxUnavailable | undefined 
     '/dev',
     '--tmpfs',
     '/tmp',
+    // The workspace root must be reachable by the sandbox user (not under a 0700 home).
+    ...(opts.workspaceRoot ? ['--ro-bind', opts.workspaceRoot, '/workspace'] : []),
     '--',
     t.prlimit,
     '--nproc=16',

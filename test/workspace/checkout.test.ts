@@ -5,8 +5,8 @@
  * leftovers removed; and the sandbox repository's own project checked out and
  * its test suite run green inside the sandbox.
  */
-import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
 import { create, list } from 'tar';
@@ -15,6 +15,7 @@ import { extractArchive } from '../../activities/workspace/checkout.js';
 import { checkArchiveEntry } from '../../activities/workspace/pure/archive-entry.js';
 import { runSandboxed } from '../../activities/workspace/sandbox.js';
 import { WorkspaceStore } from '../../activities/workspace/workspaces.js';
+import { filesUnder, pushProject } from '../../sandbox/github/project.js';
 import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/github/server.js';
 import { makeTempDir } from '../support/tmp.js';
 import { parse } from 'yaml';
@@ -26,44 +27,6 @@ let bot: Octokit;
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let projectSha: string;
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      if (e.isDirectory()) await walk(join(d, e.name));
-      else out.push(relative(dir, join(d, e.name)));
-    }
-  };
-  await walk(dir);
-  return out.sort();
-}
-
-/** Commits the sandbox project (sandbox/github/project) as branch `project`, via the git data API. */
-async function pushProject(): Promise<string> {
-  const root = join(process.cwd(), 'sandbox/github/project');
-  const files = await filesUnder(root);
-  const { data: main } = await bot.git.getRef({ ...repo, ref: 'heads/main' });
-  const { data: tree } = await bot.git.createTree({
-    ...repo,
-    tree: await Promise.all(
-      files.map(async (path) => ({
-        path,
-        mode: '100644' as const,
-        type: 'blob' as const,
-        content: await readFile(join(root, path), 'utf8'),
-      })),
-    ),
-  });
-  const { data: commit } = await bot.git.createCommit({
-    ...repo,
-    message: 'BlogTube as a real project',
-    tree: tree.sha,
-    parents: [main.object.sha],
-  });
-  await bot.git.createRef({ ...repo, ref: 'refs/heads/project', sha: commit.sha });
-  return commit.sha;
-}
-
 async function requestLog(): Promise<{ method: string; path: string; status: number }[]> {
   return (await (await fetch(`${sim.url}/_sim/requests`)).json()) as never;
 }
@@ -73,7 +36,7 @@ beforeAll(async () => {
   bot = new Octokit({ baseUrl: sim.url, auth: SANDBOX_TOKENS.bot, log: quiet });
   tmp = await makeTempDir('blogtube-checkout-');
   await (await import('node:fs/promises')).chmod(tmp.dir, 0o755);
-  projectSha = await pushProject();
+  projectSha = await pushProject(bot, repo, 'project');
 });
 afterAll(async () => {
   await sim.close();
@@ -127,7 +90,10 @@ describe('extraction', () => {
     const out = join(tmp.dir, 'evil-out');
     await mkdir(out);
     const r = await extractArchive(await readFile(archivePath), out, { maxBytes: 1e6 });
-    expect(r.skipped).toEqual(['lib/passwd: absolute link target', 'lib/up: link target leaves the tree']);
+    expect(r.skipped).toEqual([
+      'lib/passwd: absolute link target',
+      'lib/up: link target leaves the tree',
+    ]);
     expect(await readFile(join(out, 'lib/inside'), 'utf8')).toBe('ok');
     await expect(extractArchive(await readFile(archivePath), out, { maxBytes: 1 })).rejects.toThrow(
       /more than 1 bytes/,

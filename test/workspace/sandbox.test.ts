@@ -65,12 +65,13 @@ afterAll(async () => {
 });
 
 describe('preflight', () => {
-  it('passes on this machine', () => {
+  it('passes on this machine, with a reachable workspace root', () => {
     expect(checkSandbox()).toBeUndefined();
+    expect(checkSandbox({ workspaceRoot: dirs.root })).toBeUndefined();
   });
 
   it('without bubblewrap on PATH names the fix', () => {
-    const err = checkSandbox('/nonexistent-bin');
+    const err = checkSandbox({ hostPath: '/nonexistent-bin' });
     expect(err?.message).toMatch(/bubblewrap \(bwrap\) is not installed/);
     expect(err?.message).toMatch(/apt-get install bubblewrap/);
     expect(err?.message).toMatch(/workspace\.commands: off/);
