@@ -68,6 +68,74 @@ export const QuestionsConfig = z
   .strict();
 export type QuestionsConfig = z.infer<typeof QuestionsConfig>;
 
+/** Hard ceilings of the workspace limits: what a repository may ask for at most. */
+export const WORKSPACE_CEILINGS = {
+  wall_seconds: 1800,
+  memory_mb: 8192,
+  processes: 1024,
+  file_size_mb: 1024,
+  disk_mb: 10_240,
+  max_output_bytes: 1_000_000,
+} as const;
+
+/** Per-command limits of a workspace's sandbox, with safe defaults. */
+export const WorkspaceLimits = z
+  .object({
+    /** Wall time of one command; the whole process tree is killed past it. */
+    wall_seconds: z.number().int().min(1).max(WORKSPACE_CEILINGS.wall_seconds).default(120),
+    /** Private writable memory of each process (RLIMIT_DATA). */
+    memory_mb: z.number().int().min(64).max(WORKSPACE_CEILINGS.memory_mb).default(2048),
+    /** Processes at once inside one command's sandbox (RLIMIT_NPROC). */
+    processes: z.number().int().min(4).max(WORKSPACE_CEILINGS.processes).default(256),
+    /** Largest file a command may write (RLIMIT_FSIZE). */
+    file_size_mb: z.number().int().min(1).max(WORKSPACE_CEILINGS.file_size_mb).default(100),
+    /** The workspace as a whole (checkout, home, /tmp). */
+    disk_mb: z.number().int().min(16).max(WORKSPACE_CEILINGS.disk_mb).default(2048),
+    /** Output kept per command: head and tail, the middle cut with a marker. */
+    max_output_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(WORKSPACE_CEILINGS.max_output_bytes)
+      .default(30_000),
+  })
+  .strict();
+export type WorkspaceLimits = z.infer<typeof WorkspaceLimits>;
+
+/** Lockfiles: the files a setup command usually depends on. */
+export const DEFAULT_SETUP_INPUTS = [
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'requirements*.txt',
+  'poetry.lock',
+  'Cargo.lock',
+  'go.sum',
+  'Gemfile.lock',
+];
+
+/** An agent's workspace: a real checkout where it may run commands in a sandbox. */
+export const WorkspaceConfig = z
+  .object({
+    /** Run once per workspace before the agent's first turn (`npm ci`). */
+    setup: z.string().min(1).max(2000).optional(),
+    /** The command that runs the repository's tests (named to the agents). */
+    test: z.string().min(1).max(2000).optional(),
+    /** Network for commands: none at all, during setup only, or always. */
+    network: z.enum(['none', 'setup', 'all']).default('setup'),
+    /** `off`: agents get the editor and search only, no commands. */
+    commands: z.preprocess(
+      (v) => (v === true ? 'on' : v === false ? 'off' : v), // YAML 1.1 readers make `on` a boolean
+      z.enum(['on', 'off']).default('on'),
+    ),
+    limits: WorkspaceLimits.default(WorkspaceLimits.parse({})),
+    /** Files whose content decides whether an earlier setup result may be reused. */
+    setup_inputs: z.array(glob).min(1).max(50).default(DEFAULT_SETUP_INPUTS),
+  })
+  .strict();
+export type WorkspaceConfig = z.infer<typeof WorkspaceConfig>;
+
 export const RepoConfig = z
   .object({
     version: z.literal(1).default(1),
@@ -87,6 +155,7 @@ export const RepoConfig = z
     protected_paths: z.array(glob).max(50).default([]),
     questions: QuestionsConfig.default(QuestionsConfig.parse({})),
     limits: LimitsConfig.default(LimitsConfig.parse({})),
+    workspace: WorkspaceConfig.default(WorkspaceConfig.parse({})),
     agents: z
       .object({
         database: AgentConfig.optional(),

@@ -11,7 +11,7 @@ import { errorBody, HttpError, notFound, type Reply } from './http.js';
 import { renderPage, type PageReply } from './pages/routes.js';
 import { findRoute } from './router.js';
 import { handleAdmin } from './routes/admin.js';
-import { API_ROUTES } from './routes/index.js';
+import { API_ROUTES, DOWNLOAD_ROUTES } from './routes/index.js';
 import { SimStore } from './store.js';
 import { accountByToken, type Account } from './users.js';
 
@@ -78,7 +78,12 @@ function parseJson(raw: Buffer): unknown {
 }
 
 function send(res: ServerResponse, reply: Reply, headers: Record<string, string>): void {
-  const payload = reply.status === 204 ? '' : JSON.stringify(reply.body ?? {});
+  const payload =
+    reply.status === 204
+      ? ''
+      : Buffer.isBuffer(reply.body)
+        ? reply.body
+        : JSON.stringify(reply.body ?? {});
   res.writeHead(reply.status, {
     ...BASE_HEADERS,
     ...headers,
@@ -157,7 +162,9 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
       const fault = controls.faults.match(method, url.pathname, () => controls.prng.next());
       if (fault) return fault;
       if (badToken) throw new HttpError(401, 'Bad credentials');
-      const found = findRoute(API_ROUTES, method, url.pathname);
+      const found =
+        findRoute(API_ROUTES, method, url.pathname) ??
+        findRoute(DOWNLOAD_ROUTES, method, url.pathname);
       if (!found) throw notFound();
       const ctx = { store, url, origin: url.origin, viewer, params: found.params };
       return found.route.handle({ ...ctx, body: parseJson(raw) });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, resolveAgents, validateRepoConfig } from '../../common/repo-config.js';
+import {
+  ConfigError,
+  DEFAULT_SETUP_INPUTS,
+  resolveAgents,
+  validateRepoConfig,
+  WORKSPACE_CEILINGS,
+} from '../../common/repo-config.js';
 
 function fieldOf(doc: unknown): string {
   try {
@@ -72,5 +78,72 @@ describe('repository config', () => {
       return undefined;
     })();
     expect(err?.message).toMatch(/dependency cycle/);
+  });
+
+  describe('workspace', () => {
+    it('has safe defaults: network during setup only, commands on, 120 s per command', () => {
+      const w = validateRepoConfig(null).workspace;
+      expect(w).toMatchObject({ network: 'setup', commands: 'on' });
+      expect(w.setup).toBeUndefined();
+      expect(w.limits).toEqual({
+        wall_seconds: 120,
+        memory_mb: 2048,
+        processes: 256,
+        file_size_mb: 100,
+        disk_mb: 2048,
+        max_output_bytes: 30_000,
+      });
+      expect(w.setup_inputs).toEqual(DEFAULT_SETUP_INPUTS);
+      expect(w.setup_inputs).toContain('package-lock.json');
+    });
+
+    it('takes a setup command, a test command, a network policy and limits', () => {
+      const w = validateRepoConfig({
+        workspace: {
+          setup: 'npm ci',
+          test: 'node --test',
+          network: 'none',
+          commands: 'off',
+          limits: { wall_seconds: 30, max_output_bytes: 5000 },
+          setup_inputs: ['package.json', 'vendor/**'],
+        },
+      }).workspace;
+      expect(w).toMatchObject({ setup: 'npm ci', test: 'node --test', network: 'none' });
+      expect(w.commands).toBe('off');
+      expect(w.limits.wall_seconds).toBe(30);
+      expect(w.limits.memory_mb).toBe(2048); // the unnamed limits keep their defaults
+      expect(w.setup_inputs).toEqual(['package.json', 'vendor/**']);
+    });
+
+    it('reads `commands` as a YAML 1.1 boolean too', () => {
+      expect(validateRepoConfig({ workspace: { commands: false } }).workspace.commands).toBe('off');
+      expect(validateRepoConfig({ workspace: { commands: true } }).workspace.commands).toBe('on');
+    });
+
+    it('holds every limit under its hard ceiling and names the field', () => {
+      for (const [name, ceiling] of Object.entries(WORKSPACE_CEILINGS)) {
+        const limits = { [name]: ceiling };
+        expect(validateRepoConfig({ workspace: { limits } }).workspace.limits).toMatchObject(
+          limits,
+        );
+        expect(fieldOf({ workspace: { limits: { [name]: ceiling + 1 } } })).toBe(
+          `workspace.limits.${name}`,
+        );
+      }
+      expect(fieldOf({ workspace: { limits: { wall_seconds: 0 } } })).toBe(
+        'workspace.limits.wall_seconds',
+      );
+      expect(fieldOf({ workspace: { limits: { cpu: 4 } } })).toBe('workspace.limits');
+    });
+
+    it('refuses an unknown network policy, an empty setup and escaping setup inputs', () => {
+      expect(fieldOf({ workspace: { network: 'some' } })).toBe('workspace.network');
+      expect(fieldOf({ workspace: { commands: 'maybe' } })).toBe('workspace.commands');
+      expect(fieldOf({ workspace: { setup: '' } })).toBe('workspace.setup');
+      expect(fieldOf({ workspace: { setup_inputs: ['../etc/passwd'] } })).toBe(
+        'workspace.setup_inputs.0',
+      );
+      expect(fieldOf({ workspace: { setup_inputs: [] } })).toBe('workspace.setup_inputs');
+    });
   });
 });

@@ -1,6 +1,7 @@
 /** Every GitHub REST route the simulator serves. */
 import type { Route } from '../router.js';
 import { compareRoutes } from './compare.js';
+import { archiveRoutes } from './archives.js';
 import { contentRoutes } from './contents.js';
 import { gitRoutes } from './git.js';
 import { issueRoutes } from './issues.js';
@@ -16,4 +17,7 @@ export const API_ROUTES: readonly Route[] = [
   ...contentRoutes,
   ...pullRoutes,
   ...compareRoutes,
+  ...archiveRoutes,
 ];
+
+export { downloadRoutes as DOWNLOAD_ROUTES } from './archives.js';

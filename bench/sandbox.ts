@@ -1,0 +1,161 @@
+/**
+ * Workspace bench: sandbox overhead per command against the same command run
+ * bare (median added ms, ratio; goal under 15 ms), and workspace ready time
+ * (tarball through Octokit from the GitHub simulator + extract + copy, cold and
+ * cached; and with the project's setup command), p50/p99.
+ *
+ *   node dist/bench/sandbox.js [--runs N] [--out DIR]
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createOctokit } from '../common/github-client.js';
+import { WorkspaceConfig } from '../common/repo-config.js';
+import { runSandboxed, type WorkspaceDirs } from '../activities/workspace/sandbox.js';
+import { WorkspaceStore } from '../activities/workspace/workspaces.js';
+import { sandboxEnv } from '../activities/workspace/pure/sandbox-plan.js';
+import { pushProject } from '../sandbox/github/project.js';
+import { SANDBOX_TOKENS, startGitHubSim } from '../sandbox/github/server.js';
+import { fmtMs, pct, summarize, type Summary } from './stats.js';
+
+export interface SandboxBench {
+  startedAt: string;
+  runs: number;
+  overhead: {
+    command: string;
+    bare: Summary;
+    sandboxed: Summary;
+    addedMedianMs: number;
+    ratio: number;
+  }[];
+  ready: { cold: Summary; cached: Summary; withSetup: Summary; setupCommand: string };
+}
+
+function bare(command: string, cwd: string): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', command], { cwd, env: sandboxEnv(), stdio: 'pipe' });
+    child.stdout.resume();
+    child.stderr.resume();
+    child.once('error', reject);
+    child.once('close', () => resolve(performance.now() - started));
+  });
+}
+
+export async function runSandboxBench(runs: number): Promise<SandboxBench> {
+  const root = mkdtempSync(join(tmpdir(), 'blogtube-bench-ws-'));
+  chmodSync(root, 0o755);
+  const sim = await startGitHubSim({ port: 0 });
+  const repo = { owner: 'blogtube', repo: 'blogtube' };
+  try {
+    const github = createOctokit(sim.url, SANDBOX_TOKENS.bot);
+    const sha = await pushProject(github, repo, 'bench-project');
+    const limits = WorkspaceConfig.parse({}).limits;
+
+    const cold: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const { store } = await WorkspaceStore.open(join(root, `cold-${i}`), github);
+      const t0 = performance.now();
+      await store.create('agent', repo, sha);
+      cold.push(performance.now() - t0);
+    }
+    const { store } = await WorkspaceStore.open(join(root, 'warm'), github);
+    await store.create('warm-up', repo, sha);
+    const cached: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await store.create(`agent-${i}`, repo, sha);
+      cached.push(performance.now() - t0);
+      await store.remove(`agent-${i}`);
+    }
+    const setupCommand = 'npm ci --offline --no-audit --no-fund';
+    const withSetup: number[] = [];
+    for (let i = 0; i < Math.min(runs, 10); i++) {
+      const t0 = performance.now();
+      const dirs = await store.create(`setup-${i}`, repo, sha);
+      const r = await runSandboxed(dirs, setupCommand, { limits });
+      if (r.exitCode !== 0) throw new Error(`setup failed: ${r.output}`);
+      withSetup.push(performance.now() - t0);
+      await store.remove(`setup-${i}`);
+    }
+
+    const dirs: WorkspaceDirs = await store.create('overhead', repo, sha);
+    const overhead: SandboxBench['overhead'] = [];
+    for (const command of ['true', 'node -e 0', 'node --test test/']) {
+      const b: number[] = [];
+      const s: number[] = [];
+      const n = command.includes('--test') ? Math.min(runs, 10) : runs * 2;
+      for (let i = 0; i < n; i++) {
+        // Interleaved, so machine noise hits both alike.
+        b.push(await bare(command, dirs.checkout));
+        const t0 = performance.now();
+        await runSandboxed(dirs, command, { limits });
+        s.push(performance.now() - t0);
+      }
+      const mb = pct(b, 50);
+      const ms = pct(s, 50);
+      overhead.push({
+        command,
+        bare: summarize(b),
+        sandboxed: summarize(s),
+        addedMedianMs: Math.round((ms - mb) * 10) / 10,
+        ratio: Math.round((ms / mb) * 100) / 100,
+      });
+    }
+    return {
+      startedAt: new Date().toISOString(),
+      runs,
+      overhead,
+      ready: {
+        cold: summarize(cold),
+        cached: summarize(cached),
+        withSetup: summarize(withSetup),
+        setupCommand,
+      },
+    };
+  } finally {
+    await sim.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export function sandboxMarkdown(r: SandboxBench): string {
+  const rows = r.overhead.map(
+    (o) =>
+      `| \`${o.command}\` | ${fmtMs(o.bare.p50)} | ${fmtMs(o.sandboxed.p50)} | ${o.addedMedianMs} ms | ${o.ratio}× |`,
+  );
+  const ready = (name: string, s: Summary) =>
+    `| ${name} | ${s.n} | ${fmtMs(s.p50)} | ${fmtMs(s.p99)} |`;
+  return [
+    `# Workspace bench ${r.startedAt}`,
+    '',
+    '| Command | Bare p50 | Sandboxed p50 | Added (median) | Ratio |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    '| Workspace ready | n | p50 | p99 |',
+    '| --- | --- | --- | --- |',
+    ready('cold (tarball + extract + copy)', r.ready.cold),
+    ready('cached (copy of the cached tree)', r.ready.cached),
+    ready(`cached + setup (\`${r.ready.setupCommand}\`)`, r.ready.withSetup),
+    '',
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '20' },
+      out: { type: 'string', default: 'bench/results' },
+    },
+  });
+  const report = await runSandboxBench(Number(values.runs));
+  const md = sandboxMarkdown(report);
+  mkdirSync(values.out, { recursive: true });
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  writeFileSync(join(values.out, `${stamp}-sandbox.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(values.out, `${stamp}-sandbox.md`), md);
+  process.stdout.write(md);
+}
