@@ -1,0 +1,118 @@
+/**
+ * Worker start time and idle RSS, one run, same server, same SDK: the
+ * orchestrator bundling its workflows at start (BLOGTUBE_WORKFLOW_BUNDLE=off,
+ * as before prebuilt bundles), the orchestrator loading dist/workflow-bundle.js,
+ * and a bare worker (one trivial workflow) both ways. Start = spawn → "polling"
+ * logged; idle RSS = /proc VmRSS after `IDLE_MS` of polling with no work.
+ *
+ *   TEMPORAL_ADDRESS=127.0.0.1:7233 node dist/bench/worker-start.js [rounds]
+ * (without TEMPORAL_ADDRESS an in-memory dev server is started)
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { startDevServer } from '../scripts/dev-server.js';
+import { ROOT } from '../scripts/issue-data.js';
+import { sleep } from '../scripts/net.js';
+import { ensureTemporalCli } from '../scripts/temporal-cli.js';
+import { fmtMiB, summarize } from './stats.js';
+
+const IDLE_MS = 5_000;
+
+interface Sample {
+  startMs: number;
+  rssBytes: number;
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+async function measure(file: string, env: NodeJS.ProcessEnv): Promise<Sample> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const startMs = await new Promise<number>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString();
+      if (/polling/.test(out)) resolve(Date.now() - started);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code}):\n${out}`)));
+  });
+  await sleep(IDLE_MS);
+  const rssBytes = rssOf(child.pid as number);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return { startMs, rssBytes };
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 3);
+  let address = process.env.TEMPORAL_ADDRESS;
+  let stop = async (): Promise<void> => {};
+  if (!address) {
+    const server = await startDevServer({ cliPath: await ensureTemporalCli(), uiPort: false });
+    address = server.address;
+    stop = server.stop;
+  }
+  const bareBundle = join(ROOT, 'dist', 'bench', 'bare-bundle.js');
+  const bareWorkflows = join(ROOT, 'dist', 'bench', 'bare-workflows.js');
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: bareWorkflows,
+    logger: new DefaultLogger('WARN'),
+  });
+  writeFileSync(bareBundle, code);
+
+  const base: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    TEMPORAL_ADDRESS: address,
+    LOG_LEVEL: 'warn',
+    BLOGTUBE_PROFILE: 'production',
+    GITHUB_TOKEN: 'sbx-bot-token',
+    GITHUB_API_URL: 'http://127.0.0.1:9',
+    BLOGTUBE_CODEC_KEYS: `bench:${Buffer.alloc(32, 7).toString('base64')}`,
+    ORCHESTRATOR_METRICS_PORT: '9599',
+    ORCHESTRATOR_CORE_METRICS_PORT: '',
+  };
+  const orchestrator = join(ROOT, 'dist', 'workers', 'orchestrator.js');
+  const bare = join(ROOT, 'dist', 'bench', 'bare-worker.js');
+  const variants: [string, string, NodeJS.ProcessEnv][] = [
+    ['orchestrator, bundled at start', orchestrator, { ...base, BLOGTUBE_WORKFLOW_BUNDLE: 'off' }],
+    ['orchestrator, prebuilt bundle', orchestrator, base],
+    ['bare worker, bundled at start', bare, { ...base, BARE_WORKFLOWS: bareWorkflows }],
+    ['bare worker, prebuilt bundle', bare, { ...base, BARE_BUNDLE: bareBundle }],
+  ];
+  const results = new Map<string, Sample[]>(variants.map(([name]) => [name, []]));
+  // Interleaved rounds, so machine load drifts over all variants alike.
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, file, env] of variants) {
+      results
+        .get(name)
+        ?.push(await measure(file, { ...env, ORCHESTRATOR_TASK_QUEUE: `start-${r}` }));
+    }
+  }
+  await stop();
+  const rows = [...results].map(([name, samples]) => {
+    const start = summarize(samples.map((s) => s.startMs));
+    const rss = summarize(samples.map((s) => s.rssBytes));
+    return `| ${name} | ${(start.p50 / 1000).toFixed(2)} s (${(start.min / 1000).toFixed(2)}–${(start.max / 1000).toFixed(2)}) | ${fmtMiB(rss.p50)} (${fmtMiB(rss.min)}–${fmtMiB(rss.max)}) |`;
+  });
+  process.stdout.write(
+    [
+      `worker start and idle RSS, ${rounds} rounds, median (min–max), idle ${IDLE_MS / 1000} s:`,
+      '| worker | start → polling | idle RSS |',
+      '|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
