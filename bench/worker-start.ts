@@ -2,8 +2,10 @@
  * Worker start time and idle RSS, one run, same server, same SDK: the
  * orchestrator bundling its workflows at start (BLOGTUBE_WORKFLOW_BUNDLE=off,
  * as before prebuilt bundles), the orchestrator loading dist/workflow-bundle.js,
- * and a bare worker (one trivial workflow) both ways. Start = spawn → "polling"
- * logged; idle RSS = /proc VmRSS after `IDLE_MS` of polling with no work.
+ * and a bare worker (one trivial workflow) both ways, then the bare worker with
+ * a prebuilt bundle holding 1, 10 and 50 open workflows (the floor to compare
+ * a loaded orchestrator with). Start = spawn → "polling" logged; RSS = /proc
+ * VmRSS after `IDLE_MS` of polling with no (further) work.
  *
  *   TEMPORAL_ADDRESS=127.0.0.1:7233 node dist/bench/worker-start.js [rounds]
  * (without TEMPORAL_ADDRESS an in-memory dev server is started)
@@ -11,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startDevServer } from '../scripts/dev-server.js';
 import { ROOT } from '../scripts/issue-data.js';
@@ -30,7 +33,14 @@ function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-async function measure(file: string, env: NodeJS.ProcessEnv): Promise<Sample> {
+/** Starts `open` workflows that stay open on `taskQueue` and waits until each ran its first task. */
+type OpenWorkflows = (taskQueue: string) => Promise<() => Promise<void>>;
+
+async function measure(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  openWorkflows?: OpenWorkflows,
+): Promise<Sample> {
   const started = Date.now();
   const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -43,8 +53,10 @@ async function measure(file: string, env: NodeJS.ProcessEnv): Promise<Sample> {
     child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${file} exited (${code}):\n${out}`)));
   });
+  const close = openWorkflows ? await openWorkflows(env.BARE_TASK_QUEUE ?? 'bare') : undefined;
   await sleep(IDLE_MS);
   const rssBytes = rssOf(child.pid as number);
+  await close?.();
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   return { startMs, rssBytes };
@@ -95,6 +107,42 @@ async function main(): Promise<void> {
         ?.push(await measure(file, { ...env, ORCHESTRATOR_TASK_QUEUE: `start-${r}` }));
     }
   }
+  // The floor with open workflows: the bare worker holding 1, 10, 50 of them in its cache.
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const holding =
+    (n: number): OpenWorkflows =>
+    async (taskQueue) => {
+      const handles = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          client.workflow.start('waiting', { taskQueue, workflowId: `${taskQueue}-${i}` }),
+        ),
+      );
+      // Open and cached once each has completed its first workflow task.
+      for (const h of handles) {
+        while (((await h.describe()).raw.workflowExecutionInfo?.historyLength ?? 0) < 4)
+          await sleep(50);
+      }
+      return async () => {
+        await Promise.all(handles.map((h) => h.signal('release')));
+      };
+    };
+  for (const n of [1, 10, 50]) {
+    const name = `bare worker, prebuilt bundle, ${n} open workflows`;
+    results.set(name, []);
+    for (let r = 0; r < rounds; r++) {
+      results
+        .get(name)
+        ?.push(
+          await measure(
+            bare,
+            { ...base, BARE_BUNDLE: bareBundle, BARE_TASK_QUEUE: `open-${n}-${r}-${Date.now()}` },
+            holding(n),
+          ),
+        );
+    }
+  }
+  await connection.close();
   await stop();
   const rows = [...results].map(([name, samples]) => {
     const start = summarize(samples.map((s) => s.startMs));
