@@ -47,8 +47,6 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-type SearchAttributeType = (typeof SEARCH_ATTRIBUTES)[keyof typeof SEARCH_ATTRIBUTES];
-
 /** temporal.api.enums.v1.IndexedValueType */
 const INDEXED_VALUE_TYPE: Record<string, number> = {
   Text: 1,
@@ -80,18 +78,20 @@ export function devServerArgs(o: {
 }
 
 /**
- * Makes sure every attribute of `SEARCH_ATTRIBUTES` is registered on
- * `namespace` (a reused persistent DB keeps the attributes it was created
- * with; `--search-attribute` does not add new ones). Returns the names added.
+ * Makes sure every attribute of `attributes` (default `SEARCH_ATTRIBUTES`) is
+ * registered on `namespace` (a reused persistent DB keeps the attributes it
+ * was created with; `--search-attribute` does not add new ones). Returns the
+ * names added.
  */
 export async function ensureSearchAttributes(
   connection: Connection,
   namespace: string,
+  attributes: Readonly<Record<string, string>> = SEARCH_ATTRIBUTES,
 ): Promise<string[]> {
   const listed = await connection.operatorService.listSearchAttributes({ namespace });
   const existing = listed.customAttributes ?? {};
   const missing: Record<string, number> = {};
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES) as [string, SearchAttributeType][]) {
+  for (const [name, type] of Object.entries(attributes)) {
     const want = INDEXED_VALUE_TYPE[type];
     const have = existing[name] as unknown;
     if (have === undefined || have === null) {

@@ -17,6 +17,35 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** True when `port` can be listened on right now. */
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` consecutive ports, free a moment ago, from a random start in
+ * [lo, hi) (for servers that store their ports in a 16-bit signed column).
+ */
+export async function freePortRange(
+  count: number,
+  lo = 20_000,
+  hi = 32_000,
+  host = '127.0.0.1',
+): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = lo + Math.floor(Math.random() * (hi - lo - count));
+    let free = true;
+    for (let p = base; p < base + count && free; p++) free = await canListen(p, host);
+    if (free) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports in ${lo}-${hi}`);
+}
+
 /** True when something accepts TCP connections on host:port within timeoutMs. */
 export async function isPortOpen(
   port: number,

@@ -123,14 +123,14 @@ async function main(): Promise<void> {
 }
 
 /** A development encryption key, made once and kept (mode 0600) so histories stay readable. */
-function ensureDevKeyFile(file: string): void {
+export function ensureDevKeyFile(file: string): void {
   if (existsSync(file)) return;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `dev1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
 }
 
 /** Fails fast, naming the variable to change, when a port we would listen on is taken. */
-async function checkPortsFree(plan: StartPlan): Promise<void> {
+export async function checkPortsFree(plan: StartPlan): Promise<void> {
   const wanted: [number, string][] = plan.services
     .filter((s) => s.port !== undefined)
     .map((s) => [s.port as number, `${s.name}; ${s.portVar ?? 'port'}`]);
@@ -154,13 +154,21 @@ async function checkPortsFree(plan: StartPlan): Promise<void> {
   );
 }
 
-/** Restarts the dev server (same port and database) if it dies while we run. */
-async function watchServer(
-  first: DevServer,
-  start: () => Promise<DevServer>,
+/** A server process {@link watchServer} can restart. */
+interface Restartable {
+  address: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+/** Restarts a Temporal server (same port and database) if it dies while we run. */
+export async function watchServer<S extends Restartable>(
+  first: S,
+  start: () => Promise<S>,
   shuttingDown: () => boolean,
   log: (s: string) => void,
-  replace: (s: DevServer) => void,
+  replace: (s: S) => void,
+  label = { name: 'temporal dev server', logHint: ' (see .data/temporal.log)' },
 ): Promise<void> {
   let current = first;
   let failures = 0;
@@ -171,7 +179,7 @@ async function watchServer(
     const next = nextRestart(failures, Date.now() - startedAt);
     failures = next.failures;
     log(
-      `temporal dev server exited (${describeExit(code, signal)}); restarting in ${formatDelay(next.delayMs)} (see .data/temporal.log)`,
+      `${label.name} exited (${describeExit(code, signal)}); restarting in ${formatDelay(next.delayMs)}${label.logHint}`,
     );
     await current.stop();
     await sleep(next.delayMs);
@@ -179,9 +187,9 @@ async function watchServer(
     try {
       current = await start();
       replace(current);
-      log(`temporal dev server is back on ${current.address}`);
+      log(`${label.name} is back on ${current.address}`);
     } catch (err) {
-      log(`temporal dev server did not come back: ${(err as Error).message.split('\n')[0]}`);
+      log(`${label.name} did not come back: ${(err as Error).message.split('\n')[0]}`);
       current = { ...current, exited: Promise.resolve({ code: null, signal: null }) };
     }
   }

@@ -24,6 +24,7 @@ import { createDataConverter } from '../common/codec.js';
 import { readSecret } from '../common/env.js';
 import type { Settings } from '../common/env.js';
 import { WorkerMetrics } from '../common/metrics.js';
+import { prebuiltWorkflowBundle } from './workflow-bundle.js';
 import {
   activityMetricsInterceptor,
   metricSinks,
@@ -82,13 +83,34 @@ function remember(worker: Worker, metrics: WorkerMetrics): Worker {
   return worker;
 }
 
+/**
+ * The workflow code: the prebuilt bundle (its interceptors bundled with it),
+ * else the workflows entry with its interceptor module, bundled at start.
+ */
+function workflowCode(env: NodeJS.ProcessEnv): {
+  options: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  interceptorModules: string[];
+} {
+  const entry = workflowsPath();
+  const bundle = prebuiltWorkflowBundle(entry, env);
+  return bundle
+    ? { options: { workflowBundle: { codePath: bundle } }, interceptorModules: [] }
+    : { options: { workflowsPath: entry }, interceptorModules: [workflowInterceptorsPath()] };
+}
+
 /** Options every worker shares: graceful shutdown time and the metrics/log instrumentation. */
-function instrumented(settings: Settings, metrics: WorkerMetrics, workflows: boolean) {
+function instrumented(
+  settings: Settings,
+  metrics: WorkerMetrics,
+  workflows: false | { interceptorModules: string[] },
+) {
   return {
     shutdownGraceTime: settings.WORKER_SHUTDOWN_GRACE_MS,
     interceptors: {
       activity: [activityMetricsInterceptor(metrics)],
-      ...(workflows ? { workflowModules: [workflowInterceptorsPath()] } : {}),
+      ...(workflows && workflows.interceptorModules.length
+        ? { workflowModules: workflows.interceptorModules }
+        : {}),
     },
     ...(workflows ? { sinks: metricSinks(metrics) } : {}),
   } satisfies Partial<WorkerOptions>;
@@ -135,11 +157,12 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
   assertReady(ctx.env ?? process.env, 'orchestrator');
   const metrics = ctx.metrics ?? new WorkerMetrics('orchestrator');
   const octokit = githubClient(ctx);
+  const code = workflowCode(ctx.env ?? process.env);
   const worker = await Worker.create({
     connection: ctx.connection,
     namespace: temporalTarget(settings, ctx.env ?? process.env).namespace,
     taskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
-    workflowsPath: workflowsPath(),
+    ...code.options,
     ...capacityOptions(settings),
     ...(settings.ACTIVITY_TASK_SLOTS !== undefined && {
       maxConcurrentActivityTaskExecutions: settings.ACTIVITY_TASK_SLOTS,
@@ -155,7 +178,7 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
       ...createAnalysisActivities(),
       ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
     },
-    ...instrumented(settings, metrics, true),
+    ...instrumented(settings, metrics, code),
     ...ctx.options,
   });
   return remember(worker, metrics);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTES } from '../../common/search-attributes.js';
+import { readSearchAttributes, SHARED_TEMPORAL_FILES } from '../../scripts/temporal-server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (p: string) => readFileSync(join(root, p), 'utf8');
@@ -28,6 +29,7 @@ type Service = {
   command?: string[] | string;
   init?: boolean;
   profiles?: string[];
+  volumes?: string[];
 };
 type Compose = { services: Record<string, Service>; secrets?: Record<string, { file: string }> };
 
@@ -83,11 +85,15 @@ describe('docker-compose files', () => {
     expect(temporal.services['temporal-ui']!.ports).toEqual([
       '${TEMPORAL_UI_HOST_PORT:-8233}:8080',
     ]);
-    const setup = [temporal.services['temporal-setup']!.command].flat().join('\n');
-    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES))
-      expect(setup).toContain(`${name}=${type}`);
-    expect(setup.match(/\w+=(Keyword|Int|Bool|Text|Double|Datetime|KeywordList)/g)).toHaveLength(
-      Object.keys(SEARCH_ATTRIBUTES).length,
+    // The search attributes and the dynamic config are the files `npm run stack:prod` uses.
+    const setup = temporal.services['temporal-setup']!;
+    expect(setup.volumes).toContain(
+      './deploy/temporal/search-attributes.txt:/etc/blogtube/search-attributes.txt:ro',
+    );
+    expect([setup.command].flat().join('\n')).toContain('/etc/blogtube/search-attributes.txt');
+    expect(readSearchAttributes(root)).toEqual(SEARCH_ATTRIBUTES);
+    expect(temporal.services.temporal!.volumes).toContain(
+      `./${SHARED_TEMPORAL_FILES.dynamicConfig}:/etc/temporal/config/dynamicconfig/blogtube.yaml:ro`,
     );
   });
 

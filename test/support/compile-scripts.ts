@@ -19,6 +19,7 @@ export async function compileScriptsInto(root: string): Promise<void> {
       'restart-policy',
       'dev-server',
       'temporal-cli',
+      'go-install',
       'proc',
       'net',
       'lines',
