@@ -11,7 +11,7 @@ import { whileAlive } from './liveness.js';
 import type { CircuitBreaker } from './pure/breaker.js';
 import { sanitizeUntrusted, truncate } from './pure/sanitize.js';
 import { commitTrailer } from '../common/ids.js';
-import { checkWrite } from '../common/path-guard.js';
+import { checkLifecycleScripts, checkWrite, isPackageJson } from '../common/path-guard.js';
 import type { Staged, WriteRules } from '../common/path-guard.js';
 import { ConfigError, validateRepoConfig } from '../common/repo-config.js';
 import type { RepoConfig } from '../common/repo-config.js';
@@ -250,6 +250,17 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
       if (!verdict.ok)
         throw ApplicationFailure.nonRetryable(`write refused: ${verdict.reason}`, 'PathRefused');
       return atGitHub(async () => {
+        if (isPackageJson(verdict.path)) {
+          // Compared with the default branch: every earlier write was checked the same way.
+          const { data: repo } = await octokit.rest.repos.get(repoOf(ref));
+          const before = await fileText(ref, verdict.path, repo.default_branch);
+          const scripts = checkLifecycleScripts(verdict.path, before, content, rules);
+          if (!scripts.ok)
+            throw ApplicationFailure.nonRetryable(
+              `write refused: ${scripts.reason}`,
+              'PathRefused',
+            );
+        }
         const { data } = await octokit.rest.git.createBlob({
           ...repoOf(ref),
           content,
