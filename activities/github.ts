@@ -10,6 +10,7 @@ import { atBoundary } from './boundary.js';
 import { whileAlive } from './liveness.js';
 import type { CircuitBreaker } from './pure/breaker.js';
 import { sanitizeUntrusted, truncate } from './pure/sanitize.js';
+import { authenticatedLogin } from '../common/github-app.js';
 import { commitTrailer } from '../common/ids.js';
 import { checkLifecycleScripts, checkWrite, isPackageJson } from '../common/path-guard.js';
 import type { Staged, WriteRules } from '../common/path-guard.js';
@@ -126,13 +127,19 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
     }
   }
 
+  /**
+   * The progress comment: the one carrying `marker` written by this client's
+   * own account. Anyone can paste the marker into a comment of theirs; such a
+   * comment is never edited nor taken for the run's.
+   */
   async function findMarkedComment(ref: IssueRef, marker: string) {
+    const me = (await authenticatedLogin(octokit)).toLowerCase();
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
       ...repoOf(ref),
       issue_number: ref.number,
       per_page: 100,
     });
-    return comments.find((c) => c.body?.includes(marker));
+    return comments.find((c) => c.body?.includes(marker) && c.user?.login.toLowerCase() === me);
   }
 
   return {
