@@ -12,6 +12,7 @@ import type { CircuitBreaker } from './pure/breaker.js';
 import { sanitizeUntrusted, truncate } from './pure/sanitize.js';
 import { authenticatedLogin } from '../common/github-app.js';
 import { commitTrailer } from '../common/ids.js';
+import { commitMessage } from '../common/inert-text.js';
 import { checkLifecycleScripts, checkWrite, isPackageJson } from '../common/path-guard.js';
 import type { Staged, WriteRules } from '../common/path-guard.js';
 import { ConfigError, validateRepoConfig } from '../common/repo-config.js';
@@ -309,7 +310,7 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
               sha: f.blobSha,
             })),
           });
-          const message = `${input.agent}: ${input.summary.split('\n')[0]?.slice(0, 72) ?? ''}\n\nRefs #${ref.number}\n\n${trailer}\n`;
+          const message = commitMessage(input.agent, input.summary, ref.number, trailer);
           const { data: commit } = await octokit.rest.git.createCommit({
             ...repoOf(ref),
             message,
