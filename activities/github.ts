@@ -6,9 +6,10 @@
 import type { Octokit } from '@octokit/rest';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
-import { atBoundary } from './boundary.js';
+import { atBoundary, errorFacts } from './boundary.js';
 import { whileAlive } from './liveness.js';
 import type { CircuitBreaker } from './pure/breaker.js';
+import { classify } from './pure/errors.js';
 import { sanitizeUntrusted, truncate } from './pure/sanitize.js';
 import { authenticatedLogin } from '../common/github-app.js';
 import { commitTrailer } from '../common/ids.js';
@@ -241,8 +242,14 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
     /** A file's text at the branch head (truncated), or undefined when absent. */
     async readFile(ref: IssueRef, branch: string, path: string): Promise<string | undefined> {
       return atGitHub(async () => {
-        const text = await fileText(ref, path, branch);
-        return text === undefined ? undefined : truncate(text, MAX_READ_CHARS);
+        try {
+          const text = await fileText(ref, path, branch);
+          return text === undefined ? undefined : truncate(text, MAX_READ_CHARS);
+        } catch (err) {
+          // Not a failure of the run: the agent is told, and reads something else.
+          if (classify(errorFacts(err, 'github')).errorClass !== 'too_large') throw err;
+          return `[${path} is too large to read through GitHub's contents API (over 1 MB): it cannot be shown; work with other files]`;
+        }
       });
     },
 
@@ -327,7 +334,12 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
             return { sha: commit.sha, reused: false };
           } catch (err) {
             // Another agent moved the branch first (not a fast forward): rebase onto the new head.
-            if (!isStatus(err, 422)) throw err;
+            // A protected branch answers 422 too, and no rebase helps with that.
+            if (
+              !isStatus(err, 422) ||
+              classify(errorFacts(err, 'github')).errorClass === 'branch_protection'
+            )
+              throw err;
           }
         }
         throw ApplicationFailure.retryable(
