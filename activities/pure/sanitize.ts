@@ -38,6 +38,7 @@ const HTML_DECLARATION =
 // variation selectors, Hangul fillers, interlinear annotation, variation
 // selectors (FE00-FE0F and the supplement E0100-E01EF), tag characters (E0000-E007F).
 const INVISIBLE =
+  // eslint-disable-next-line no-misleading-character-class -- each selector is matched on its own, on purpose
   /[\u00ad\u115f\u1160\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|\udb40[\udc00-\udc7f\udd00-\uddef]|\u034f/g;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
