@@ -137,6 +137,7 @@ export default tseslint.config(
       'common/repo-config.ts',
       'common/path-guard.ts',
       'common/ids.ts',
+      'common/inert-text.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noSandbox, ...purePatterns, commonLayer] }],

@@ -9,7 +9,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { countsAgainstHealth } from './pure/breaker.js';
 import type { CircuitBreaker, Refusal } from './pure/breaker.js';
 import { classify } from './pure/errors.js';
-import type { Classification, ErrorClass, ErrorFacts, Upstream } from './pure/errors.js';
+import type { Classification, ErrorBody, ErrorClass, ErrorFacts, Upstream } from './pure/errors.js';
 
 function headersToRecord(h: unknown): Record<string, string> | undefined {
   if (!h || typeof h !== 'object') return undefined;
@@ -46,7 +46,9 @@ export function errorFacts(err: unknown, upstream: Upstream, nowMs = Date.now())
   const status = typeof e?.status === 'number' && e.status > 0 ? e.status : undefined;
   const headers = headersToRecord(e?.response?.headers ?? e?.headers);
   const timedOut = e?.name === 'APIConnectionTimeoutError' || e?.name === 'TimeoutError';
-  return { upstream, status, headers, code: findCode(err), timedOut, nowMs };
+  const data = (e as { response?: { data?: unknown } })?.response?.data;
+  const body = data && typeof data === 'object' ? (data as ErrorBody) : undefined;
+  return { upstream, status, headers, code: findCode(err), timedOut, body, nowMs };
 }
 
 const CREDENTIAL: Record<Upstream, string> = {
@@ -54,10 +56,18 @@ const CREDENTIAL: Record<Upstream, string> = {
   anthropic: 'ANTHROPIC_API_KEY',
 };
 
+const HINTS: Partial<Record<ErrorClass, (upstream: Upstream) => string>> = {
+  auth: (upstream) =>
+    ` — the credential was refused: check ${CREDENTIAL[upstream]} (or the GitHub App's installation and permissions)`,
+  branch_protection: () =>
+    ' — the branch is protected: let the BlogTube account push to blogtube/** branches, or keep them out of the protection rule',
+  too_large: () => " — the file is over the contents API's 1 MB limit",
+};
+
 export function describe(upstream: Upstream, c: Classification, facts: ErrorFacts, err: unknown) {
   const what = facts.status ? `HTTP ${facts.status}` : (facts.code ?? 'connection failed');
   const detail = err instanceof Error ? err.message.split('\n')[0]?.slice(0, 300) : String(err);
-  const hint = c.errorClass === 'auth' ? ` — check the ${CREDENTIAL[upstream]} credential` : '';
+  const hint = HINTS[c.errorClass]?.(upstream) ?? '';
   return `${upstream} ${c.errorClass} error (${what}): ${detail}${hint}`;
 }
 

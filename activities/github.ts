@@ -6,12 +6,15 @@
 import type { Octokit } from '@octokit/rest';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
-import { atBoundary } from './boundary.js';
+import { atBoundary, errorFacts } from './boundary.js';
 import { whileAlive } from './liveness.js';
 import type { CircuitBreaker } from './pure/breaker.js';
+import { classify } from './pure/errors.js';
 import { sanitizeUntrusted, truncate } from '../common/text/sanitize.js';
+import { authenticatedLogin } from '../common/github-app.js';
 import { commitTrailer } from '../common/ids.js';
-import { checkWrite } from '../common/path-guard.js';
+import { commitMessage } from '../common/inert-text.js';
+import { checkLifecycleScripts, checkWrite, isPackageJson } from '../common/path-guard.js';
 import type { Staged, WriteRules } from '../common/path-guard.js';
 import { ConfigError, validateRepoConfig } from '../common/repo-config.js';
 import type { RepoConfig } from '../common/repo-config.js';
@@ -126,13 +129,19 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
     }
   }
 
+  /**
+   * The progress comment: the one carrying `marker` written by this client's
+   * own account. Anyone can paste the marker into a comment of theirs; such a
+   * comment is never edited nor taken for the run's.
+   */
   async function findMarkedComment(ref: IssueRef, marker: string) {
+    const me = (await authenticatedLogin(octokit)).toLowerCase();
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
       ...repoOf(ref),
       issue_number: ref.number,
       per_page: 100,
     });
-    return comments.find((c) => c.body?.includes(marker));
+    return comments.find((c) => c.body?.includes(marker) && c.user?.login.toLowerCase() === me);
   }
 
   return {
@@ -233,8 +242,14 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
     /** A file's text at the branch head (truncated), or undefined when absent. */
     async readFile(ref: IssueRef, branch: string, path: string): Promise<string | undefined> {
       return atGitHub(async () => {
-        const text = await fileText(ref, path, branch);
-        return text === undefined ? undefined : truncate(text, MAX_READ_CHARS);
+        try {
+          const text = await fileText(ref, path, branch);
+          return text === undefined ? undefined : truncate(text, MAX_READ_CHARS);
+        } catch (err) {
+          // Not a failure of the run: the agent is told, and reads something else.
+          if (classify(errorFacts(err, 'github')).errorClass !== 'too_large') throw err;
+          return `[${path} is too large to read through GitHub's contents API (over 1 MB): it cannot be shown; work with other files]`;
+        }
       });
     },
 
@@ -250,6 +265,17 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
       if (!verdict.ok)
         throw ApplicationFailure.nonRetryable(`write refused: ${verdict.reason}`, 'PathRefused');
       return atGitHub(async () => {
+        if (isPackageJson(verdict.path)) {
+          // Compared with the default branch: every earlier write was checked the same way.
+          const { data: repo } = await octokit.rest.repos.get(repoOf(ref));
+          const before = await fileText(ref, verdict.path, repo.default_branch);
+          const scripts = checkLifecycleScripts(verdict.path, before, content, rules);
+          if (!scripts.ok)
+            throw ApplicationFailure.nonRetryable(
+              `write refused: ${scripts.reason}`,
+              'PathRefused',
+            );
+        }
         const { data } = await octokit.rest.git.createBlob({
           ...repoOf(ref),
           content,
@@ -291,7 +317,7 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
               sha: f.blobSha,
             })),
           });
-          const message = `${input.agent}: ${input.summary.split('\n')[0]?.slice(0, 72) ?? ''}\n\nRefs #${ref.number}\n\n${trailer}\n`;
+          const message = commitMessage(input.agent, input.summary, ref.number, trailer);
           const { data: commit } = await octokit.rest.git.createCommit({
             ...repoOf(ref),
             message,
@@ -308,7 +334,12 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
             return { sha: commit.sha, reused: false };
           } catch (err) {
             // Another agent moved the branch first (not a fast forward): rebase onto the new head.
-            if (!isStatus(err, 422)) throw err;
+            // A protected branch answers 422 too, and no rebase helps with that.
+            if (
+              !isStatus(err, 422) ||
+              classify(errorFacts(err, 'github')).errorClass === 'branch_protection'
+            )
+              throw err;
           }
         }
         throw ApplicationFailure.retryable(

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       );
       // Open and cached once each has completed its first workflow task.
       for (const h of handles) {
-        while (((await h.describe()).raw.workflowExecutionInfo?.historyLength ?? 0) < 4)
+        while (Number((await h.describe()).raw.workflowExecutionInfo?.historyLength ?? 0) < 4)
           await sleep(50);
       }
       return async () => {

@@ -5,9 +5,11 @@
  */
 import type { AddressInfo } from 'node:net';
 import { codecFromEnv, KEYS_FILE_VAR, KEYS_VAR } from '../common/codec.js';
-import { createCodecServer, loadCodecServerSettings } from '../common/codec-server.js';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+import {
+  createCodecServer,
+  loadCodecServerSettings,
+  LOOPBACK_HOSTS,
+} from '../common/codec-server.js';
 
 async function main(): Promise<void> {
   const settings = loadCodecServerSettings();
@@ -31,7 +33,7 @@ async function main(): Promise<void> {
       `Web UI origin ${settings.uiOrigins.join(' / ')}; keys ${codec.keyIds.join(', ')} (current ${codec.currentKeyId}); ` +
       `bearer token ${settings.token ? 'required' : 'off'}`,
   );
-  if (!settings.token && !LOOPBACK.has(settings.host))
+  if (!settings.token && !LOOPBACK_HOSTS.has(settings.host))
     log(
       `warning: listening on ${settings.host} without CODEC_SERVER_TOKEN: anyone who can reach it can decode`,
     );

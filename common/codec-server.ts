@@ -4,8 +4,14 @@
  * `POST …/encode` and `POST …/decode` take and return `{"payloads": [...]}`
  * in proto3 JSON (metadata values and data are base64). Only the last path
  * segment selects the operation, so `/{namespace}/decode` works too. CORS
- * answers the Web UI's origin (with credentials); a bearer token, when
- * configured, is required on every encode and decode.
+ * answers the Web UI's origin (with credentials); a token, when configured,
+ * is required on every encode and decode alike, sent either way a client can:
+ * `Authorization: Bearer <token>` (the CLI, scripts), or the session cookie
+ * the Web UI's browser sends with "Include cross-origin credentials" on (the
+ * UI sends no header of ours; its "pass access token" sends the UI login's
+ * own OIDC token instead). The cookie is set once per browser by `/session`
+ * (a form asking for the token). A live codec server refuses to listen beyond
+ * loopback without a token.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,6 +21,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { PayloadCodecError } from './codec.js';
 import { BodyTooLargeError, readBody } from './http-body.js';
+import { modeOf } from './mode.js';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
@@ -40,6 +47,12 @@ export interface JsonPayload {
 }
 
 const ALLOW_HEADERS = 'Content-Type, X-Namespace, Authorization';
+/** The session cookie holding the token (HttpOnly, sent cross-origin only to this server). */
+export const SESSION_COOKIE = 'blogtube_codec_token';
+const SESSION_FORM = `<!doctype html><meta charset="utf-8"><title>BlogTube codec server</title>
+<form method="post" action="session"><p>Codec server token, for the Temporal Web UI in this browser
+(then turn on "Include cross-origin credentials" in the UI's codec settings):</p>
+<input name="token" type="password" autocomplete="off" required> <button>Remember</button></form>`;
 const ALLOW_METHODS = 'POST, GET, OPTIONS';
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
@@ -73,10 +86,35 @@ export function createCodecServer(opts: CodecServerOptions): CodecServer {
     };
   }
 
+  const matches = (token: string | undefined): boolean =>
+    !!token && !!tokenDigest && timingSafeEqual(sha256(token), tokenDigest);
+
+  /** The bearer token, or the Web UI browser's session cookie. */
   function authorized(req: IncomingMessage): boolean {
     if (!tokenDigest) return true;
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    return !!m?.[1] && timingSafeEqual(sha256(m[1]), tokenDigest);
+    return matches(m?.[1]) || matches(cookie(req, SESSION_COOKIE));
+  }
+
+  /** `/session`: GET a form; POST the token (form or bearer) to get the cookie. */
+  async function session(req: IncomingMessage): Promise<[number, string, OutgoingHttpHeaders]> {
+    const html = { 'Content-Type': 'text/html; charset=utf-8' };
+    if (req.method === 'GET') return [200, SESSION_FORM, html];
+    if (req.method !== 'POST') return [405, 'method not allowed', { Allow: 'GET, POST' }];
+    const form = new URLSearchParams(await readBody(req, 4096));
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = form.get('token') ?? bearer;
+    if (!tokenDigest) return [404, 'no token is configured: nothing to remember', html];
+    if (!matches(token ?? undefined)) return [401, 'wrong token', html];
+    const value = encodeURIComponent(token ?? '');
+    return [
+      200,
+      'Remembered: the Web UI in this browser can now decode (with "Include cross-origin credentials" on).',
+      {
+        ...html,
+        'Set-Cookie': `${SESSION_COOKIE}=${value}; HttpOnly; Secure; SameSite=None; Path=/; Max-Age=43200`,
+      },
+    ];
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -106,13 +144,18 @@ export function createCodecServer(opts: CodecServerOptions): CodecServer {
           return send(405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
         return send(200, { ok: true });
       }
+      if (path === '/session') {
+        const [status, text, extra] = await session(req);
+        res.writeHead(status, { ...extra, 'Content-Length': Buffer.byteLength(text) });
+        return void res.end(text);
+      }
       if (op !== 'encode' && op !== 'decode') return send(404, { error: 'not found' });
       if (req.method !== 'POST')
         return send(405, { error: 'method not allowed' }, { Allow: 'POST, OPTIONS' });
       if (!authorized(req))
         return send(
           401,
-          { error: 'missing or invalid bearer token' },
+          { error: 'missing or invalid token (bearer or session cookie)' },
           { 'WWW-Authenticate': 'Bearer' },
         );
       const input = parsePayloads(await readBody(req, maxBody));
@@ -188,6 +231,20 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
 function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
@@ -204,6 +261,8 @@ const ServerEnv = z.object({
   CODEC_SERVER_TOKEN: z.string().optional(),
   CODEC_SERVER_TOKEN_FILE: z.string().optional(),
 });
+
+export const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export interface CodecServerSettings {
   port: number;
@@ -226,6 +285,11 @@ export function loadCodecServerSettings(env: NodeJS.ProcessEnv = process.env): C
     token = readFileSync(s.CODEC_SERVER_TOKEN_FILE, 'utf8').trim();
     if (!token) throw new Error(`CODEC_SERVER_TOKEN_FILE (${s.CODEC_SERVER_TOKEN_FILE}) is empty`);
   }
+  if (!token && modeOf(env) === 'live' && !LOOPBACK_HOSTS.has(s.CODEC_SERVER_HOST))
+    throw new Error(
+      `CODEC_SERVER_HOST is ${s.CODEC_SERVER_HOST} but CODEC_SERVER_TOKEN(_FILE) is not set: a live codec server ` +
+        'listens beyond loopback only with a token (anyone reaching it could decode and encode)',
+    );
   return {
     port: s.CODEC_SERVER_PORT,
     host: s.CODEC_SERVER_HOST,

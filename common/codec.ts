@@ -6,12 +6,14 @@
  * after a rotation. Key material never appears in errors, logs or `inspect`.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { METADATA_ENCODING_KEY } from '@temporalio/common';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { modeOf } from './mode.js';
 
 const ProtoPayload = proto.temporal.api.common.v1.Payload;
 
@@ -43,6 +45,14 @@ export interface KeyRing {
 export interface CodecOptions {
   /** Serialized payloads larger than this (bytes) are gzipped when that makes them smaller. */
   compressAbove?: number;
+  /**
+   * Refuse to decode a payload that is not encrypted with a known key (live
+   * mode's workers and clients): whoever reaches Temporal without the key can
+   * put plain payloads into a run's history (a signal, an update, a start),
+   * and those must never be read as a maintainer's decision. The workflow
+   * task that meets one fails, and the run does not act on it.
+   */
+  requireEncryption?: boolean;
 }
 
 /** A payload the codec cannot decode; the message names key ids, never keys. */
@@ -55,6 +65,7 @@ export class EncryptionCodec implements PayloadCodec {
   readonly #current: string;
   readonly #currentKey: Buffer;
   readonly #compressAbove: number;
+  readonly #requireEncryption: boolean;
 
   constructor(ring: KeyRing, opts: CodecOptions = {}) {
     for (const [id, key] of ring.keys) {
@@ -71,6 +82,7 @@ export class EncryptionCodec implements PayloadCodec {
     this.#current = ring.current;
     this.#currentKey = currentKey;
     this.#compressAbove = opts.compressAbove ?? 1024;
+    this.#requireEncryption = opts.requireEncryption ?? false;
   }
 
   /** The id new payloads are encrypted with. */
@@ -119,7 +131,12 @@ export class EncryptionCodec implements PayloadCodec {
 
   #open(payload: Payload): Payload {
     const meta = payload.metadata ?? {};
-    if (text(meta[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) return payload;
+    if (text(meta[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) {
+      if (!this.#requireEncryption) return payload;
+      throw new PayloadCodecError(
+        'payload is not encrypted with a BlogTube codec key: refused (live mode reads only encrypted payloads)',
+      );
+    }
     const keyId = text(meta[KEY_ID_METADATA]);
     if (!keyId) throw new PayloadCodecError(`encrypted payload has no ${KEY_ID_METADATA} metadata`);
     const key = this.#keys.get(keyId);
@@ -243,13 +260,34 @@ export function parseKeyRing(spec: string, source: string = KEYS_VAR): KeyRing {
 }
 
 /** The codec for this environment, or undefined when no keys are configured. */
-export function codecFromEnv(env: NodeJS.ProcessEnv = process.env): EncryptionCodec | undefined {
+export function codecFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: CodecOptions = {},
+): EncryptionCodec | undefined {
   const ring = loadKeyRing(env);
-  return ring && new EncryptionCodec(ring);
+  return ring && new EncryptionCodec(ring, opts);
 }
 
-/** For `Worker.create` and `new Client`: `{ payloadCodecs: [codec] }`, or `{}` without keys. */
+/**
+ * For `Worker.create` and `new Client`: `{ payloadCodecs: [codec] }`, or `{}`
+ * without keys. Failure messages and stack traces are moved into an encoded
+ * payload too (`encodeCommonAttributes`), so the codec encrypts them. In live
+ * mode, payloads not encrypted with a known key are refused.
+ */
 export function createDataConverter(env: NodeJS.ProcessEnv = process.env): DataConverter {
-  const codec = codecFromEnv(env);
-  return codec ? { payloadCodecs: [codec] } : {};
+  const codec = codecFromEnv(env, { requireEncryption: modeOf(env) === 'live' });
+  if (!codec) return {};
+  return {
+    payloadCodecs: [codec],
+    failureConverterPath: failureConverterPath(),
+  };
+}
+
+/** `common/failure-converter` next to this module, compiled or (tests) from source. */
+function failureConverterPath(): string {
+  for (const ext of ['.js', '.ts']) {
+    const p = fileURLToPath(new URL(`./failure-converter${ext}`, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error('common/failure-converter not found next to common/codec');
 }

@@ -112,8 +112,35 @@ export function createAppOctokit(installations: GitHubAppInstallations, baseUrl:
     const { request: _ownHook, ...endpoint } = options;
     return installation.request(endpoint as unknown as Parameters<Octokit['request']>[0]);
   });
+  appLogins.set(octokit, async () => {
+    const { data } = await installations.app.rest.apps.getAuthenticated();
+    return `${data?.slug ?? ''}[bot]`;
+  });
   return octokit;
 }
+
+/** How each App client learns its own account (`<slug>[bot]`: an installation token cannot call `GET /user`). */
+const appLogins = new WeakMap<Octokit, () => Promise<string>>();
+
+/**
+ * The login of the account this client acts as: what GitHub shows as the author
+ * of the comments, commits and PRs it writes. A token's user (`GET /user`), or
+ * the App's bot account. Asked once per client.
+ */
+export function authenticatedLogin(octokit: Octokit): Promise<string> {
+  const cached = logins.get(octokit);
+  if (cached) return cached;
+  const ask =
+    appLogins.get(octokit) ??
+    (async () => (await octokit.rest.users.getAuthenticated()).data.login);
+  const login = ask().catch((err: unknown) => {
+    logins.delete(octokit); // asked again next time
+    throw err;
+  });
+  logins.set(octokit, login);
+  return login;
+}
+const logins = new WeakMap<Octokit, Promise<string>>();
 
 /** The workers' and bridge's GitHub client: the App when `GITHUB_APP_ID` is set, else `GITHUB_TOKEN`. */
 export function createGitHubClient(

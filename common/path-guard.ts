@@ -14,6 +14,8 @@ export interface WriteRules {
   maxFiles: number;
   /** Bytes one agent may write in all (its staged files together); default MAX_AGENT_BYTES. */
   maxTotalBytes?: number;
+  /** The config's `allow_lifecycle_scripts` (absent: refused). */
+  allowLifecycleScripts?: boolean;
 }
 
 /** What an agent has staged so far: a path, or a path with its size in bytes. */
@@ -130,4 +132,89 @@ export function utf8Length(s: string): number {
     } else n += 3;
   }
   return n;
+}
+
+/** npm's lifecycle events (run by `npm install`, `npm ci`, `npm publish`, …). */
+const LIFECYCLE_EVENTS = new Set([
+  'install',
+  'uninstall',
+  'prepare',
+  'prepublish',
+  'prepublishOnly',
+  'prepack',
+  'pack',
+  'publish',
+  'version',
+  'shrinkwrap',
+  'dependencies',
+]);
+/** Scripts whose `pre` and `post` hooks npm runs even when the script itself is absent. */
+const HOOKED = new Set([...LIFECYCLE_EVENTS, 'test', 'start', 'stop', 'restart']);
+
+function scriptsOf(text: string | undefined): Record<string, string> {
+  if (text === undefined) return {};
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const scripts = (doc as { scripts?: unknown } | null)?.scripts;
+  if (typeof scripts !== 'object' || scripts === null || Array.isArray(scripts)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(scripts)) out[k] = JSON.stringify(v);
+  return out;
+}
+
+/**
+ * Is `name` a script npm or pnpm runs by itself: a lifecycle event
+ * (`preinstall`, `postinstall`, `prepare`, …), a `pre`/`post` hook of another
+ * script (`pretest` when there is a `test`), or a pnpm hook (`pnpm:devPreinstall`)?
+ */
+export function isLifecycleScript(name: string, scriptNames: ReadonlySet<string>): boolean {
+  if (name.startsWith('pnpm:')) return true;
+  if (LIFECYCLE_EVENTS.has(name)) return true;
+  for (const prefix of ['pre', 'post']) {
+    if (!name.startsWith(prefix)) continue;
+    const base = name.slice(prefix.length);
+    if (HOOKED.has(base) || scriptNames.has(base)) return true;
+  }
+  return false;
+}
+
+/**
+ * The lifecycle scripts an edit of a `package.json` adds or changes (removing
+ * one is allowed). `before` is the file at the base commit (undefined: new).
+ */
+export function lifecycleScriptChanges(before: string | undefined, after: string): string[] {
+  const old = scriptsOf(before);
+  const now = scriptsOf(after);
+  const names = new Set([...Object.keys(old), ...Object.keys(now)]);
+  return Object.keys(now)
+    .filter((k) => isLifecycleScript(k, names) && old[k] !== now[k])
+    .sort();
+}
+
+export function isPackageJson(path: string): boolean {
+  return (path.split('/').pop() ?? '').toLowerCase() === 'package.json';
+}
+
+/**
+ * The second half of the write check, where the file's content at the base
+ * commit is known (the write activity): a `package.json` edit that adds or
+ * changes a lifecycle script is refused unless the config allows it.
+ */
+export function checkLifecycleScripts(
+  path: string,
+  before: string | undefined,
+  after: string,
+  rules: Pick<WriteRules, 'allowLifecycleScripts'>,
+): GuardVerdict {
+  if (!isPackageJson(path) || rules.allowLifecycleScripts === true) return { ok: true, path };
+  const changed = lifecycleScriptChanges(before, after);
+  if (changed.length === 0) return { ok: true, path };
+  return {
+    ok: false,
+    reason: `${path}: lifecycle scripts are protected (${changed.join(', ')} added or changed; the repository config's allow_lifecycle_scripts is off)`,
+  };
 }

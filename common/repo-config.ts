@@ -153,6 +153,12 @@ export const RepoConfig = z
       .max(100)
       .default('claude-sonnet-5-5'),
     protected_paths: z.array(glob).max(50).default([]),
+    /**
+     * May agents add or change lifecycle scripts (`preinstall`, `postinstall`,
+     * `prepare`, `pre*` / `post*` hooks, …) in a `package.json`? Off by default:
+     * CI runs them on the branch. The protected paths below stay protected either way.
+     */
+    allow_lifecycle_scripts: z.boolean().default(false),
     questions: QuestionsConfig.default(QuestionsConfig.parse({})),
     limits: LimitsConfig.default(LimitsConfig.parse({})),
     workspace: WorkspaceConfig.default(WorkspaceConfig.parse({})),
@@ -171,8 +177,28 @@ export const RepoConfig = z
 export type RepoConfigInput = z.input<typeof RepoConfig>;
 export type RepoConfig = z.infer<typeof RepoConfig>;
 
-/** Paths no agent may ever write, whatever the config says. */
-export const ALWAYS_PROTECTED = ['.github/workflows/**', '.git/**'];
+/**
+ * Paths no agent may ever write, whatever the config says (an agent given
+ * `.github/**` still cannot write them): what CI executes or trusts. All of
+ * `.github/` (workflows, actions, CODEOWNERS, dependabot, this project's own
+ * config), ownership and git attributes anywhere, and package-manager
+ * configuration (npm, yarn, pnpm hooks). Matched ignoring case.
+ */
+export const ALWAYS_PROTECTED = [
+  '.git/**',
+  '.github/**',
+  '**/CODEOWNERS',
+  '**/.gitattributes',
+  '**/.gitmodules',
+  '**/.npmrc',
+  '**/.yarnrc',
+  '**/.yarnrc.*',
+  '**/.yarn/**',
+  '**/.pnpmfile.cjs',
+  '**/.pnpmfile.mjs',
+  '**/pnpm-workspace.yaml',
+  '**/bunfig.toml',
+];
 
 export type ResolvedAgents = Record<AgentType, AgentConfig>;
 

@@ -9,6 +9,10 @@ export type Upstream = 'github' | 'anthropic';
 export type ErrorClass =
   | 'auth'
   | 'validation'
+  /** GitHub: a file over the contents API's 1 MB (the caller can read something else). */
+  | 'too_large'
+  /** GitHub: the branch's protection rules refused the write (not the credential). */
+  | 'branch_protection'
   | 'rate_limit'
   | 'overloaded'
   | 'conflict'
@@ -25,7 +29,15 @@ export interface ErrorFacts {
   code?: string;
   /** True when the client gave up waiting (SDK timeout). */
   timedOut?: boolean;
+  /** The error body's structured fields (GitHub: `documentation_url`, `errors[].code`, `message`). */
+  body?: ErrorBody;
   nowMs: number;
+}
+
+export interface ErrorBody {
+  message?: string;
+  documentation_url?: string;
+  errors?: readonly { code?: string }[];
 }
 
 export interface Classification {
@@ -79,7 +91,41 @@ function isGitHubRateLimit(facts: ErrorFacts): boolean {
   return (
     facts.upstream === 'github' &&
     facts.status === 403 &&
-    (header(facts, 'retry-after') !== undefined || header(facts, 'x-ratelimit-remaining') === '0')
+    (header(facts, 'retry-after') !== undefined ||
+      header(facts, 'x-ratelimit-remaining') === '0' ||
+      isSecondaryRateLimit(facts))
+  );
+}
+
+/**
+ * GitHub's secondary rate limit, which may come without `retry-after`: its
+ * documentation link names it (the one fact in the body meant for machines).
+ */
+function isSecondaryRateLimit(facts: ErrorFacts): boolean {
+  const doc = facts.body?.documentation_url ?? '';
+  return (
+    doc.includes('secondary-rate-limit') || /secondary rate limit/i.test(facts.body?.message ?? '')
+  );
+}
+
+/** GitHub's advice for a secondary limit without `retry-after`: wait at least a minute. */
+const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
+
+/** The contents API's `too_large` (a blob over 1 MB). */
+function isTooLarge(facts: ErrorFacts): boolean {
+  return (
+    facts.upstream === 'github' &&
+    facts.status === 403 &&
+    (facts.body?.errors ?? []).some((e) => e?.code === 'too_large')
+  );
+}
+
+/** A write refused by branch protection: GitHub says so only in its message (422, or 403 from a hook). */
+function isBranchProtection(facts: ErrorFacts): boolean {
+  return (
+    facts.upstream === 'github' &&
+    (facts.status === 403 || facts.status === 422) &&
+    /protected branch/i.test(facts.body?.message ?? '')
   );
 }
 
@@ -94,8 +140,13 @@ export function classify(facts: ErrorFacts): Classification {
     }
     return { errorClass: 'network', retryable: true };
   }
+  if (isTooLarge(facts)) return { errorClass: 'too_large', retryable: false };
+  if (isBranchProtection(facts)) return { errorClass: 'branch_protection', retryable: false };
   if (status === 429 || isGitHubRateLimit(facts)) {
-    return { errorClass: 'rate_limit', retryable: true, retryAfterMs: retryAfterMs(facts) };
+    const wait =
+      retryAfterMs(facts) ??
+      (isSecondaryRateLimit(facts) ? SECONDARY_RATE_LIMIT_WAIT_MS : undefined);
+    return { errorClass: 'rate_limit', retryable: true, retryAfterMs: wait };
   }
   if (status === 529) {
     return { errorClass: 'overloaded', retryable: true, retryAfterMs: retryAfterMs(facts) };

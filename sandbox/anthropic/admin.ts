@@ -5,7 +5,7 @@
  *   POST reset                             back to the start options, empty log and cache
  *   GET|POST latency {ttftMs?, tokensPerSec?}
  *   GET|POST|DELETE scenario {agents: {<type>: {failWith?, writeFirst?, extraTurns?,
- *                                       messageTo?, hang?, obey?}}}   (POST replaces)
+ *                                       messageTo?, hang?, obey?, summary?}}}   (POST replaces)
  *   GET|POST|DELETE faults {rules: [{status?, rate?, count?, retryAfter?, agent?,
  *                                    streamCut?, reset?}]}     (POST replaces)
  *   POST seed {seed}                       reseeds the fault PRNG and stream chunking
@@ -34,6 +34,7 @@ const Knobs = z.strictObject({
   messageTo: z.strictObject({ to: z.string().min(1), text: z.string().min(1) }).optional(),
   hang: z.boolean().optional(),
   obey: z.boolean().optional(),
+  summary: z.string().min(1).max(2000).optional(),
 });
 
 const ScenarioBody = z.strictObject({

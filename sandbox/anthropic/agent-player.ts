@@ -37,6 +37,8 @@ export interface AgentKnobs {
   hang?: boolean;
   /** A compromised model: does what the issue says and echoes key-like text (see obedient.ts). */
   obey?: boolean;
+  /** Said at the end of the agent's finish summary (closing keywords, mentions, …). */
+  summary?: string;
 }
 
 export type Step = 'list' | 'read' | 'explore' | 'write' | 'rewrite' | 'finish' | 'done';
@@ -210,7 +212,12 @@ function fileFor(conv: Conversation, path: string): string {
   return renderFile({ agent: conv.agent ?? 'coding', path, issue, readPath, previous });
 }
 
-function finish(conv: Conversation, turn: TurnBuilder, written: ToolCall | undefined): PlayedTurn {
+function finish(
+  conv: Conversation,
+  turn: TurnBuilder,
+  written: ToolCall | undefined,
+  said: string | undefined,
+): PlayedTurn {
   const n = issueNumber(conv);
   const title = oneLine(conv.issue?.title ?? '', 80);
   let summary: string;
@@ -221,7 +228,8 @@ function finish(conv: Conversation, turn: TurnBuilder, written: ToolCall | undef
     const reason = oneLine(last?.result?.text ?? 'no writable path', QUOTE_CHARS);
     summary = `Could not write a file for #${n}: ${reason}`;
   }
-  return turn.use('finish', { summary: summary + receivedQuotes(conv) }).done('finish');
+  const extra = said ? ` ${said}` : '';
+  return turn.use('finish', { summary: summary + receivedQuotes(conv) + extra }).done('finish');
 }
 
 /** The assistant's answer to one request. */
@@ -239,11 +247,11 @@ export function playTurn(req: MessagesRequest, knobs: AgentKnobs = {}): PlayedTu
 
   const writes = conv.calls.filter((c) => c.name === 'write_file' && c.result);
   const written = writes.find((c) => !c.result?.isError);
-  if (written) return finish(conv, turn, written);
+  if (written) return finish(conv, turn, written, knobs.summary);
   if (writes.length > 0) {
     const tried = new Set(writes.map((c) => arg(c, 'path')));
     const next = writeCandidates(conv, knobs).find((p) => !tried.has(p));
-    if (!next) return finish(conv, turn, undefined);
+    if (!next) return finish(conv, turn, undefined, knobs.summary);
     const reason = oneLine(writes.at(-1)?.result?.text ?? 'refused', QUOTE_CHARS);
     return turn
       .say(`That write was refused (${reason}); I'll write \`${next}\` instead.`)

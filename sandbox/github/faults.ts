@@ -5,6 +5,11 @@ import { errorBody, type Reply } from './http.js';
 
 const SECONDARY_RATE_LIMIT_MESSAGE =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
+const SECONDARY_RATE_LIMIT_DOCS =
+  'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits';
+const PROTECTED_BRANCH_MESSAGE = 'Protected branch update failed for refs/heads/main.';
+const PROTECTED_BRANCH_DOCS =
+  'https://docs.github.com/repositories/configuring-branches-and-merges-in-your-repository/managing-protected-branches/about-protected-branches';
 
 export const FaultRule = z
   .object({
@@ -25,7 +30,10 @@ export const FaultRule = z
     count: z.number().int().positive().optional(),
     rate: z.number().min(0).max(1).optional(),
     retryAfter: z.number().int().nonnegative().optional(),
+    /** GitHub's secondary rate limit: 403 naming it, `retry-after` only when `retryAfter` is given. */
     secondaryRateLimit: z.boolean().optional(),
+    /** A branch protection refusal (422 by default, as the refs API answers). */
+    branchProtection: z.boolean().optional(),
     message: z.string().optional(),
     /**
      * Serve the request normally (the write happens), then hold the response
@@ -34,9 +42,13 @@ export const FaultRule = z
     holdMs: z.number().int().positive().max(600_000).optional(),
   })
   .refine(
-    (r) => r.status !== undefined || r.secondaryRateLimit === true || r.holdMs !== undefined,
+    (r) =>
+      r.status !== undefined ||
+      r.secondaryRateLimit === true ||
+      r.branchProtection === true ||
+      r.holdMs !== undefined,
     {
-      message: 'status is required unless secondaryRateLimit or holdMs is set',
+      message: 'status is required unless secondaryRateLimit, branchProtection or holdMs is set',
       path: ['status'],
     },
   )
@@ -56,17 +68,22 @@ interface ActiveFault {
 
 function faultReply(rule: FaultRule): Reply {
   const secondary = rule.secondaryRateLimit === true;
-  const status = rule.status ?? 403;
+  const protectedBranch = rule.branchProtection === true;
+  const status = rule.status ?? (protectedBranch ? 422 : 403);
   const message =
-    rule.message ?? (secondary ? SECONDARY_RATE_LIMIT_MESSAGE : (STATUS_CODES[status] ?? 'Error'));
-  const retryAfter = rule.retryAfter ?? (secondary ? 60 : undefined);
+    rule.message ??
+    (secondary
+      ? SECONDARY_RATE_LIMIT_MESSAGE
+      : protectedBranch
+        ? PROTECTED_BRANCH_MESSAGE
+        : (STATUS_CODES[status] ?? 'Error'));
+  const body = errorBody(status, message);
+  if (secondary) body.documentation_url = SECONDARY_RATE_LIMIT_DOCS;
+  if (protectedBranch) body.documentation_url = PROTECTED_BRANCH_DOCS;
   return {
     status,
-    body: errorBody(status, message),
-    headers: {
-      ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
-      ...(secondary ? { 'x-ratelimit-remaining': '0' } : {}),
-    },
+    body,
+    headers: rule.retryAfter !== undefined ? { 'retry-after': String(rule.retryAfter) } : {},
   };
 }
 

@@ -11,7 +11,7 @@ export interface Reply {
 
 export interface ValidationErrorItem {
   resource: string;
-  code: 'missing_field' | 'invalid' | 'already_exists' | 'custom';
+  code: 'missing_field' | 'invalid' | 'already_exists' | 'custom' | 'too_large';
   field?: string;
   message?: string;
 }
@@ -62,6 +62,15 @@ export const requiresAuthentication = (): HttpError =>
 export const unprocessable = (message: string): HttpError => new HttpError(422, message);
 export const validationFailed = (errors: ValidationErrorItem[]): HttpError =>
   new HttpError(422, 'Validation Failed', errors);
+
+/** The contents API's answer for a blob over 1 MB (the Git Data API serves up to 100 MB). */
+export const CONTENTS_API_MAX_BYTES = 1024 * 1024;
+export const blobTooLarge = (): HttpError =>
+  new HttpError(
+    403,
+    'This API returns blobs up to 1 MB in size. The requested blob is too large to fetch via the API, but you can use the Git Data API to request blobs up to 100 MB in size.',
+    [{ resource: 'Blob', field: 'data', code: 'too_large' }],
+  );
 
 /** 403 worded as GitHub words it for apps (bots) and for personal tokens. */
 export function forbidden(account: Account): HttpError {

@@ -81,9 +81,11 @@ describe('docker-compose files', () => {
       ['postgresql', 'temporal', 'temporal-admin-tools', 'temporal-setup', 'temporal-ui'].sort(),
     );
     expect(temporal.services.temporal!.environment!.DB).toBe('postgres12');
-    expect(temporal.services.temporal!.ports).toEqual(['${TEMPORAL_HOST_PORT:-7233}:7233']);
+    expect(temporal.services.temporal!.ports).toEqual([
+      '${BLOGTUBE_ADMIN_BIND:-127.0.0.1}:${TEMPORAL_HOST_PORT:-7233}:7233',
+    ]);
     expect(temporal.services['temporal-ui']!.ports).toEqual([
-      '${TEMPORAL_UI_HOST_PORT:-8233}:8080',
+      '${BLOGTUBE_ADMIN_BIND:-127.0.0.1}:${TEMPORAL_UI_HOST_PORT:-8233}:8080',
     ]);
     // The search attributes and the dynamic config are the files `npm run stack:prod` uses.
     const setup = temporal.services['temporal-setup']!;
@@ -110,7 +112,9 @@ describe('docker-compose files', () => {
     expect([model.container_name, model.ports]).toEqual([undefined, undefined]);
     expect(app.services.orchestrator!.ports).toBeUndefined();
     expect(app.services.bridge!.ports).toEqual(['${BRIDGE_HOST_PORT:-3000}:3000']);
-    expect(app.services['codec-server']!.ports).toEqual(['${CODEC_SERVER_HOST_PORT:-8888}:8888']);
+    expect(app.services['codec-server']!.ports).toEqual([
+      '${BLOGTUBE_ADMIN_BIND:-127.0.0.1}:${CODEC_SERVER_HOST_PORT:-8888}:8888',
+    ]);
     expect(merged.services.orchestrator!.command).toEqual(['node', 'dist/workers/orchestrator.js']);
     expect(merged.services['model-worker']!.command).toEqual(['node', 'dist/workers/model.js']);
     expect(merged.services.bridge!.command).toEqual(['node', 'dist/client/bridge-main.js']);
@@ -244,5 +248,24 @@ describe('GitHub Actions example', () => {
           expect.stringMatching(/^\$\{\{ (secrets\.\w+|github\.token) \}\}$/),
         ]);
     expect(step!.env!.BLOGTUBE_MODE).toBe('live');
+  });
+});
+
+describe('only the bridge is published by default (issue 16, property 2)', () => {
+  it('every other published port binds loopback unless BLOGTUBE_ADMIN_BIND says otherwise', () => {
+    const files = ['docker-compose.temporal.yml', 'docker-compose.yml'];
+    const { status, out } = composeConfig(files, false);
+    expect(status).toBe(0);
+    const merged = parse(out) as {
+      services: Record<string, { ports?: (string | { host_ip?: string; published?: number })[] }>;
+    };
+    const published = Object.entries(merged.services).flatMap(([name, s]) =>
+      (s.ports ?? []).map((p) => ({ name, p: typeof p === 'string' ? p : JSON.stringify(p) })),
+    );
+    expect(published.length).toBeGreaterThan(1);
+    for (const { name, p } of published) {
+      if (name === 'bridge') expect(p).not.toMatch(/127\.0\.0\.1/);
+      else expect(p).toMatch(/127\.0\.0\.1/);
+    }
   });
 });

@@ -60,3 +60,40 @@ describe('error classifier', () => {
     });
   });
 });
+
+describe('a 403 is not always a dead credential', () => {
+  const gh = (status: number, body: object, headers = {}) =>
+    classify({ upstream: 'github', status, body, headers, nowMs: now });
+  it('too large, secondary rate limit, branch protection, and the credential', () => {
+    expect(
+      gh(403, { message: 'This API returns blobs up to 1 MB', errors: [{ code: 'too_large' }] }),
+    ).toEqual({ errorClass: 'too_large', retryable: false });
+    const docs =
+      'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits';
+    expect(gh(403, { message: 'slow down', documentation_url: docs })).toEqual({
+      errorClass: 'rate_limit',
+      retryable: true,
+      retryAfterMs: 60_000,
+    });
+    expect(gh(403, { message: 'You have exceeded a secondary rate limit.' }).retryAfterMs).toBe(
+      60_000,
+    );
+    expect(gh(403, { documentation_url: docs }, { 'retry-after': '3' }).retryAfterMs).toBe(3000);
+    for (const status of [403, 422])
+      expect(gh(status, { message: 'Protected branch update failed for refs/heads/x.' })).toEqual({
+        errorClass: 'branch_protection',
+        retryable: false,
+      });
+    expect(gh(403, { message: 'Resource not accessible by integration' }).errorClass).toBe('auth');
+    expect(gh(401, { message: 'Bad credentials' }).errorClass).toBe('auth');
+    // Anthropic has no such cases: a 403 is its credential.
+    expect(
+      classify({
+        upstream: 'anthropic',
+        status: 403,
+        body: { errors: [{ code: 'too_large' }] },
+        nowMs: now,
+      }).errorClass,
+    ).toBe('auth');
+  });
+});

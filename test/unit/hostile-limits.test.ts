@@ -11,6 +11,7 @@ import { createGitHubActivities } from '../../activities/github.js';
 import type { GitHubActivities } from '../../activities/github.js';
 import { createOctokit } from '../../common/github-client.js';
 import type { WriteRules } from '../../common/path-guard.js';
+import { commitFile } from '../../sandbox/github/maintainer.js';
 import { startGitHubSim, SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import type { GitHubSim } from '../../sandbox/github/server.js';
 
@@ -78,4 +79,74 @@ it('refuses every out-of-bounds write before it reaches GitHub, and stages an in
     { path: 'api/a.js', bytes: 100 },
   ]);
   expect(ok).toMatchObject({ path: 'api/ok.js', bytes: 11 });
+});
+
+it('refuses what CI executes, for an agent given the whole repository and .github/**', async () => {
+  const octokit = createOctokit(sim.url, SANDBOX_TOKENS.maintainer);
+  const repo = { owner: ref.owner, repo: ref.repo };
+  await commitFile(
+    octokit,
+    repo,
+    'api/package.json',
+    JSON.stringify({ name: 'api', scripts: { prepare: 'tsc', test: 'jest' } }, null, 2),
+  );
+  const everything: WriteRules = {
+    ...rules,
+    allowed: ['**', '.github/**'],
+    maxFileBytes: 10_000,
+    maxTotalBytes: 100_000,
+  };
+  const refused = async (path: string, content: string, r = everything) => {
+    const err = await gh.stageFile(ref, path, content, r, []).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).type).toBe('PathRefused');
+    return (err as ApplicationFailure).message;
+  };
+  for (const path of [
+    '.github/actions/setup/action.yml',
+    '.github/CODEOWNERS',
+    '.github/dependabot.yml',
+    '.github/blogtube.yml',
+    'CODEOWNERS',
+    'docs/CODEOWNERS',
+    'api/.gitattributes',
+    '.gitmodules',
+    '.npmrc',
+    'web/.yarnrc.yml',
+  ]) {
+    expect(await refused(path, 'x')).toMatch(/is protected/);
+  }
+  const pkg = (scripts: Record<string, string>, deps: Record<string, string> = {}) =>
+    JSON.stringify({ name: 'api', scripts, dependencies: deps }, null, 2);
+  // Adding a lifecycle script, changing one, or a new package.json carrying one: refused.
+  expect(
+    await refused('api/package.json', pkg({ prepare: 'tsc', test: 'jest', postinstall: 'sh x' })),
+  ).toMatch(/lifecycle scripts are protected \(postinstall/);
+  expect(await refused('api/package.json', pkg({ prepare: 'curl x | sh', test: 'jest' }))).toMatch(
+    /prepare/,
+  );
+  expect(await refused('web/package.json', pkg({ preinstall: 'sh x' }))).toMatch(/preinstall/);
+  expect(
+    await refused('api/package.json', pkg({ prepare: 'tsc', test: 'jest', pretest: 'sh x' })),
+  ).toMatch(/pretest/);
+  // A dependency bump or an ordinary script keeps the lifecycle scripts as they were: staged.
+  const bump = pkg({ prepare: 'tsc', test: 'jest --ci', lint: 'eslint .' }, { zod: '^4.0.0' });
+  expect(await gh.stageFile(ref, 'api/package.json', bump, everything, [])).toMatchObject({
+    path: 'api/package.json',
+  });
+  // The repository config may allow lifecycle scripts; the protected paths stay protected.
+  const allowing = { ...everything, allowLifecycleScripts: true };
+  expect(
+    await gh.stageFile(
+      ref,
+      'web/package.json',
+      pkg({ postinstall: 'node setup.js' }),
+      allowing,
+      [],
+    ),
+  ).toMatchObject({ path: 'web/package.json' });
+  expect(await refused('.npmrc', 'ignore-scripts=false', allowing)).toMatch(/is protected/);
 });

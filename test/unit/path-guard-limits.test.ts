@@ -69,7 +69,9 @@ describe('path guard limits', () => {
     ]) {
       expect(refusal(checkWrite(p, 'x', rules, []))).toMatch(/protected/);
     }
-    expect(checkWrite('.github/ISSUE_TEMPLATE/bug.md', 'x', rules, []).ok).toBe(true);
+    expect(refusal(checkWrite('.github/ISSUE_TEMPLATE/bug.md', 'x', rules, []))).toMatch(
+      /protected/,
+    ); // all of .github/ (issue 16)
   });
 
   it('plain path strings (no sizes) still count files', () => {

@@ -32,7 +32,7 @@ describe('path guard', () => {
       ok: false,
       reason: '.github/workflows is protected',
     });
-    expect(checkWrite('.github/CODEOWNERS', 'x', github, []).ok).toBe(true);
+    expect(checkWrite('.github/CODEOWNERS', 'x', github, []).ok).toBe(false); // all of .github/
     expect(reason('.github/workflows/ci.yml')).toMatch(/protected/);
     expect(reason('api/secrets/key.txt')).toMatch(/protected/);
     expect(reason('api/../web/x.js')).toMatch(/\.\./);

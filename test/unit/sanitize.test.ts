@@ -30,6 +30,26 @@ describe('sanitizer: hidden content is removed, per kind', () => {
     ['a template element', `a<template>${SECRET}</template>b`, 'ab'],
     ['a markdown comment [//]: #', `a\n[//]: # (${SECRET})\nb`, 'a\n\nb'],
     ['a markdown comment [comment]: <>', `a\n[comment]: <> (${SECRET})\nb`, 'a\n\nb'],
+    ['a link reference definition, any destination', `a\n[docs]: https://x/${SECRET}\nb`, 'a\n\nb'],
+    ['a definition with its title on the next line', `a\n[x]: <y>\n  "${SECRET}"\nb`, 'a\n\nb'],
+    ['a definition carrying text in its title', `[a]: /b "${SECRET}"`, ''],
+    [
+      'attributes of a visible element',
+      `<div data-x="${SECRET}" class="${SECRET}" title='${SECRET}'>x</div>`,
+      '<div>x</div>',
+    ],
+    ['aria-label of a link', `<a href="/x" aria-label="${SECRET}">x</a>`, '<a href="/x">x</a>'],
+    ['variation selectors', 'a\ufe0fb\ufe00c\udb40\udd00d\u180be', 'abcde'],
+    [
+      'tag characters spelling text',
+      `a${[...SECRET].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('')}b`,
+      'ab',
+    ],
+    [
+      'a tag longer than a reader could check hides the rest',
+      `a<b ${'x '.repeat(3000)}>${SECRET}`,
+      'a',
+    ],
     [
       'markdown image alt text',
       `see ![${SECRET}](https://x/y.png) here`,
@@ -66,13 +86,10 @@ describe('sanitizer: visible content stays', () => {
     ['plain markdown', '# Title\n\n- item *one*\n- `code`\n\n```js\nconst a = 1 < 2;\n```'],
     ['tabs and newlines', 'a\tb\nc\r\nd'],
     ['details (a reader can open it)', '<details><summary>Logs</summary>stack trace</details>'],
-    [
-      'a data-hidden attribute and a "hidden" class',
-      '<div data-hidden="1" class="a hidden b">x</div>',
-    ],
     ['an image with no alt', '![](https://x/y.png)'],
     ['a link without a title', '[docs](https://example.com/a_(b))'],
-    ['a normal link reference', '[docs]: https://example.com'],
+    ['a visible element and its link', '<p>see <a href="https://x/y">the docs</a></p>'],
+    ['an open details element', '<details open><summary>Logs</summary>x</details>'],
     ['non-Latin text and emoji', '日本語 · émoji 🚀 · עברית · العربية'],
     ['comparison operators', 'if a < b and c > d then'],
   ];

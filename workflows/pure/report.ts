@@ -2,6 +2,7 @@
  * The words the system writes on GitHub: the progress comment and the pull
  * request. Pure functions of the run's status.
  */
+import { inertMarkdown, inertPlain } from '../../common/inert-text.js';
 import type { AgentStatus, IssueStatus } from '../../common/schemas.js';
 import { totalTokens } from '../../common/schemas.js';
 
@@ -35,10 +36,10 @@ export function kTokens(n: number): string {
 
 function agentRow(a: AgentStatus): string {
   const secs = a.durationMs !== undefined ? `${(a.durationMs / 1000).toFixed(1)}s` : '';
-  const note = (a.paused ?? a.error ?? a.summary ?? '')
-    .replace(/\|/g, '\\|')
-    .replace(/\n/g, ' ')
-    .slice(0, 160);
+  const note = inertMarkdown(oneLine(a.paused ?? a.error ?? a.summary ?? '').slice(0, 160)).replace(
+    /\|/g,
+    '\\|',
+  );
   return `| ${ICON[a.state]} ${a.agent} | ${a.state} | ${a.files.length} | ${kTokens(totalTokens(a.tokens))} | ${secs} | ${note} |`;
 }
 
@@ -51,7 +52,7 @@ export function renderProgress(s: IssueStatus): string {
       '',
       '<details><summary>Why</summary>',
       '',
-      ...a.reasons.map((r) => `- ${r}`),
+      ...a.reasons.map((r) => `- ${inertMarkdown(r)}`),
       '',
       '</details>',
       '',
@@ -81,13 +82,18 @@ export function renderProgress(s: IssueStatus): string {
   }
   if (s.paused) {
     lines.push(
-      `**Paused:** ${s.paused.reason}. A maintainer can raise the budget (\`npx blogtube budget ${s.repo}#${s.issue} --add-tokens N\`) or cancel; otherwise the run stops waiting at ${s.paused.until}.`,
+      `**Paused:** ${inertMarkdown(s.paused.reason)}. A maintainer can raise the budget (\`npx blogtube budget ${s.repo}#${s.issue} --add-tokens N\`) or cancel; otherwise the run stops waiting at ${s.paused.until}.`,
       '',
     );
   }
   if (s.prUrl) lines.push(`**Pull request:** ${s.prUrl}${s.draft ? ' (draft)' : ''}`, '');
-  if (s.error) lines.push(`**Problem:** ${s.error}`, '');
+  if (s.error) lines.push(`**Problem:** ${inertMarkdown(s.error)}`, '');
   return lines.join('\n');
+}
+
+/** Others' text on one line of a list (a newline could start a heading or a line of its own). */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
 }
 
 export function renderPullRequest(s: IssueStatus): { title: string; body: string; draft: boolean } {
@@ -100,18 +106,23 @@ export function renderPullRequest(s: IssueStatus): { title: string; body: string
     '',
   ];
   for (const a of done)
-    lines.push(`- **${a.agent}**: ${a.summary ?? 'done'} (${a.files.join(', ') || 'no files'})`);
+    lines.push(
+      `- **${a.agent}**: ${inertMarkdown(oneLine(a.summary ?? 'done'))} (${inertMarkdown(a.files.join(', ')) || 'no files'})`,
+    );
   if (failed.length > 0) {
     lines.push('', '**Not finished:**');
     for (const a of failed)
-      lines.push(`- **${a.agent}** ${a.state}: ${a.error ?? 'a dependency did not finish'}`);
+      lines.push(
+        `- **${a.agent}** ${a.state}: ${inertMarkdown(oneLine(a.error ?? 'a dependency did not finish'))}`,
+      );
     lines.push('', 'This PR is a draft because part of the plan did not finish.');
   }
-  if (s.error) lines.push('', `**Stopped:** ${s.error}`);
+  if (s.error) lines.push('', `**Stopped:** ${inertMarkdown(oneLine(s.error))}`);
   lines.push('', '_Review before merging: BlogTube never merges automatically._');
-  const title = `${failed.length > 0 ? '[partial] ' : ''}${s.title ?? `Issue #${s.issue}`}`.slice(
-    0,
-    200,
-  );
+  const title =
+    `${failed.length > 0 ? '[partial] ' : ''}${s.title ? inertPlain(s.title) : `Issue #${s.issue}`}`.slice(
+      0,
+      200,
+    );
   return { title, body: lines.join('\n'), draft: failed.length > 0 || s.error !== undefined };
 }

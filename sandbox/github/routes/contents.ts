@@ -1,5 +1,5 @@
 /** Repository contents, commit history and branches. */
-import { notFound, ok, unprocessable } from '../http.js';
+import { blobTooLarge, CONTENTS_API_MAX_BYTES, notFound, ok, unprocessable } from '../http.js';
 import { paginate } from '../pagination.js';
 import { repoRoute, type Route } from '../router.js';
 import { branch, contentEntry, restCommit, restCommitWithFiles } from '../shapes/commits.js';
@@ -20,7 +20,9 @@ export const contentRoutes: Route[] = [
       const target = repo.git.lookupPath(commit.tree, path);
       if (!target) throw notFound();
       if (target.type === 'blob') {
-        return ok(contentEntry(ctx.shape, path, ref, target, repo.git.blob(target.sha)));
+        const blob = repo.git.blob(target.sha);
+        if ((blob?.length ?? 0) > CONTENTS_API_MAX_BYTES) throw blobTooLarge();
+        return ok(contentEntry(ctx.shape, path, ref, target, blob));
       }
       const prefix = path === '' ? '' : `${path}/`;
       return ok(
