@@ -16,7 +16,7 @@
 // `npm test` runs all three once.
 
 export const UNIT = ['unit', 'sandbox', 'scripts'];
-export const PROCESSES = ['processes', 'deploy', 'replay'];
+export const PROCESSES = ['processes', 'deploy', 'replay', 'workspace'];
 export const INTEGRATION = ['integration'];
 
 /** @type {import('jest').Config} */
