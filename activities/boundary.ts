@@ -6,6 +6,7 @@
  * fast without calling the upstream, and Temporal waits out the open period.
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { parseUpstreamFailureType, upstreamFailureType } from '../common/failures.js';
 import { countsAgainstHealth } from './pure/breaker.js';
 import type { CircuitBreaker, Refusal } from './pure/breaker.js';
 import { classify } from './pure/errors.js';
@@ -77,7 +78,7 @@ export function toFailure(err: unknown, upstream: Upstream): ApplicationFailure 
   const facts = errorFacts(err, upstream);
   const c = classify(facts);
   return ApplicationFailure.create({
-    type: `${upstream}.${c.errorClass}`,
+    type: upstreamFailureType(upstream, c.errorClass),
     message: describe(upstream, c, facts, err),
     nonRetryable: !c.retryable,
     nextRetryDelay: c.retryAfterMs !== undefined ? Math.max(1, c.retryAfterMs) : undefined,
@@ -88,7 +89,7 @@ export function toFailure(err: unknown, upstream: Upstream): ApplicationFailure 
 /** The retryable failure of a call refused by an open circuit: Temporal retries it when half-open. */
 export function circuitOpenFailure(upstream: Upstream, refusal: Refusal): ApplicationFailure {
   return ApplicationFailure.create({
-    type: `${upstream}.circuit_open`,
+    type: upstreamFailureType(upstream, 'circuit_open'),
     message: `${upstream} circuit ${refusal.state === 'open' ? 'open' : 'half-open, probe in flight'}: not calling it, retry in ${refusal.retryAfterMs} ms`,
     nonRetryable: false,
     nextRetryDelay: refusal.retryAfterMs,
@@ -114,10 +115,9 @@ export function indicatesUnhealthy(
   upstream: Upstream,
 ): boolean {
   if (isCancellation(err)) return false;
-  const prefix = `${upstream}.`;
-  const errorClass = failure.type?.startsWith(prefix)
-    ? (failure.type.slice(prefix.length) as ErrorClass)
-    : undefined;
+  const parsed = parseUpstreamFailureType(failure.type ?? undefined);
+  const errorClass =
+    parsed?.upstream === upstream ? (parsed.errorClass as ErrorClass) : undefined;
   if (!countsAgainstHealth(errorClass)) return false;
   if (errorClass !== 'network' || err instanceof ApplicationFailure) return true;
   const facts = errorFacts(err, upstream);

@@ -12,13 +12,13 @@ import type { CircuitBreaker } from './pure/breaker.js';
 import { classify } from './pure/errors.js';
 import { sanitizeUntrusted, truncate } from '../common/text/sanitize.js';
 import { authenticatedLogin } from '../common/github-app.js';
+import { domainFailure, Failure, upstreamFailureType } from '../common/failures.js';
 import { commitTrailer } from '../common/ids.js';
 import { commitMessage } from '../common/inert-text.js';
 import { checkLifecycleScripts, checkWrite, isPackageJson } from '../common/path-guard.js';
 import type { Staged, WriteRules } from '../common/path-guard.js';
 import { ConfigError, validateRepoConfig } from '../common/repo-config.js';
 import type { RepoConfig } from '../common/repo-config.js';
-import type { Profile } from '../common/profiles.js';
 import type { AgentType, IssueData, IssueRef, StagedFile } from '../common/schemas.js';
 
 export const CONFIG_PATH = '.github/blogtube.yml';
@@ -32,12 +32,13 @@ export interface GitHubDeps {
   octokit: Octokit;
   /** This worker's GitHub circuit breaker (none: every call goes through). */
   breaker?: CircuitBreaker;
-  /** The worker's environment profile: defaults of every run it loads (none: the built-in ones). */
-  profile?: Pick<Profile, 'agentTimeoutMs' | 'maxConcurrentAgents' | 'retryAttempts'>;
 }
 
-/** The loading worker's profile settings, recorded with the config so the run keeps them. */
-export interface RunDefaults {
+/**
+ * Profile settings that runs recorded with their config before run settings
+ * existed (`common/run-settings.ts`); read back only when such a run replays.
+ */
+export interface LegacyRunDefaults {
   /** Start-to-close timeout of one model call (the profile's agent timeout). */
   modelCallTimeoutMs: number;
   /** Attempts of the analysis local activity. */
@@ -49,8 +50,8 @@ export interface LoadedConfig {
   /** Head commit of the default branch the config was read at. */
   baseSha: string;
   source: 'file' | 'defaults';
-  /** Absent in histories recorded before profiles were applied. */
-  defaults?: RunDefaults;
+  /** Only in histories recorded between profiles and run settings. */
+  defaults?: LegacyRunDefaults;
 }
 
 export interface PullRequestInput {
@@ -98,12 +99,7 @@ function isStatus(err: unknown, status: number): boolean {
   return (err as { status?: number })?.status === status;
 }
 
-export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps) {
-  const configDefaults = { maxParallelAgents: profile?.maxConcurrentAgents };
-  const runDefaults: RunDefaults | undefined = profile && {
-    modelCallTimeoutMs: profile.agentTimeoutMs,
-    analysisAttempts: profile.retryAttempts,
-  };
+export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
   const atGitHub = <T>(fn: () => Promise<T>) => whileAlive(() => atBoundary('github', fn, breaker));
   const repoOf = (ref: RepoRef) => ({ owner: ref.owner, repo: ref.repo });
 
@@ -172,7 +168,7 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
         if (!sha)
           throw ApplicationFailure.nonRetryable(
             `branch ${defaultBranch} not found`,
-            'github.validation',
+            upstreamFailureType('github', 'validation'),
           );
         return { baseSha: sha, text: await fileText(ref, CONFIG_PATH, sha) };
       });
@@ -180,21 +176,15 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
         config,
         baseSha,
         source,
-        ...(runDefaults && { defaults: runDefaults }),
       });
-      if (text === undefined) return loaded(validateRepoConfig({}, configDefaults), 'defaults');
+      if (text === undefined) return loaded(validateRepoConfig({}), 'defaults');
       try {
         const doc = parseYaml(text, { maxAliasCount: 50 }) as unknown;
-        return loaded(validateRepoConfig(doc, configDefaults), 'file');
+        return loaded(validateRepoConfig(doc), 'file');
       } catch (err) {
         const field = err instanceof ConfigError ? err.field : '(yaml)';
         const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-        throw ApplicationFailure.create({
-          type: 'InvalidConfig',
-          message: `${CONFIG_PATH}: ${message}`,
-          nonRetryable: true,
-          details: [{ field }],
-        });
+        throw domainFailure(Failure.InvalidConfig, `${CONFIG_PATH}: ${message}`, { field });
       }
     },
 
@@ -224,7 +214,10 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
       return atGitHub(async () => {
         const sha = await headSha(ref, branch);
         if (!sha)
-          throw ApplicationFailure.nonRetryable(`branch ${branch} not found`, 'github.validation');
+          throw ApplicationFailure.nonRetryable(
+            `branch ${branch} not found`,
+            upstreamFailureType('github', 'validation'),
+          );
         // A commit SHA names its tree here too (GitHub resolves tree-ish): one request fewer.
         const { data: tree } = await octokit.rest.git.getTree({
           ...repoOf(ref),
@@ -262,8 +255,7 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
       staged: Staged[],
     ): Promise<StagedFile> {
       const verdict = checkWrite(path, content, rules, staged);
-      if (!verdict.ok)
-        throw ApplicationFailure.nonRetryable(`write refused: ${verdict.reason}`, 'PathRefused');
+      if (!verdict.ok) throw domainFailure(Failure.PathRefused, `write refused: ${verdict.reason}`);
       return atGitHub(async () => {
         if (isPackageJson(verdict.path)) {
           // Compared with the default branch: every earlier write was checked the same way.
@@ -271,10 +263,7 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
           const before = await fileText(ref, verdict.path, repo.default_branch);
           const scripts = checkLifecycleScripts(verdict.path, before, content, rules);
           if (!scripts.ok)
-            throw ApplicationFailure.nonRetryable(
-              `write refused: ${scripts.reason}`,
-              'PathRefused',
-            );
+            throw domainFailure(Failure.PathRefused, `write refused: ${scripts.reason}`);
         }
         const { data } = await octokit.rest.git.createBlob({
           ...repoOf(ref),
@@ -305,7 +294,7 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
           if (!head)
             throw ApplicationFailure.nonRetryable(
               `branch ${branch} has no commits`,
-              'github.validation',
+              upstreamFailureType('github', 'validation'),
             );
           const { data: tree } = await octokit.rest.git.createTree({
             ...repoOf(ref),
@@ -344,7 +333,7 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
         }
         throw ApplicationFailure.retryable(
           `branch ${branch} kept moving; will retry`,
-          'github.conflict',
+          upstreamFailureType('github', 'conflict'),
         );
       });
     },
@@ -461,9 +450,9 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
         return found;
       });
       if (problems.length > 0) {
-        throw ApplicationFailure.nonRetryable(
+        throw domainFailure(
+          Failure.VerificationFailed,
           `verification failed: ${problems.join('; ')}`,
-          'VerificationFailed',
         );
       }
     },

@@ -17,6 +17,7 @@ import type { Settings } from '../common/env.js';
 import { agentWorkflowId, formatRef, issueWorkflowId } from '../common/ids.js';
 import type { AgentType, IssueRef, IssueStatus, IssueWorkflowInput } from '../common/schemas.js';
 import { agentProgressQuery, ISSUE_WORKFLOW, statusQuery } from '../common/workflow-api.js';
+import { rootMessage } from '../common/failures.js';
 import { CliError, EXIT } from './pure/cli-errors.js';
 import type { RunListItem } from './pure/format.js';
 import { listQuery, planRetry } from './pure/operator-rules.js';
@@ -30,12 +31,6 @@ export function operatorName(): string {
   } catch {
     return 'cli';
   }
-}
-
-function rootMessage(err: unknown): string {
-  let cur: unknown = err;
-  while (cur instanceof Error && cur.cause instanceof Error) cur = cur.cause;
-  return cur instanceof Error ? cur.message : String(cur);
 }
 
 /** The run's status, or exit 3 when there is no such run. */
@@ -227,7 +222,6 @@ export async function retryRun(
       event: 'cli.retry',
       sender: operatorName(),
     },
-    modelTaskQueue: settings.MODEL_TASK_QUEUE,
     retry: seed,
   };
   try {

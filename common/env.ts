@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { withModeDefaults } from './mode.js';
 import { loadProfile } from './profiles.js';
 import type { Profile } from './profiles.js';
+import { DEFAULT_MODEL_TASK_QUEUE } from './run-settings.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 /** An optional count where an empty variable (compose's `${VAR:-}`) means unset. */
@@ -19,7 +20,7 @@ const Settings = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   ORCHESTRATOR_TASK_QUEUE: z.string().default('blogtube-orchestrator'),
-  MODEL_TASK_QUEUE: z.string().default('blogtube-model'),
+  MODEL_TASK_QUEUE: z.string().min(1).default(DEFAULT_MODEL_TASK_QUEUE),
   GITHUB_API_URL: z.string().url().default('http://127.0.0.1:3001'),
   ANTHROPIC_BASE_URL: z.string().url().default('http://127.0.0.1:3002'),
   BRIDGE_HOST: z.string().default('127.0.0.1'),

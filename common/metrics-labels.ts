@@ -1,7 +1,9 @@
 /**
- * Label values for the Prometheus metrics (pure: no Temporal, no I/O), shared
+ * Label values for the Prometheus metrics (no I/O), shared
  * by the workflow interceptors (inside the workflow sandbox) and the workers.
  */
+
+import { parseUpstreamFailureType } from './failures.js';
 
 /** Header the workflow interceptors put on each `callModel` activity (see {@link ModelCallHeader}). */
 export const MODEL_CALL_HEADER = 'blogtube-model-call';
@@ -52,8 +54,6 @@ export interface FailureLabels {
   retryable: boolean;
 }
 
-const UPSTREAMS = new Set(['github', 'anthropic']);
-
 /**
  * Labels of a failed activity attempt from its ApplicationFailure type
  * (`github.rate_limit`, `anthropic.circuit_open`, `InvalidConfig`) and
@@ -62,10 +62,13 @@ const UPSTREAMS = new Set(['github', 'anthropic']);
  */
 export function failureLabels(type: string | undefined, nonRetryable: boolean): FailureLabels {
   if (!type) return { upstream: 'none', errorClass: 'other', retryable: !nonRetryable };
-  const dot = type.indexOf('.');
-  const head = dot > 0 ? type.slice(0, dot) : '';
-  if (UPSTREAMS.has(head)) {
-    return { upstream: head, errorClass: safeLabel(type.slice(dot + 1)), retryable: !nonRetryable };
+  const upstream = parseUpstreamFailureType(type);
+  if (upstream) {
+    return {
+      upstream: upstream.upstream,
+      errorClass: safeLabel(upstream.errorClass),
+      retryable: !nonRetryable,
+    };
   }
   return { upstream: 'none', errorClass: safeLabel(type), retryable: !nonRetryable };
 }

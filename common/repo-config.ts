@@ -36,7 +36,8 @@ export const DEFAULT_AGENTS: Record<AgentType, AgentConfig> = {
 
 export const LimitsConfig = z
   .object({
-    max_parallel_agents: z.number().int().min(1).max(5).default(3),
+    /** Unset: the orchestrator's run settings decide (its profile's concurrency). */
+    max_parallel_agents: z.number().int().min(1).max(5).optional(),
     max_turns: z.number().int().min(1).max(50).default(12),
     agent_token_budget: z.number().int().min(1000).max(2_000_000).default(80_000),
     issue_token_budget: z.number().int().min(1000).max(10_000_000).default(300_000),
@@ -250,26 +251,8 @@ export function findCycle(agents: ResolvedAgents): AgentType[] | undefined {
  * Validate an already-parsed YAML document. Throws ConfigError naming the first
  * bad field (`limits.max_turns: Too big: expected number to be <=50`).
  */
-/** Defaults the operator's environment gives where the repository's file is silent. */
-export interface RepoConfigDefaults {
-  /** `limits.max_parallel_agents` (the profile's maxConcurrentAgents). */
-  maxParallelAgents?: number;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** `doc` with the operator's defaults filled in where it says nothing (anything else is left to validation). */
-function withDefaults(doc: unknown, defaults: RepoConfigDefaults): unknown {
-  if (defaults.maxParallelAgents === undefined || !isPlainObject(doc)) return doc;
-  const limits = doc.limits ?? {};
-  if (!isPlainObject(limits) || limits.max_parallel_agents !== undefined) return doc;
-  return { ...doc, limits: { ...limits, max_parallel_agents: defaults.maxParallelAgents } };
-}
-
-export function validateRepoConfig(doc: unknown, defaults: RepoConfigDefaults = {}): RepoConfig {
-  const parsed = RepoConfig.safeParse(withDefaults(doc ?? {}, defaults));
+export function validateRepoConfig(doc: unknown): RepoConfig {
+  const parsed = RepoConfig.safeParse(doc ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';

@@ -199,8 +199,11 @@ export type Trigger = z.infer<typeof Trigger>;
 export const IssueWorkflowInput = z.object({
   ref: IssueRef,
   trigger: Trigger,
-  /** Task queue of the model worker (model-call activities). */
-  modelTaskQueue: z.string().min(1),
+  /**
+   * Deprecated: read only when a run recorded before run settings replays
+   * (`common/run-settings.ts`); the orchestrator's worker knows its model queue.
+   */
+  modelTaskQueue: z.string().min(1).optional(),
   /** Present on a run started by `blogtube retry`. */
   retry: RetrySeed.optional(),
 });

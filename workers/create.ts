@@ -10,6 +10,8 @@ import type { WorkerOptions } from '@temporalio/worker';
 import { createAnalysisActivities } from '../activities/analysis/activity.js';
 import { DocsCache } from '../activities/docs-cache.js';
 import { createGitHubActivities } from '../activities/github.js';
+import { createRunSettingsActivities } from '../activities/run-settings.js';
+import { runSettings } from '../common/run-settings.js';
 import { createGitHubClient } from '../common/github-app.js';
 import { createLeaseActivities } from '../activities/lease.js';
 import { parseAreaLimits } from '../workflows/pure/lease-queue.js';
@@ -172,10 +174,10 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
       ...createGitHubActivities({
         octokit,
         breaker: createBreaker('github', settings, metrics),
-        // Each run records these defaults when it loads its config (history keeps them).
-        profile: settings.profile,
       }),
       ...createAnalysisActivities(),
+      // Each run reads these once (a local activity: its history keeps them).
+      ...createRunSettingsActivities(runSettings(settings.profile, settings.MODEL_TASK_QUEUE)),
       ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
     },
     ...instrumented(settings, metrics, code),

@@ -4,6 +4,7 @@
  * their own `nextRetryDelay`; the rest back off exponentially.
  */
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+import { PRODUCTION_RUN_SETTINGS } from '../common/run-settings.js';
 
 /**
  * GitHub reads and idempotent writes: short calls, patient retries. They
@@ -29,9 +30,6 @@ export const GITHUB_ACTIVITY_OPTIONS: ActivityOptions = {
   },
 };
 
-/** One model call's longest run when the run carries no profile (the production profile's). */
-export const DEFAULT_MODEL_CALL_TIMEOUT_MS = 600_000;
-
 /**
  * A model call that stops heartbeating for this long is taken for lost (its
  * worker died) and retried on another worker. The model worker sends a
@@ -51,7 +49,8 @@ export const MODEL_FIRST_RETRY_MS = 200;
  */
 export function modelActivityOptions(
   taskQueue: string,
-  timeoutMs: number = DEFAULT_MODEL_CALL_TIMEOUT_MS,
+  // Children started before run settings may carry none: the production profile's then.
+  timeoutMs: number = PRODUCTION_RUN_SETTINGS.modelCallTimeoutMs,
 ): ActivityOptions {
   return {
     taskQueue,
@@ -67,12 +66,7 @@ export function modelActivityOptions(
   };
 }
 
-/** Analysis attempts when the run carries no profile (the production profile's). */
-export const DEFAULT_ANALYSIS_ATTEMPTS = 3;
-
 /** Analysis: pure CPU in the orchestrator worker, recorded once in history. */
-export function analysisOptions(
-  attempts: number = DEFAULT_ANALYSIS_ATTEMPTS,
-): LocalActivityOptions {
+export function analysisOptions(attempts: number): LocalActivityOptions {
   return { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: attempts } };
 }

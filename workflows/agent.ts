@@ -4,7 +4,6 @@
  * crash costs at most the call in flight.
  */
 import {
-  ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
   proxyActivities,
@@ -15,6 +14,7 @@ import {
 import type { GitHubActivities } from '../activities/github.js';
 import type { ModelActivities } from '../activities/claude.js';
 import { firstUserMessage, renderMessages } from '../common/text/prompts.js';
+import { domainFailure, Failure } from '../common/failures.js';
 import { checkRead, checkWrite } from '../common/path-guard.js';
 import type { WriteRules } from '../common/path-guard.js';
 import { AgentType, ZERO_USAGE, addUsage, totalTokens } from '../common/schemas.js';
@@ -212,9 +212,9 @@ async function runAgent(input: AgentWorkflowInput): Promise<AgentWorkflowResult>
       );
       paused = false;
       if (!raised) {
-        throw ApplicationFailure.nonRetryable(
+        throw domainFailure(
+          Failure.BudgetExhausted,
           `${input.agent} agent exhausted its token budget (${totalTokens(usage)} > ${budget}) and it was not raised in time`,
-          'BudgetExhausted',
         );
       }
       await parent.signal(agentBudgetSignal, {
@@ -227,9 +227,9 @@ async function runAgent(input: AgentWorkflowInput): Promise<AgentWorkflowResult>
   }
 
   if (summary === undefined) {
-    throw ApplicationFailure.nonRetryable(
+    throw domainFailure(
+      Failure.MaxTurns,
       `${input.agent} agent did not finish within ${input.maxTurns} turns`,
-      'MaxTurns',
     );
   }
   const files = [...staged.values()];

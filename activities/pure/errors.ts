@@ -4,7 +4,9 @@
  * a retry can help, and how long to wait. No string matching on messages.
  */
 
-export type Upstream = 'github' | 'anthropic';
+import type { Upstream } from '../../common/failures.js';
+
+export type { Upstream };
 
 export type ErrorClass =
   | 'auth'

@@ -22,25 +22,20 @@ describe('repository config', () => {
     const c = validateRepoConfig(null);
     expect(c.approval).toBe('none');
     expect(c.trigger_label).toBe('blogtube');
-    expect(c.limits.max_parallel_agents).toBe(3);
+    expect(c.limits.max_parallel_agents).toBe(undefined);
     expect(resolveAgents(c).backend.paths).toEqual(['api/**']);
   });
 
-  it("the worker profile's concurrency fills max_parallel_agents where the file is silent", () => {
-    const d = { maxParallelAgents: 1 };
-    expect(validateRepoConfig(null, d).limits.max_parallel_agents).toBe(1);
-    expect(validateRepoConfig({ limits: { max_turns: 4 } }, d).limits).toMatchObject({
-      max_parallel_agents: 1,
-      max_turns: 4,
-    });
-    // The repository's own word wins.
+  it('leaves max_parallel_agents unset where the file is silent (the run settings decide)', () => {
+    expect(validateRepoConfig({ limits: { max_turns: 4 } }).limits).toMatchObject({ max_turns: 4 });
+    expect(validateRepoConfig({ limits: { max_turns: 4 } }).limits.max_parallel_agents).toBe(
+      undefined,
+    );
     expect(
-      validateRepoConfig({ limits: { max_parallel_agents: 4 } }, d).limits.max_parallel_agents,
+      validateRepoConfig({ limits: { max_parallel_agents: 4 } }).limits.max_parallel_agents,
     ).toBe(4);
-    // Bad files stay bad, with the same field named.
-    expect(() => validateRepoConfig({ limits: 'many' }, d)).toThrow(/^limits:/);
-    expect(() => validateRepoConfig('text', d)).toThrow(ConfigError);
-    expect(() => validateRepoConfig({ limits: { max_parallel_agents: 9 } }, d)).toThrow(
+    expect(() => validateRepoConfig({ limits: 'many' })).toThrow(/^limits:/);
+    expect(() => validateRepoConfig({ limits: { max_parallel_agents: 9 } })).toThrow(
       /limits\.max_parallel_agents/,
     );
   });
