@@ -10,7 +10,8 @@ import { atBoundary, errorFacts } from './boundary.js';
 import { whileAlive } from './liveness.js';
 import type { CircuitBreaker } from './pure/breaker.js';
 import { classify } from './pure/errors.js';
-import { sanitizeUntrusted, truncate } from '../common/text/sanitize.js';
+import { issueText } from '../common/text/issue-text.js';
+import { truncate } from '../common/text/sanitize.js';
 import { authenticatedLogin } from '../common/github-app.js';
 import { commitTrailer } from '../common/ids.js';
 import { commitMessage } from '../common/inert-text.js';
@@ -154,8 +155,7 @@ export function createGitHubActivities({ octokit, breaker, profile }: GitHubDeps
         ]);
         return {
           number: issue.number,
-          title: sanitizeUntrusted(issue.title),
-          body: truncate(sanitizeUntrusted(issue.body ?? ''), 20_000),
+          ...issueText(issue.title, issue.body),
           labels: issue.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
           author: issue.user?.login ?? 'unknown',
           state: issue.state,

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       orchestratorTaskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
       modelTaskQueue: settings.MODEL_TASK_QUEUE,
       triggerLabel: settings.BLOGTUBE_TRIGGER_LABEL,
+      historyCap: settings.BRIDGE_HISTORY_CAP,
       maxBodyBytes: settings.WEBHOOK_MAX_BYTES,
       log: (line) => logger.info(line),
       observe: bridgeObserver(client, undefined, memoryThresholdBytes(settings.profile)),

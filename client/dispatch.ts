@@ -17,7 +17,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { issueWorkflowId } from '../common/ids.js';
-import type { IssueRef, IssueWorkflowInput } from '../common/schemas.js';
+import type { IssueRef, IssueText, IssueWorkflowInput } from '../common/schemas.js';
 import { SA } from '../common/search-attributes.js';
 import {
   ISSUE_WORKFLOW,
@@ -36,6 +36,13 @@ export interface DispatchOptions {
   orchestratorTaskQueue: string;
   modelTaskQueue: string;
   triggerLabel: string;
+  /**
+   * Events a run's history may hold before GitHub events stop becoming signals
+   * to it (2,000; a whole run is under a hundred): whatever arrives, a waiting
+   * run's history stays bounded. Maintainers' commands (Updates, cancel) are
+   * not signals and still go through.
+   */
+  historyCap?: number;
   log?: (line: string) => void;
 }
 
@@ -65,10 +72,28 @@ const NO_RUN: Reply = {
  */
 export function createDispatcher(opts: DispatchOptions): Dispatch {
   const log = opts.log ?? (() => {});
+  const historyCap = opts.historyCap ?? 2000;
+
+  /** The reply refusing a signal to a running run whose history is full; undefined when it has room. */
+  async function fullHistory(workflowId: string): Promise<Reply | undefined> {
+    let described;
+    try {
+      described = await opts.client.workflow.getHandle(workflowId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+    if (described.status.name !== 'RUNNING' || described.historyLength < historyCap)
+      return undefined;
+    log(`${workflowId}: history holds ${described.historyLength} events, signal not sent`);
+    const reason = `the run's history is full (${described.historyLength} events, cap ${historyCap}): GitHub events are no longer forwarded to it; use the CLI`;
+    return { status: 202, body: { result: 'ignored', reason, workflowId } };
+  }
 
   async function start(
     ref: IssueRef,
     sender: string,
+    issue: IssueText,
     event: string,
     deliveryId: string,
   ): Promise<Reply> {
@@ -80,8 +105,17 @@ export function createDispatcher(opts: DispatchOptions): Dispatch {
       };
     }
     const workflowId = issueWorkflowId(ref);
+    // A running run takes the event as a signal: only while its history has room.
+    const full = await fullHistory(workflowId);
+    if (full) return full;
     const trigger = { deliveryId, event, sender };
-    const input: IssueWorkflowInput = { ref, trigger, modelTaskQueue: opts.modelTaskQueue };
+    // The text this writer's event carries is the run's: later edits count only from writers.
+    const input: IssueWorkflowInput = {
+      ref,
+      trigger,
+      issue,
+      modelTaskQueue: opts.modelTaskQueue,
+    };
     try {
       const handle = await opts.client.workflow.signalWithStart(ISSUE_WORKFLOW, {
         workflowId,
@@ -116,6 +150,8 @@ export function createDispatcher(opts: DispatchOptions): Dispatch {
   async function signal(ref: IssueRef, send: (id: string) => Promise<void>): Promise<Reply> {
     const workflowId = issueWorkflowId(ref);
     try {
+      const full = await fullHistory(workflowId);
+      if (full) return full;
       await send(workflowId);
       return { status: 200, body: { result: 'signalled', workflowId } };
     } catch (err) {
@@ -162,7 +198,7 @@ export function createDispatcher(opts: DispatchOptions): Dispatch {
         return { status: 202, body: { result: 'ignored', reason: decision.reason } };
       case 'start': {
         const action = (payload as { action?: string }).action ?? '';
-        return start(decision.ref, decision.sender, `issues.${action}`, deliveryId);
+        return start(decision.ref, decision.sender, decision.issue, `issues.${action}`, deliveryId);
       }
       case 'edit': {
         // An edit renames the run (and its PR): only a writer's counts.
@@ -185,8 +221,13 @@ export function createDispatcher(opts: DispatchOptions): Dispatch {
           decision.ref.repo,
           decision.author,
         );
+        // Outsiders' comments never become signals: nobody without write access fills a run's history.
+        if (!trusted) {
+          const reason = `comments by ${decision.author} (no write permission) are not forwarded`;
+          return { status: 202, body: { result: 'ignored', reason } };
+        }
         const command = decision.command;
-        if (command && trusted && command.name !== 'run') {
+        if (command && command.name !== 'run') {
           return runCommand(decision.ref, command, decision.author);
         }
         return signal(decision.ref, (id) =>

@@ -46,6 +46,7 @@ export async function runTrigger(opts: {
       orchestratorTaskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
       modelTaskQueue: settings.MODEL_TASK_QUEUE,
       triggerLabel: settings.BLOGTUBE_TRIGGER_LABEL,
+      historyCap: settings.BRIDGE_HISTORY_CAP,
     });
     // Failing to reach Temporal or GitHub mid-way is answered as the bridge answers it.
     const r = await dispatch(opts.event, opts.payload, opts.deliveryId).catch(() => UNAVAILABLE);

@@ -29,6 +29,7 @@ import type {
   AgentType,
   IssueData,
   IssueStatus,
+  IssueText,
   IssueWorkflowInput,
   IssueWorkflowResult,
   Phase,
@@ -44,6 +45,7 @@ import {
   raiseBudgetUpdate,
   issueCommentSignal,
   issueEditedSignal,
+  issueTextQuery,
   planDecisionUpdate,
   statusQuery,
   triggerSignal,
@@ -90,6 +92,8 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
       : {}),
   };
   const deliveries = new Set<string>([input.trigger.deliveryId]);
+  /** The issue text agents get: the trigger's, then a writer's edit; never GitHub's current text. */
+  let pinned: IssueText | undefined = input.issue;
   const states: RunStates = {};
   const handles = new Map<AgentType, ChildWorkflowHandle<typeof agentWorkflow>>();
   const heldInbox = new Map<AgentType, AgentMessage[]>();
@@ -154,12 +158,15 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   };
 
   setHandler(statusQuery, () => status);
+  setHandler(issueTextQuery, () => pinned);
   setHandler(triggerSignal, (t) => {
     deliveries.add(t.deliveryId);
     // A maintainer's trigger label on an issue set aside as a question: run it anyway.
     if (t.event === 'issues.labeled' && status.phase === 'question') goAhead = true;
   });
   setHandler(issueEditedSignal, (edit) => {
+    // The bridge forwards only edits by people with write access.
+    pinned = { title: edit.title, body: edit.body };
     status.title = edit.title;
     status.updatedAt = now();
   });
@@ -297,6 +304,8 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   let loaded: LoadedConfig;
   try {
     issue = await github.loadIssue(ref);
+    pinned ??= { title: issue.title, body: issue.body };
+    issue = { ...issue, ...pinned };
     status.title = issue.title;
     loaded = await github.loadRepoConfig(ref, issue.defaultBranch);
   } catch (err) {
@@ -431,7 +440,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
               context: {
                 agent,
                 repo: status.repo,
-                issue: { number: issue.number, title: issue.title, body: issue.body },
+                issue: { number: issue.number, title: issue.title, body: issue.body, ...pinned },
                 analysis,
                 writablePaths: agents[agent].paths,
                 teammates,
