@@ -223,3 +223,60 @@ it('outsiders’ comments are not signals, and a maintainer’s flood of comment
     await stack.commitFile('.github/blogtube.yml', 'version: 1\n');
   }
 });
+
+it('a merged commit carrying the issue’s trailer is never taken for an agent’s work (property 8)', async () => {
+  const maintainer = as(SANDBOX_TOKENS.maintainer);
+  const repo = { owner: stack.owner, repo: stack.repo };
+  const { data: issue } = await maintainer.rest.issues.create({
+    ...repo,
+    title: 'Add a playlists API endpoint and a page listing them',
+    body: 'Add an API endpoint that lists playlists, a web page that shows them, and document it.',
+  });
+  // Someone merges a commit into main that carries this issue's trailers for every agent
+  // (a run of the issue from before Temporal's retention, or a copy): same workflow id, same agents.
+  const workflowId = issueWorkflowId(ref(issue.number));
+  const forged = ['database', 'backend', 'frontend', 'devops', 'documentation']
+    .map((a) => `BlogTube-Run: ${workflowId}\nBlogTube-Agent: ${a}`)
+    .join('\n\n');
+  const { data: main } = await maintainer.rest.git.getRef({ ...repo, ref: 'heads/main' });
+  const { data: head } = await maintainer.rest.git.getCommit({
+    ...repo,
+    commit_sha: main.object.sha,
+  });
+  const { data: tree } = await maintainer.rest.git.createTree({
+    ...repo,
+    base_tree: head.tree.sha,
+    tree: [{ path: 'NOTES.md', mode: '100644', type: 'blob', content: 'old work\n' }],
+  });
+  const { data: merged } = await maintainer.rest.git.createCommit({
+    ...repo,
+    message: `Old work, merged\n\n${forged}\n`,
+    tree: tree.sha,
+    parents: [main.object.sha],
+  });
+  await maintainer.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: merged.sha });
+
+  const { data: repository } = await maintainer.rest.repos.get(repo);
+  const opened = await stack.deliver('issues', {
+    action: 'opened',
+    issue,
+    repository,
+    sender: issue.user,
+  });
+  expect(opened.status).toBe(201);
+  const result = (await handleFor(issue.number).result()) as IssueWorkflowResult;
+  expect(result.phase).toBe('done');
+  const status: IssueStatus = await handleFor(issue.number).query(statusQuery);
+  const shas = status.agents.map((a) => a.commitSha);
+  expect(shas.length).toBeGreaterThan(0);
+  for (const a of status.agents) {
+    // Each agent's commit is its own: a new commit with its files, not the merged one.
+    expect([a.agent, a.commitSha]).not.toEqual([a.agent, merged.sha]);
+    const { data: c } = await maintainer.rest.git.getCommit({ ...repo, commit_sha: a.commitSha! });
+    expect(c.parents.length).toBe(1);
+    expect(c.message).toMatch(
+      new RegExp(`BlogTube-Agent: ${a.agent}\\nBlogTube-Run-Id: [0-9a-f-]{36}`),
+    );
+  }
+  expect(new Set(shas).size).toBe(shas.length);
+});
