@@ -7,13 +7,14 @@ import type { Octokit } from '@octokit/rest';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
 import { atBoundary, errorFacts } from './boundary.js';
-import { whileAlive } from './liveness.js';
+import { callingRunId, whileAlive } from './liveness.js';
 import type { CircuitBreaker } from './pure/breaker.js';
 import { classify } from './pure/errors.js';
-import { sanitizeUntrusted, truncate } from '../common/text/sanitize.js';
+import { issueText } from '../common/text/issue-text.js';
+import { truncate } from '../common/text/sanitize.js';
 import { authenticatedLogin } from '../common/github-app.js';
 import { domainFailure, Failure, upstreamFailureType } from '../common/failures.js';
-import { commitTrailer } from '../common/ids.js';
+import { commitTrailer, hasTrailer } from '../common/ids.js';
 import { commitMessage } from '../common/inert-text.js';
 import { checkLifecycleScripts, checkWrite, isPackageJson } from '../common/path-guard.js';
 import type { Staged, WriteRules } from '../common/path-guard.js';
@@ -150,8 +151,7 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
         ]);
         return {
           number: issue.number,
-          title: sanitizeUntrusted(issue.title),
-          body: truncate(sanitizeUntrusted(issue.body ?? ''), 20_000),
+          ...issueText(issue.title, issue.body),
           labels: issue.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
           author: issue.user?.login ?? 'unknown',
           state: issue.state,
@@ -277,10 +277,13 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
     /**
      * Commit an agent's staged files on the branch, exactly once: a commit
      * carrying this run's and agent's trailer is found again instead of made twice.
+     * The trailer names the calling workflow's run id: another run's commit (a
+     * new run after retention, a merged commit with the same workflow id and
+     * agent) is never taken for this one's.
      */
     async commitAgentChanges(input: CommitInput): Promise<{ sha: string; reused: boolean }> {
       const { ref, branch } = input;
-      const trailer = commitTrailer(input.workflowId, input.agent);
+      const trailer = commitTrailer(input.workflowId, input.agent, callingRunId());
       return atGitHub(async () => {
         for (let attempt = 0; attempt < 5; attempt++) {
           const { data: commits } = await octokit.rest.repos.listCommits({
@@ -288,7 +291,7 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
             sha: branch,
             per_page: 100,
           });
-          const found = commits.find((c) => c.commit.message.includes(trailer));
+          const found = commits.find((c) => hasTrailer(c.commit.message, trailer));
           if (found) return { sha: found.sha, reused: true };
           const head = commits[0];
           if (!head)

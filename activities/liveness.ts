@@ -16,6 +16,11 @@ function currentContext(): Context | undefined {
   }
 }
 
+/** The run id of the workflow that called the current activity (none outside an activity). */
+export function callingRunId(): string | undefined {
+  return currentContext()?.info.workflowExecution?.runId;
+}
+
 /** Runs `fn`, heartbeating every second while it runs (inside an activity). */
 export async function whileAlive<T>(fn: () => Promise<T>): Promise<T> {
   const ctx = currentContext();

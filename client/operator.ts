@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import {
+  QueryNotRegisteredError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
@@ -16,7 +17,12 @@ import type { ListFilter } from './pure/operator-rules.js';
 import type { Settings } from '../common/env.js';
 import { agentWorkflowId, formatRef, issueWorkflowId } from '../common/ids.js';
 import type { AgentType, IssueRef, IssueStatus, IssueWorkflowInput } from '../common/schemas.js';
-import { agentProgressQuery, ISSUE_WORKFLOW, statusQuery } from '../common/workflow-api.js';
+import {
+  agentProgressQuery,
+  ISSUE_WORKFLOW,
+  issueTextQuery,
+  statusQuery,
+} from '../common/workflow-api.js';
 import { rootMessage } from '../common/failures.js';
 import { CliError, EXIT } from './pure/cli-errors.js';
 import type { RunListItem } from './pure/format.js';
@@ -215,6 +221,14 @@ export async function retryRun(
   }
   const prev = await fetchStatus(handle, formatRef(ref));
   const { seed, rerun } = planRetry(prev, description.runId, only);
+  // The retry works from the text the previous run was given, not from GitHub's current text
+  // (a later edit by someone without write access never reaches an agent).
+  const issue = await handle.query(issueTextQuery).catch((err: unknown) => {
+    // A run from before pinning has no such query; anything else is a failure, not a fallback.
+    const unknown = /did not register a handler|unknown queryType/i;
+    if (err instanceof QueryNotRegisteredError || unknown.test(String(err))) return undefined;
+    throw err;
+  });
   const input: IssueWorkflowInput = {
     ref,
     trigger: {
@@ -223,6 +237,7 @@ export async function retryRun(
       sender: operatorName(),
     },
     retry: seed,
+    ...(issue ? { issue } : {}),
   };
   try {
     const started = await client.workflow.start(ISSUE_WORKFLOW, {

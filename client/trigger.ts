@@ -3,18 +3,18 @@
  * handles a delivery, for installations without a public endpoint — a GitHub
  * Actions job runs it with the event GitHub gave the job (`GITHUB_EVENT_NAME`,
  * `GITHUB_EVENT_PATH`) against a Temporal it can reach (e.g. Temporal Cloud).
- * The bridge runs in this process on loopback for the one delivery, with a
- * one-time signing secret: same filters, permission checks, comment commands,
- * and signalWithStart, so a run is started or signalled, never started twice.
+ * It calls the bridge's dispatcher (`dispatch.ts`) directly — same filters,
+ * permission checks, comment commands and signalWithStart — so a run is
+ * started or signalled, never started twice. (There is no signature to check:
+ * the event comes from the job's own GitHub-provided file.)
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Settings } from '../common/env.js';
 import { createGitHubClient } from '../common/github-app.js';
 import { assertReady } from '../common/mode.js';
-import { createBridge, serverUrl } from './bridge.js';
-import { deliverWebhook } from './demo.js';
+import { createDispatcher, UNAVAILABLE } from './dispatch.js';
 import { CliError, EXIT } from './pure/cli-errors.js';
 import { PermissionChecker } from './permissions.js';
 import { connectClient } from './temporal.js';
@@ -37,32 +37,19 @@ export async function runTrigger(opts: {
   const { settings } = opts;
   const client = await connectClient(settings, env);
   try {
-    const secret = randomBytes(32).toString('hex');
-    const bridge = createBridge({
+    const dispatch = createDispatcher({
       client,
       permissions: new PermissionChecker(
         createGitHubClient(settings.GITHUB_API_URL, env),
         settings.PERMISSION_CACHE_SECONDS * 1000,
       ),
-      secrets: [secret],
       orchestratorTaskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
-      modelTaskQueue: settings.MODEL_TASK_QUEUE,
       triggerLabel: settings.BLOGTUBE_TRIGGER_LABEL,
-      maxBodyBytes: settings.WEBHOOK_MAX_BYTES,
+      historyCap: settings.BRIDGE_HISTORY_CAP,
     });
-    const server = await bridge.listen(0, '127.0.0.1');
-    try {
-      const r = await deliverWebhook(
-        serverUrl(server),
-        secret,
-        opts.event,
-        opts.payload,
-        opts.deliveryId,
-      );
-      return { event: opts.event, deliveryId: opts.deliveryId, status: r.status, reply: r.reply };
-    } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    // Failing to reach Temporal or GitHub mid-way is answered as the bridge answers it.
+    const r = await dispatch(opts.event, opts.payload, opts.deliveryId).catch(() => UNAVAILABLE);
+    return { event: opts.event, deliveryId: opts.deliveryId, status: r.status, reply: r.body };
   } finally {
     await client.connection.close();
   }

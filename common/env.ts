@@ -33,6 +33,11 @@ const Settings = z.object({
     .default(1024 * 1024),
   BLOGTUBE_TRIGGER_LABEL: z.string().default('blogtube'),
   PERMISSION_CACHE_SECONDS: z.coerce.number().int().nonnegative().default(60),
+  /**
+   * Events a run's history may hold before the bridge stops adding signals from
+   * GitHub to it (comments, edits, trigger redeliveries); commands still go through.
+   */
+  BRIDGE_HISTORY_CAP: z.coerce.number().int().positive().default(2000),
   MODEL_SLOTS: z.coerce.number().int().positive().default(8),
   /** Host the workers' /metrics, /healthz and /readyz listen on (and their Core SDK metrics). */
   METRICS_HOST: z.string().default('127.0.0.1'),

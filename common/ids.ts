@@ -29,9 +29,21 @@ export function parseIssueRef(text: string): IssueRef {
   return parsed.data;
 }
 
-/** Trailer that marks an agent's commit, so a retry can find it again. */
-export function commitTrailer(workflowId: string, agent: AgentType): string {
-  return `BlogTube-Run: ${workflowId}\nBlogTube-Agent: ${agent}`;
+/**
+ * Trailer that marks an agent's commit, so a retry can find it again. The run
+ * id (of the agent workflow's run) makes it the run's, not the issue's: a new
+ * run of the issue, or a merged commit carrying the same workflow id and agent,
+ * never matches it.
+ */
+export function commitTrailer(workflowId: string, agent: AgentType, runId?: string): string {
+  const trailer = `BlogTube-Run: ${workflowId}\nBlogTube-Agent: ${agent}`;
+  return runId ? `${trailer}\nBlogTube-Run-Id: ${runId}` : trailer;
+}
+
+/** Whether `message` carries every line of `trailer` as a whole line. */
+export function hasTrailer(message: string, trailer: string): boolean {
+  const lines = new Set(message.split('\n').map((l) => l.trim()));
+  return trailer.split('\n').every((l) => lines.has(l));
 }
 
 /** Hidden marker of the progress comment (one per issue). */

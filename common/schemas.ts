@@ -196,9 +196,23 @@ export const Trigger = z.object({
 });
 export type Trigger = z.infer<typeof Trigger>;
 
+/**
+ * The issue's title and body as a run uses them: what the trigger saw, or a
+ * later edit by someone with write access (sanitized and truncated as loaded).
+ */
+export const IssueText = z.object({ title: z.string(), body: z.string() });
+export type IssueText = z.infer<typeof IssueText>;
+
 export const IssueWorkflowInput = z.object({
   ref: IssueRef,
   trigger: Trigger,
+  /**
+   * The issue text pinned by the trigger (the signed event's, or the previous
+   * run's on `blogtube retry`): a later edit on GitHub by someone without
+   * write access never reaches an agent. Absent in older histories: the text
+   * loaded from GitHub.
+   */
+  issue: IssueText.optional(),
   /**
    * Deprecated: read only when a run recorded before run settings replays
    * (`common/run-settings.ts`); the orchestrator's worker knows its model queue.

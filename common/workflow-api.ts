@@ -3,7 +3,14 @@
  * client (bridge, CLI) and the workflows meet.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AgentMessage, AgentType, IssueStatus, TokenUsage, Trigger } from './schemas.js';
+import type {
+  AgentMessage,
+  AgentType,
+  IssueStatus,
+  IssueText,
+  TokenUsage,
+  Trigger,
+} from './schemas.js';
 
 export const ISSUE_WORKFLOW = 'issueWorkflow';
 export const AGENT_WORKFLOW = 'agentWorkflow';
@@ -32,6 +39,8 @@ export interface IssueComment {
 export const issueCommentSignal = defineSignal<[IssueComment]>('issueComment');
 
 export const statusQuery = defineQuery<IssueStatus>('status');
+/** The issue text the run's agents are given (undefined before the run loaded the issue). */
+export const issueTextQuery = defineQuery<IssueText | undefined>('issueText');
 
 export interface PlanDecision {
   approve: boolean;

@@ -315,7 +315,6 @@ async function main(argv: string[]): Promise<void> {
       permissions: new PermissionChecker(createOctokit(github.url, SANDBOX_TOKENS.bot), 60_000),
       secrets: [WEBHOOK_SECRET],
       orchestratorTaskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
-      modelTaskQueue: settings.MODEL_TASK_QUEUE,
       triggerLabel: settings.BLOGTUBE_TRIGGER_LABEL,
       maxBodyBytes: 256 * 1024,
     });

@@ -75,7 +75,7 @@ export class Crew {
     const startedMs = run.agentStarted(agent);
     const inbox = this.heldInbox.get(agent) ?? [];
     this.heldInbox.delete(agent);
-    const child = agentChild(spec, agent, run.status.agents, run.budget, inbox);
+    const child = agentChild(spec, agent, run.status.agents, run.budget, inbox, run.issueText);
     const go = async () => {
       const handle = await startChild(agentWorkflow, {
         workflowId: child.workflowId,

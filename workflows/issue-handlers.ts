@@ -11,6 +11,7 @@ import {
   agentMessagesSignal,
   issueCommentSignal,
   issueEditedSignal,
+  issueTextQuery,
   operatorMessageUpdate,
   planDecisionUpdate,
   raiseBudgetUpdate,
@@ -38,12 +39,15 @@ export function installIssueHandlers(run: RunState, crew: Crew, firstDelivery: s
   const deliveries = new Set<string>([firstDelivery]);
 
   setHandler(statusQuery, () => status);
+  setHandler(issueTextQuery, () => run.issueText);
   setHandler(triggerSignal, (t) => {
     deliveries.add(t.deliveryId);
     // A maintainer's trigger label on an issue set aside as a question: run it anyway.
     if (t.event === 'issues.labeled' && status.phase === 'question') steering.goAhead = true;
   });
   setHandler(issueEditedSignal, (edit) => {
+    // The bridge forwards only edits by people with write access.
+    run.issueText = { title: edit.title, body: edit.body };
     status.title = edit.title;
     run.touch();
   });

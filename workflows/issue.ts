@@ -49,7 +49,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   const { ref } = input;
   const workflowId = workflowInfo().workflowId;
   const run = new RunState(
-    { workflowId, ref, retry: input.retry },
+    { workflowId, ref, retry: input.retry, issueText: input.issue },
     {
       clock: () => Date.now(),
       onPhase: (status) => {
@@ -75,7 +75,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
   let issue: IssueData;
   let loaded: LoadedConfig;
   try {
-    issue = await github.loadIssue(ref);
+    issue = run.pinIssue(await github.loadIssue(ref));
     status.title = issue.title;
     loaded = await github.loadRepoConfig(ref, issue.defaultBranch);
   } catch (err) {

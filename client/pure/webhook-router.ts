@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { IssueRef } from '../../common/schemas.js';
-import { sanitizeUntrusted } from '../../common/text/sanitize.js';
+import type { IssueText } from '../../common/schemas.js';
+import { issueText } from '../../common/text/issue-text.js';
 
 const User = z.object({ login: z.string(), type: z.string().optional() });
 const Repo = z.object({ name: z.string(), owner: z.object({ login: z.string() }) });
@@ -27,7 +28,7 @@ const IssuePayload = z.object({
 export type Decision =
   | { kind: 'pong' }
   | { kind: 'ignore'; reason: string }
-  | { kind: 'start'; ref: IssueRef; sender: string }
+  | { kind: 'start'; ref: IssueRef; sender: string; issue: IssueText }
   | { kind: 'edit'; ref: IssueRef; title: string; body: string; sender: string }
   | { kind: 'comment'; ref: IssueRef; id: number; author: string; body: string; command?: Command };
 
@@ -99,9 +100,10 @@ export function routeWebhook(
   if (notObeyed) return { kind: 'ignore', reason: notObeyed };
 
   if (event === 'issues') {
+    const text = issueText(p.issue.title, p.issue.body);
     switch (p.action) {
       case 'opened':
-        return { kind: 'start', ref, sender: p.sender.login };
+        return { kind: 'start', ref, sender: p.sender.login, issue: text };
       case 'labeled':
         if (p.label?.name !== triggerLabel) {
           return {
@@ -109,15 +111,9 @@ export function routeWebhook(
             reason: `label ${p.label?.name ?? '?'} is not the trigger label`,
           };
         }
-        return { kind: 'start', ref, sender: p.sender.login };
+        return { kind: 'start', ref, sender: p.sender.login, issue: text };
       case 'edited':
-        return {
-          kind: 'edit',
-          ref,
-          title: sanitizeUntrusted(p.issue.title).slice(0, 256),
-          body: sanitizeUntrusted(p.issue.body ?? '').slice(0, 65_536),
-          sender: p.sender.login,
-        };
+        return { kind: 'edit', ref, ...text, sender: p.sender.login };
       default:
         return { kind: 'ignore', reason: `issues.${p.action} is not handled` };
     }

@@ -232,9 +232,16 @@ describe('GitHub App manifest', () => {
 });
 
 describe('GitHub Actions example', () => {
+  type Concurrency = string | { group: string; 'cancel-in-progress'?: boolean | string };
   const wf = parse(read('examples/github-actions/blogtube.yml')) as {
     on: Record<string, { types: string[] }>;
-    jobs: { trigger: { steps: { run?: string; env?: Record<string, string> }[] } };
+    concurrency?: Concurrency;
+    jobs: {
+      trigger: {
+        concurrency?: Concurrency;
+        steps: { run?: string; env?: Record<string, string> }[];
+      };
+    };
   };
   it('hands issue events and comments to `blogtube trigger`, secrets from Actions secrets only', () => {
     expect(wf.on.issues!.types).toEqual(expect.arrayContaining(['opened', 'labeled']));
@@ -248,6 +255,19 @@ describe('GitHub Actions example', () => {
           expect.stringMatching(/^\$\{\{ (secrets\.\w+|github\.token) \}\}$/),
         ]);
     expect(step!.env!.BLOGTUBE_MODE).toBe('live');
+  });
+
+  it('never cancels a queued maintainer command because of other comments (issue 16, property 10)', () => {
+    // A group shared by two events of one issue keeps only the newest pending job: each
+    // event's group must be its own (the run id), and nothing cancels a running job.
+    const groups = [wf, ...Object.values(wf.jobs)].flatMap((w) =>
+      w.concurrency === undefined ? [] : [w.concurrency],
+    );
+    for (const c of groups) {
+      const group = typeof c === 'string' ? c : c.group;
+      expect(group).toMatch(/\$\{\{ github\.run_id \}\}/);
+      if (typeof c !== 'string') expect(c['cancel-in-progress']).not.toBe(true);
+    }
   });
 });
 

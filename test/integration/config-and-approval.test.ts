@@ -142,7 +142,7 @@ describe('plan approval', () => {
       '/blogtube approve',
       'sandbox-outsider',
     );
-    expect(outsider.status).toBe(200); // forwarded as an untrusted comment, which the run ignores
+    expect(outsider.status).toBe(202); // never forwarded: outsiders' comments are not signals
     expect((await handleFor(opened.number).query(statusQuery)).phase).toBe('awaiting_approval');
     const approved = await deliverComment(
       stack,

@@ -94,7 +94,6 @@ describe('redeliveries', () => {
       permissions: new PermissionChecker(createOctokit(stack.github.url, SANDBOX_TOKENS.bot), 1000),
       secrets: [WEBHOOK_SECRET],
       orchestratorTaskQueue: stack.settings.ORCHESTRATOR_TASK_QUEUE,
-      modelTaskQueue: stack.settings.MODEL_TASK_QUEUE,
       triggerLabel: 'blogtube',
       maxBodyBytes: 256 * 1024,
     });
@@ -199,7 +198,6 @@ describe('signatures', () => {
       permissions: new PermissionChecker(createOctokit(stack.github.url, SANDBOX_TOKENS.bot), 1000),
       secrets: ['the-new-secret', WEBHOOK_SECRET],
       orchestratorTaskQueue: stack.settings.ORCHESTRATOR_TASK_QUEUE,
-      modelTaskQueue: stack.settings.MODEL_TASK_QUEUE,
       triggerLabel: 'blogtube',
       maxBodyBytes: 256 * 1024,
     });
@@ -305,9 +303,13 @@ describe('who may trigger', () => {
     const SELF = `SELF-${randomUUID()}`;
     const MAINTAINER = `MAINTAINER-${randomUUID()} keep the endpoint read-only`;
     const fromOutsider = await comment(n, OUTSIDER, user('sandbox-outsider'));
-    expect(fromOutsider.status).toBe(200); // delivered to the run as an untrusted comment
+    // Outsiders' comments never become signals (issue 16, property 3), commands included.
+    expect(fromOutsider).toMatchObject({ status: 202, reply: { result: 'ignored' } });
     const outsiderCommand = await comment(n, '/blogtube cancel', user('sandbox-outsider'));
-    expect(outsiderCommand.reply).toMatchObject({ result: 'signalled' }); // not a command
+    expect(outsiderCommand).toMatchObject({
+      status: 202,
+      reply: { reason: 'comments by sandbox-outsider (no write permission) are not forwarded' },
+    });
     const fromSelf = await comment(n, SELF, user('sandbox-bot'));
     expect(fromSelf).toMatchObject({ status: 202, reply: { result: 'ignored' } });
     const fromMaintainer = await comment(n, MAINTAINER, user('sandbox-maintainer'));
@@ -327,9 +329,11 @@ describe('who may trigger', () => {
     expect(text).not.toContain('SELF-');
     // The run is still going: the outsider's "/blogtube cancel" was not obeyed.
     expect((await handleFor(n).describe()).status.name).toBe('RUNNING');
-    // The untrusted comment is in the issue workflow's history only as an untrusted signal.
+    // The outsider's comments are not in the issue workflow's history at all.
     const issueText = await historyPlaintext(await handleFor(n).fetchHistory(), codecs);
-    expect(issueText).toMatch(/"author":"sandbox-outsider"[^}]*"trusted":false/);
+    expect(issueText).toContain(MAINTAINER);
+    expect(issueText).not.toContain('OUTSIDER-');
+    expect(issueText).not.toMatch(/"trusted":false/);
 
     // Edits rename the run and its PR: an outsider's are not forwarded, a maintainer's are cleaned.
     const issue = (outsider.payload as { issue: Record<string, unknown> }).issue;

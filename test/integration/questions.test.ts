@@ -68,7 +68,7 @@ describe('questions', () => {
       '/blogtube run',
       'sandbox-outsider',
     );
-    expect(outsider.status).toBe(200);
+    expect(outsider.status).toBe(202); // not forwarded to the run at all
     await new Promise((r) => setTimeout(r, 500));
     expect((await handleFor(opened.number).query(statusQuery)).phase).toBe('question');
 

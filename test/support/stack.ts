@@ -158,7 +158,6 @@ export async function startStack(
     permissions: new PermissionChecker(createOctokit(github.url, SANDBOX_TOKENS.bot), 60_000),
     secrets: [WEBHOOK_SECRET],
     orchestratorTaskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
-    modelTaskQueue: settings.MODEL_TASK_QUEUE,
     triggerLabel: 'blogtube',
     maxBodyBytes: 256 * 1024,
     observe,

@@ -14,6 +14,7 @@ describe('webhook router', () => {
       kind: 'start',
       ref,
       sender: 'sandbox-maintainer',
+      issue: { title: 'T', body: 'B' },
     });
     expect(
       routeWebhook(

@@ -15,6 +15,7 @@ import type {
   Analysis,
   IssueData,
   IssueRef,
+  IssueText,
   Plan,
 } from '../../common/schemas.js';
 
@@ -54,6 +55,8 @@ export function agentChild(
   crew: readonly AgentStatus[],
   budgets: AgentBudgets,
   inbox: AgentMessage[],
+  /** The pinned issue text now (a writer may have edited it since the run loaded it). */
+  issueText?: IssueText,
 ): AgentChild {
   const { ref, config, plan, issue } = spec;
   const repo = `${ref.owner}/${ref.repo}`;
@@ -83,7 +86,7 @@ export function agentChild(
       context: {
         agent,
         repo,
-        issue: { number: issue.number, title: issue.title, body: issue.body },
+        issue: { number: issue.number, title: issue.title, body: issue.body, ...issueText },
         analysis: spec.analysis,
         writablePaths,
         teammates,

@@ -13,6 +13,7 @@ import type {
   AgentWorkflowResult,
   IssueRef,
   IssueStatus,
+  IssueText,
   IssueWorkflowInput,
   IssueWorkflowResult,
   Phase,
@@ -32,6 +33,8 @@ export interface RunStart {
   workflowId: string;
   ref: IssueRef;
   retry?: IssueWorkflowInput['retry'];
+  /** The text the trigger pinned, if it carried one. */
+  issueText?: IssueText;
 }
 
 /** An issue-wide pause: the issue's token budget is spent while agents wait to start. */
@@ -57,12 +60,18 @@ export class RunState {
   /** Agents paused on their own spent budget, with why. */
   readonly pausedAgents = new Map<AgentType, string>();
   issuePause: IssuePause | undefined;
+  /**
+   * The issue text agents get: the trigger's (or a retry's), then a writer's
+   * edit; never GitHub's current text, which an outsider may have edited.
+   */
+  issueText: IssueText | undefined;
 
   constructor(
     start: RunStart,
     private readonly hooks: RunStateHooks,
   ) {
     const { ref, retry } = start;
+    this.issueText = start.issueText;
     const at = this.now();
     this.status = {
       workflowId: start.workflowId,
@@ -77,6 +86,12 @@ export class RunState {
       timeline: [{ phase: 'loading', at }],
       ...(retry ? { retry: { number: retry.number, previousRunId: retry.previousRunId } } : {}),
     };
+  }
+
+  /** The issue as GitHub served it, with the pinned text in place of GitHub's current one. */
+  pinIssue<T extends IssueText>(loaded: T): T {
+    this.issueText ??= { title: loaded.title, body: loaded.body };
+    return { ...loaded, ...this.issueText };
   }
 
   /** The clock as an ISO timestamp. */
