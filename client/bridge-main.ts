@@ -1,6 +1,6 @@
 /** The webhook bridge process (`node dist/client/bridge-main.js`). */
 import { createGitHubClient } from '../common/github-app.js';
-import { loadSettings, readSecretList } from '../common/env.js';
+import { loadSettings, readSecretList, workspaceQueueOf } from '../common/env.js';
 import { assertReady } from '../common/mode.js';
 import { memoryThresholdBytes } from '../common/profiles.js';
 import { createLogger, logOptionsFromEnv } from '../common/logger.js';
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       secrets: readSecretList('GITHUB_WEBHOOK_SECRET'),
       orchestratorTaskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
       modelTaskQueue: settings.MODEL_TASK_QUEUE,
+      ...workspaceQueueOf(settings),
       triggerLabel: settings.BLOGTUBE_TRIGGER_LABEL,
       maxBodyBytes: settings.WEBHOOK_MAX_BYTES,
       log: (line) => logger.info(line),

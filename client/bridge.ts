@@ -36,6 +36,8 @@ export interface BridgeOptions {
   secrets: string[];
   orchestratorTaskQueue: string;
   modelTaskQueue: string;
+  /** Shared queue of the workspace workers: present, the runs' agents get workspaces. */
+  workspaceTaskQueue?: string;
   triggerLabel: string;
   maxBodyBytes: number;
   /** How many delivery ids (`X-GitHub-Delivery`) to remember to recognise redeliveries (10,000). */
@@ -85,7 +87,12 @@ export function createBridge(opts: BridgeOptions) {
     }
     const workflowId = issueWorkflowId(ref);
     const trigger = { deliveryId, event, sender };
-    const input: IssueWorkflowInput = { ref, trigger, modelTaskQueue: opts.modelTaskQueue };
+    const input: IssueWorkflowInput = {
+      ref,
+      trigger,
+      modelTaskQueue: opts.modelTaskQueue,
+      ...(opts.workspaceTaskQueue ? { workspaceTaskQueue: opts.workspaceTaskQueue } : {}),
+    };
     try {
       const handle = await opts.client.workflow.signalWithStart(ISSUE_WORKFLOW, {
         workflowId,

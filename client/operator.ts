@@ -14,6 +14,7 @@ import {
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ListFilter } from './pure/operator-rules.js';
 import type { Settings } from '../common/env.js';
+import { workspaceQueueOf } from '../common/env.js';
 import { agentWorkflowId, formatRef, issueWorkflowId } from '../common/ids.js';
 import type { AgentType, IssueRef, IssueStatus, IssueWorkflowInput } from '../common/schemas.js';
 import { agentProgressQuery, ISSUE_WORKFLOW, statusQuery } from '../common/workflow-api.js';
@@ -228,6 +229,7 @@ export async function retryRun(
       sender: operatorName(),
     },
     modelTaskQueue: settings.MODEL_TASK_QUEUE,
+    ...workspaceQueueOf(settings),
     retry: seed,
   };
   try {

@@ -11,6 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Settings } from '../common/env.js';
+import { workspaceQueueOf } from '../common/env.js';
 import { createGitHubClient } from '../common/github-app.js';
 import { assertReady } from '../common/mode.js';
 import { createBridge, serverUrl } from './bridge.js';
@@ -47,6 +48,7 @@ export async function runTrigger(opts: {
       secrets: [secret],
       orchestratorTaskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
       modelTaskQueue: settings.MODEL_TASK_QUEUE,
+      ...workspaceQueueOf(settings),
       triggerLabel: settings.BLOGTUBE_TRIGGER_LABEL,
       maxBodyBytes: settings.WEBHOOK_MAX_BYTES,
     });

@@ -203,6 +203,11 @@ export const IssueWorkflowInput = z.object({
   modelTaskQueue: z.string().min(1),
   /** Present on a run started by `blogtube retry`. */
   retry: RetrySeed.optional(),
+  /**
+   * Shared task queue of the workspace workers. Present: agents work in a real
+   * checkout (editor, search, sandboxed commands); absent: the old whole-file tools.
+   */
+  workspaceTaskQueue: z.string().min(1).optional(),
 });
 export type IssueWorkflowInput = z.infer<typeof IssueWorkflowInput>;
 
@@ -260,6 +265,17 @@ export const ModelCallInput = z.object({
   maxTokens: z.number().int().positive(),
   context: PromptContext,
   messages: z.array(ConversationMessage),
+  /**
+   * The tools offered: absent (old agents' histories) the whole-file tools;
+   * `workspace` the editor, search, `run` when commands are on, send_message, finish.
+   */
+  tools: z
+    .object({
+      set: z.literal('workspace'),
+      commands: z.boolean(),
+      testCommand: z.string().optional(),
+    })
+    .optional(),
 });
 export type ModelCallInput = z.infer<typeof ModelCallInput>;
 

@@ -51,6 +51,7 @@ import {
 import type { BudgetRaise, OperatorMessage, PlanDecision } from '../common/workflow-api.js';
 import { analysisOptions, GITHUB_ACTIVITY_OPTIONS } from './activity-options.js';
 import { agentWorkflow } from './agent.js';
+import { agentChild } from './agent-child.js';
 import { agentsToSkip, agentsToStart, buildPlan, isFinished } from './pure/scheduler.js';
 import type { RunStates } from './pure/scheduler.js';
 import { renderProgress, renderPullRequest } from './pure/report.js';
@@ -410,7 +411,8 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
         )
         .map((a) => ({ agent: a.agent, summary: a.summary ?? '' }));
       const run = async () => {
-        const handle = await startChild(agentWorkflow, {
+        const child = agentChild(input, config);
+        const handle = await startChild<typeof agentWorkflow>(child.type, {
           workflowId: agentWorkflowId(ref, agent),
           args: [
             {
@@ -439,6 +441,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
                 docsRef: loaded.baseSha,
               },
               inbox,
+              ...child.extra,
             },
           ],
           staticSummary: `${agent} agent for ${status.repo}#${ref.number}`,
