@@ -26,8 +26,11 @@ const Settings = z.object({
   WORKSPACE_TASK_QUEUE: z.string().default('blogtube-workspace'),
   /** Where a workspace worker keeps its checkouts (one live worker per root). */
   WORKSPACE_ROOT: z.string().default(join(tmpdir(), 'blogtube-workspaces')),
-  /** `off`: the workspace worker runs no commands (editor and search only). */
-  WORKSPACE_COMMANDS: z.enum(['on', 'off']).default('on'),
+  /**
+   * `off`: the workspace worker runs no commands (editor and search only);
+   * `auto` (npm start): on where the machine can sandbox, else off with a warning.
+   */
+  WORKSPACE_COMMANDS: z.enum(['on', 'off', 'auto']).default('on'),
   /** Concurrent workspace activities (commands included) per workspace worker. */
   WORKSPACE_SLOTS: z.coerce.number().int().positive().default(8),
   /** `on`: runs started by the bridge and the CLI give their agents workspaces. */

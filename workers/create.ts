@@ -263,11 +263,17 @@ export async function createWorkspaceWorkers(ctx: WorkerContext): Promise<Worksp
   const { settings } = ctx;
   const env = ctx.env ?? process.env;
   assertReady(env, 'workspace-worker');
-  const commands = settings.WORKSPACE_COMMANDS === 'on';
   const root = settings.WORKSPACE_ROOT;
+  let commands = settings.WORKSPACE_COMMANDS !== 'off';
   if (commands) {
     const problem = checkSandbox({ hostPath: env.PATH });
-    if (problem) throw problem;
+    if (problem && settings.WORKSPACE_COMMANDS === 'on') throw problem;
+    if (problem) {
+      Runtime.instance().logger.warn(
+        `workspace commands off (WORKSPACE_COMMANDS=auto): ${problem.message}`,
+      );
+      commands = false;
+    }
   }
   const octokit = githubClient(ctx);
   const { store, leftovers } = await WorkspaceStore.open(root, octokit);
