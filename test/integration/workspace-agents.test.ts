@@ -1,7 +1,7 @@
 /**
  * Agents with workspaces, wired end to end: a real run (dev server, bridge,
  * orchestrator, model and workspace workers, the GitHub simulator's tarball)
- * whose model is scripted (test/support/scripted-model.ts) to call the
+ * whose model is scripted (sandbox/scripted-model.ts) to call the
  * workspace tools: the editor (view, create, str_replace), search and
  * sandboxed commands under real bubblewrap. Checks the tool contract, the
  * path guard as tool errors, and that each agent's commit holds exactly its
@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { issueBranch } from '../../common/ids.js';
 import type { OutputBlock } from '../../sandbox/anthropic/protocol.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
-import { startScriptedModel, toolCalls } from '../support/scripted-model.js';
-import type { ScriptedModel, ScriptedRequest } from '../support/scripted-model.js';
+import { startScriptedModel, toolCalls } from '../../sandbox/scripted-model.js';
+import type { ScriptedModel, ScriptedRequest } from '../../sandbox/scripted-model.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 import { makeTempDir } from '../support/tmp.js';

@@ -10,8 +10,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { OutputBlock } from '../../sandbox/anthropic/protocol.js';
-import { chunker, formatSse, messageEvents, startSse } from '../../sandbox/anthropic/sse.js';
+import type { OutputBlock } from './anthropic/protocol.js';
+import { chunker, formatSse, messageEvents, startSse } from './anthropic/sse.js';
 
 export interface ScriptedRequest {
   system: string;
