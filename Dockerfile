@@ -33,6 +33,12 @@ ENV NODE_ENV=production \
     BLOGTUBE_MODE=live \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
+# bubblewrap (bwrap) and ripgrep for the workspace worker's sandboxed commands and search
+# (util-linux, for prlimit and setpriv, is in the base image); /workspaces is its root.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bubblewrap ripgrep \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /workspaces && chown node:node /workspaces
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
@@ -41,7 +47,8 @@ COPY bin ./bin
 COPY deploy/healthcheck.mjs ./deploy/healthcheck.mjs
 # The image's unprivileged user (uid 1000); nothing under /app is writable by it.
 USER node
-# Per service: HEALTHCHECK_URL (bridge :3000, orchestrator :9464, model worker :9465, codec :8888).
+# Per service: HEALTHCHECK_URL (bridge :3000, orchestrator :9464, model worker :9465,
+# workspace worker :9468, codec :8888).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
   CMD ["node", "deploy/healthcheck.mjs"]
 # Exec form: node is PID 1 (or tini's child with compose `init: true`) and gets

@@ -116,8 +116,7 @@ export function indicatesUnhealthy(
 ): boolean {
   if (isCancellation(err)) return false;
   const parsed = parseUpstreamFailureType(failure.type ?? undefined);
-  const errorClass =
-    parsed?.upstream === upstream ? (parsed.errorClass as ErrorClass) : undefined;
+  const errorClass = parsed?.upstream === upstream ? (parsed.errorClass as ErrorClass) : undefined;
   if (!countsAgainstHealth(errorClass)) return false;
   if (errorClass !== 'network' || err instanceof ApplicationFailure) return true;
   const facts = errorFacts(err, upstream);

@@ -8,7 +8,7 @@ import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { Context } from '@temporalio/activity';
 import { atBoundary } from './boundary.js';
 import type { CircuitBreaker } from './pure/breaker.js';
-import { buildSystem, systemBytes, TOOLS } from '../common/text/prompts.js';
+import { buildSystem, systemBytes, TOOLS, workspaceTools } from '../common/text/prompts.js';
 import type { ModelCallInput, ModelCallResult } from '../common/schemas.js';
 
 const HEARTBEAT_EVERY_MS = 1000;
@@ -35,7 +35,13 @@ export function createModelActivities({ anthropic, agentDocs, breaker }: ModelDe
         context.analysis.risk === 'high'
           ? await agentDocs(context.repo, context.docsRef)
           : undefined;
-      const system = buildSystem(context, { repoDocs });
+      // Old agents (and their histories) get the whole-file tools; workspace agents the editor set.
+      const ws = input.tools;
+      const system = buildSystem(context, {
+        repoDocs,
+        ...(ws ? { workspace: { commands: ws.commands, testCommand: ws.testCommand } } : {}),
+      });
+      const tools = (ws ? workspaceTools(ws.commands) : TOOLS) as Anthropic.Messages.ToolUnion[];
       let received = 0;
       const beat = setInterval(() => ctx.heartbeat({ received }), HEARTBEAT_EVERY_MS);
       try {
@@ -48,7 +54,7 @@ export function createModelActivities({ anthropic, agentDocs, breaker }: ModelDe
                   model: input.model,
                   max_tokens: input.maxTokens,
                   system,
-                  tools: TOOLS,
+                  tools,
                   messages: input.messages as MessageParam[],
                 },
                 { signal: ctx.cancellationSignal },

@@ -4,6 +4,8 @@
  * that need them; they never enter workflow payloads or logs.
  */
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { withModeDefaults } from './mode.js';
 import { loadProfile } from './profiles.js';
@@ -21,6 +23,19 @@ const Settings = z.object({
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   ORCHESTRATOR_TASK_QUEUE: z.string().default('blogtube-orchestrator'),
   MODEL_TASK_QUEUE: z.string().min(1).default(DEFAULT_MODEL_TASK_QUEUE),
+  /** Shared task queue of the workspace workers (each also polls a queue of its own). */
+  WORKSPACE_TASK_QUEUE: z.string().default('blogtube-workspace'),
+  /** Where a workspace worker keeps its checkouts (one live worker per root). */
+  WORKSPACE_ROOT: z.string().default(join(tmpdir(), 'blogtube-workspaces')),
+  /**
+   * `off`: the workspace worker runs no commands (editor and search only);
+   * `auto` (npm start): on where the machine can sandbox, else off with a warning.
+   */
+  WORKSPACE_COMMANDS: z.enum(['on', 'off', 'auto']).default('on'),
+  /** Concurrent workspace activities (commands included) per workspace worker. */
+  WORKSPACE_SLOTS: z.coerce.number().int().positive().default(8),
+  /** `on`: runs started by the bridge and the CLI give their agents workspaces. */
+  WORKSPACE_AGENTS: z.enum(['on', 'off']).default('off'),
   GITHUB_API_URL: z.string().url().default('http://127.0.0.1:3001'),
   ANTHROPIC_BASE_URL: z.string().url().default('http://127.0.0.1:3002'),
   BRIDGE_HOST: z.string().default('127.0.0.1'),
@@ -43,9 +58,11 @@ const Settings = z.object({
   METRICS_HOST: z.string().default('127.0.0.1'),
   ORCHESTRATOR_METRICS_PORT: port.default(9464),
   MODEL_WORKER_METRICS_PORT: port.default(9465),
+  WORKSPACE_WORKER_METRICS_PORT: port.default(9468),
   /** The Temporal Core SDK's own Prometheus endpoint per worker; empty disables it. */
   ORCHESTRATOR_CORE_METRICS_PORT: z.union([z.literal(''), port]).default(9466),
   MODEL_WORKER_CORE_METRICS_PORT: z.union([z.literal(''), port]).default(9467),
+  WORKSPACE_WORKER_CORE_METRICS_PORT: z.union([z.literal(''), port]).default(9469),
   /** On SIGTERM, how long in-flight activities may finish before they are cancelled. */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(5000),
   /** Circuit breaker per upstream per worker: consecutive unhealthy failures that open it. */
@@ -108,6 +125,11 @@ export function readSecretList(name: SecretName, env: NodeJS.ProcessEnv = proces
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** The workspace queue the orchestrator's runs give their agents, or none while WORKSPACE_AGENTS is off. */
+export function workspaceQueueOf(s: Settings): string | undefined {
+  return s.WORKSPACE_AGENTS === 'on' ? s.WORKSPACE_TASK_QUEUE : undefined;
 }
 
 export function bridgeUrl(s: Settings): string {

@@ -19,6 +19,10 @@ export const Failure = {
   BudgetExhausted: 'BudgetExhausted',
   /** What GitHub holds at the end of a run is not what the run reported. */
   VerificationFailed: 'VerificationFailed',
+  /** A workspace is not on the worker asked (removed, or the worker restarted): rebuild it. */
+  WorkspaceLost: 'WorkspaceLost',
+  /** Recorded edits no longer land on the base commit as they did in the workspace. */
+  EditsDiverged: 'EditsDiverged',
 } as const;
 export type Failure = (typeof Failure)[keyof typeof Failure];
 

@@ -8,7 +8,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { breakerStateValue } from './metrics-labels.js';
 
-export type ProcessRole = 'bridge' | 'orchestrator' | 'model';
+export type ProcessRole = 'bridge' | 'orchestrator' | 'model' | 'workspace';
 
 /** Content type of the text exposition format. */
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -92,7 +92,7 @@ export class WorkerMetrics {
   readonly runDuration: Histogram<'outcome'>;
   readonly runs: Counter<'outcome'>;
 
-  constructor(readonly role: 'orchestrator' | 'model') {
+  constructor(readonly role: 'orchestrator' | 'model' | 'workspace') {
     const registers = [(this.registry = baseRegistry(role))];
     this.activityDuration = new Histogram({
       name: 'blogtube_activity_duration_seconds',

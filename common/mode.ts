@@ -12,7 +12,14 @@ export type Mode = z.infer<typeof Mode>;
 
 /** The processes that check their configuration at start-up. */
 /** `trigger`: `blogtube trigger`, the bridge's work without its HTTP endpoint (GitHub Actions). */
-export type Role = 'orchestrator' | 'model-worker' | 'bridge' | 'trigger' | 'codec-server' | 'cli';
+export type Role =
+  | 'orchestrator'
+  | 'model-worker'
+  | 'workspace-worker'
+  | 'bridge'
+  | 'trigger'
+  | 'codec-server'
+  | 'cli';
 
 /** Where live processes point when the URL variables are unset. */
 export const LIVE_DEFAULTS = {
@@ -58,7 +65,11 @@ export function liveProblems(env: NodeJS.ProcessEnv, role: Role): string[] {
   if (mode === 'sandbox') return [];
   const problems: string[] = [];
   const needsGitHub =
-    role === 'orchestrator' || role === 'model-worker' || role === 'bridge' || role === 'trigger';
+    role === 'orchestrator' ||
+    role === 'model-worker' ||
+    role === 'workspace-worker' ||
+    role === 'bridge' ||
+    role === 'trigger';
 
   if (!env.TEMPORAL_ADDRESS?.trim() && !env.TEMPORAL_PROFILE?.trim() && !env.TEMPORAL_CONFIG_FILE)
     problems.push(

@@ -20,6 +20,12 @@ export const RunSettings = z.object({
   analysisAttempts: z.number().int().positive(),
   /** Agents at once per issue where `.github/blogtube.yml` sets no `limits.max_parallel_agents`. */
   maxParallelAgents: z.number().int().min(1).max(5),
+  /**
+   * Shared task queue of the workspace workers. Present: the run's agents work
+   * in a real checkout (editor, search, sandboxed commands); absent: the
+   * whole-file tools through the GitHub API.
+   */
+  workspaceTaskQueue: z.string().min(1).optional(),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 
@@ -30,9 +36,11 @@ export const DEFAULT_MODEL_TASK_QUEUE = 'blogtube-model';
 export function runSettings(
   profile: Pick<ProfileSettings, 'agentTimeoutMs' | 'retryAttempts' | 'maxConcurrentAgents'>,
   modelTaskQueue: string,
+  workspaceTaskQueue?: string,
 ): RunSettings {
   return RunSettings.parse({
     modelTaskQueue,
+    workspaceTaskQueue,
     modelCallTimeoutMs: profile.agentTimeoutMs,
     analysisAttempts: profile.retryAttempts,
     maxParallelAgents: profile.maxConcurrentAgents,

@@ -277,6 +277,17 @@ export const ModelCallInput = z.object({
   maxTokens: z.number().int().positive(),
   context: PromptContext,
   messages: z.array(ConversationMessage),
+  /**
+   * The tools offered: absent (old agents' histories) the whole-file tools;
+   * `workspace` the editor, search, `run` when commands are on, send_message, finish.
+   */
+  tools: z
+    .object({
+      set: z.literal('workspace'),
+      commands: z.boolean(),
+      testCommand: z.string().optional(),
+    })
+    .optional(),
 });
 export type ModelCallInput = z.infer<typeof ModelCallInput>;
 

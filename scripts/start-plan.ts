@@ -59,6 +59,8 @@ export interface StartPlan {
   simulators: { github: boolean; anthropic: boolean };
   /** Payload encryption: the key file npm start creates when the user set no keys. */
   codec: { endpoint: string; generatedKeyFile?: string };
+  /** The workspace worker: its shared queue, commands (`auto`: where the machine can sandbox). */
+  workspace: { taskQueue: string; commands: string; agents: string };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -139,6 +141,8 @@ export function resolveStartPlan(env: NodeJS.ProcessEnv, root: string): StartPla
     : join(root, '.data', 'codec-keys');
   if (generatedKeyFile) childEnv.BLOGTUBE_CODEC_KEYS_FILE = generatedKeyFile;
   if (temporalUi && !env.TEMPORAL_UI_URL) childEnv.TEMPORAL_UI_URL = temporalUi;
+  // On a laptop without bubblewrap the workspace worker still starts (editor and search only).
+  if (!env.WORKSPACE_COMMANDS) childEnv.WORKSPACE_COMMANDS = 'auto';
 
   // A sandbox default goes only to the service it was made for: a made-up
   // token is no use against the real GitHub, and a well-known webhook secret
@@ -186,6 +190,7 @@ export function resolveStartPlan(env: NodeJS.ProcessEnv, root: string): StartPla
     },
     { name: 'orchestrator-worker', file: 'dist/workers/orchestrator.js' },
     { name: 'model-worker', file: 'dist/workers/model.js' },
+    { name: 'workspace-worker', file: 'dist/workers/workspace.js' },
     {
       name: 'bridge',
       file: 'dist/client/bridge-main.js',
@@ -208,6 +213,11 @@ export function resolveStartPlan(env: NodeJS.ProcessEnv, root: string): StartPla
     },
     simulators: { github, anthropic },
     codec: { endpoint: codecEndpoint, generatedKeyFile },
+    workspace: {
+      taskQueue: env.WORKSPACE_TASK_QUEUE || 'blogtube-workspace',
+      commands: childEnv.WORKSPACE_COMMANDS ?? env.WORKSPACE_COMMANDS ?? 'on',
+      agents: env.WORKSPACE_AGENTS === 'on' ? 'on' : 'off (WORKSPACE_AGENTS=on turns them on)',
+    },
   };
 }
 
@@ -243,6 +253,10 @@ export function bannerText(plan: StartPlan): string {
     `${plan.codec.endpoint}  (payloads encrypted; keys ${plan.codec.generatedKeyFile ? 'in .data/codec-keys' : 'from BLOGTUBE_CODEC_KEYS'})`,
   ]);
   rows.push(['Webhook endpoint', `${plan.urls.bridge}/webhooks`]);
+  rows.push([
+    'Workspace worker',
+    `task queue ${plan.workspace.taskQueue}  (agents' checkouts; commands ${plan.workspace.commands}; workspaces for new runs ${plan.workspace.agents})`,
+  ]);
   rows.push(['Bridge health', `${plan.urls.bridge}/healthz`]);
   rows.push([
     'GitHub API',

@@ -1,9 +1,13 @@
 /**
  * Worker factories, shared by the worker processes and the tests:
  * - orchestrator: issue and agent workflows, GitHub and analysis activities;
- * - model: model-call activities only, with bounded slots.
+ * - model: model-call activities only, with bounded slots;
+ * - workspace: agents' checkouts, editor, search and sandboxed commands, on a
+ *   shared queue (workspaceCreate) and a queue of its own (everything else).
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
@@ -19,11 +23,15 @@ import { MODEL_HEARTBEAT_THROTTLE_MS } from '../workflows/activity-options.js';
 import { assertReady, modelFor } from '../common/mode.js';
 import { temporalTarget } from '../common/temporal-config.js';
 import { createAnthropic, createModelActivities } from '../activities/claude.js';
+import { createWorkspaceActivities } from '../activities/workspace/activities.js';
+import { checkSandbox } from '../activities/workspace/sandbox.js';
+import { WorkspaceStore } from '../activities/workspace/workspaces.js';
+import type { Leftovers } from '../activities/workspace/workspaces.js';
 import type { ModelActivities } from '../activities/claude.js';
 import { CircuitBreaker } from '../activities/pure/breaker.js';
 import type { Upstream } from '../activities/pure/errors.js';
 import { createDataConverter } from '../common/codec.js';
-import { readSecret } from '../common/env.js';
+import { readSecret, workspaceQueueOf } from '../common/env.js';
 import type { Settings } from '../common/env.js';
 import { WorkerMetrics } from '../common/metrics.js';
 import { prebuiltWorkflowBundle } from './workflow-bundle.js';
@@ -177,7 +185,9 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
       }),
       ...createAnalysisActivities(),
       // Each run reads these once (a local activity: its history keeps them).
-      ...createRunSettingsActivities(runSettings(settings.profile, settings.MODEL_TASK_QUEUE)),
+      ...createRunSettingsActivities(
+        runSettings(settings.profile, settings.MODEL_TASK_QUEUE, workspaceQueueOf(settings)),
+      ),
       ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
     },
     ...instrumented(settings, metrics, code),
@@ -231,4 +241,83 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
     ...ctx.options,
   });
   return remember(worker, metrics);
+}
+
+/** A workspace worker: two Temporal workers (shared and own queue) over one store. */
+export interface WorkspaceWorkers {
+  shared: Worker;
+  own: Worker;
+  store: WorkspaceStore;
+  /** What a crashed predecessor left under the root (removed at start). */
+  leftovers: Leftovers;
+  commands: boolean;
+}
+
+/** A queue no other worker polls: this process's workspaces are reached through it. */
+export function ownWorkspaceQueue(shared: string): string {
+  return `${shared}/${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * The workspace worker. With commands on it refuses to start on a machine
+ * that cannot sandbox (the error names the fix); it takes its workspace root
+ * and removes a crashed predecessor's leftovers before it polls.
+ */
+export async function createWorkspaceWorkers(ctx: WorkerContext): Promise<WorkspaceWorkers> {
+  const { settings } = ctx;
+  const env = ctx.env ?? process.env;
+  assertReady(env, 'workspace-worker');
+  const root = settings.WORKSPACE_ROOT;
+  let commands = settings.WORKSPACE_COMMANDS !== 'off';
+  if (commands) {
+    const problem = checkSandbox({ hostPath: env.PATH });
+    if (problem && settings.WORKSPACE_COMMANDS === 'on') throw problem;
+    if (problem) {
+      Runtime.instance().logger.warn(
+        `workspace commands off (WORKSPACE_COMMANDS=auto): ${problem.message}`,
+      );
+      commands = false;
+    }
+  }
+  const octokit = githubClient(ctx);
+  const { store, leftovers } = await WorkspaceStore.open(root, octokit);
+  if (commands) {
+    // The sandbox user must reach the root (not under a 0700 home).
+    const problem = checkSandbox({ hostPath: env.PATH, workspaceRoot: root });
+    if (problem) throw problem;
+  }
+  const metrics = ctx.metrics ?? new WorkerMetrics('workspace');
+  const ownTaskQueue = ownWorkspaceQueue(settings.WORKSPACE_TASK_QUEUE);
+  const activities = createWorkspaceActivities({
+    store,
+    octokit,
+    ownTaskQueue,
+    commands,
+    hostPath: env.PATH,
+  });
+  const common = {
+    connection: ctx.connection,
+    namespace: temporalTarget(settings, env).namespace,
+    dataConverter: createDataConverter(env),
+    maxConcurrentActivityTaskExecutions: settings.WORKSPACE_SLOTS,
+    // A running command heartbeats every second: a dead worker is noticed in seconds.
+    maxHeartbeatThrottleInterval: MODEL_HEARTBEAT_THROTTLE_MS,
+    ...instrumented(settings, metrics, false),
+    ...ctx.options,
+  } satisfies Partial<WorkerOptions>;
+  const shared = await Worker.create({
+    ...common,
+    taskQueue: settings.WORKSPACE_TASK_QUEUE,
+    activities: { workspaceCreate: activities.workspaceCreate },
+  });
+  const { workspaceEdit, workspaceSearch, workspaceRun, workspaceFiles, workspaceRemove } =
+    activities;
+  const own = await Worker.create({
+    ...common,
+    taskQueue: ownTaskQueue,
+    activities: { workspaceEdit, workspaceSearch, workspaceRun, workspaceFiles, workspaceRemove },
+  });
+  remember(shared, metrics);
+  remember(own, metrics);
+  return { shared, own, store, leftovers, commands };
 }

@@ -23,16 +23,31 @@ import type { Readiness } from '../common/metrics-server.js';
 import { connectWorker } from './create.js';
 import type { WorkerContext } from './create.js';
 
-export type WorkerRole = 'orchestrator' | 'model';
+export type WorkerRole = 'orchestrator' | 'model' | 'workspace';
 
 function ports(settings: Settings, role: WorkerRole) {
-  return role === 'orchestrator'
-    ? { metrics: settings.ORCHESTRATOR_METRICS_PORT, core: settings.ORCHESTRATOR_CORE_METRICS_PORT }
-    : {
-        metrics: settings.MODEL_WORKER_METRICS_PORT,
-        core: settings.MODEL_WORKER_CORE_METRICS_PORT,
-      };
+  if (role === 'orchestrator')
+    return {
+      metrics: settings.ORCHESTRATOR_METRICS_PORT,
+      core: settings.ORCHESTRATOR_CORE_METRICS_PORT,
+    };
+  if (role === 'workspace')
+    return {
+      metrics: settings.WORKSPACE_WORKER_METRICS_PORT,
+      core: settings.WORKSPACE_WORKER_CORE_METRICS_PORT,
+    };
+  return {
+    metrics: settings.MODEL_WORKER_METRICS_PORT,
+    core: settings.MODEL_WORKER_CORE_METRICS_PORT,
+  };
 }
+
+/** The name of the core-metrics variable of a role (for the log line when its port is taken). */
+const CORE_PORT_VAR = {
+  orchestrator: 'ORCHESTRATOR_CORE_METRICS_PORT',
+  model: 'MODEL_WORKER_CORE_METRICS_PORT',
+  workspace: 'WORKSPACE_WORKER_CORE_METRICS_PORT',
+} as const;
 
 /** Ready: the worker runs with its pollers polling, and the Temporal frontend answers. */
 export async function workerReadiness(
@@ -64,11 +79,15 @@ export async function workerReadiness(
 }
 
 /** The name `common/mode.ts` checks each worker's configuration under. */
-const MODE_ROLE = { orchestrator: 'orchestrator', model: 'model-worker' } as const;
+const MODE_ROLE = {
+  orchestrator: 'orchestrator',
+  model: 'model-worker',
+  workspace: 'workspace-worker',
+} as const;
 
 export async function runWorkerProcess(
   role: WorkerRole,
-  create: (ctx: WorkerContext) => Promise<Worker>,
+  create: (ctx: WorkerContext) => Promise<Worker | Worker[]>,
 ): Promise<void> {
   // Live mode: every missing setting at once, before anything tries to connect.
   assertReady(process.env, MODE_ROLE[role]);
@@ -103,7 +122,7 @@ export async function runWorkerProcess(
     // Another process has the port (several workers on one host): run without it.
     logger.error(
       { err },
-      `Core SDK metrics endpoint ${coreBind} unavailable: off in this process (set ${role === 'orchestrator' ? 'ORCHESTRATOR' : 'MODEL_WORKER'}_CORE_METRICS_PORT)`,
+      `Core SDK metrics endpoint ${coreBind} unavailable: off in this process (set ${CORE_PORT_VAR[role]})`,
     );
     coreBind = undefined;
     install();
@@ -111,14 +130,18 @@ export async function runWorkerProcess(
 
   const metrics = new WorkerMetrics(role);
   const connection = await connectWorker(settings);
-  const worker = await create({ settings, connection, metrics });
+  const created = await create({ settings, connection, metrics });
+  const workers = Array.isArray(created) ? created : [created];
   let server: Server | undefined;
   try {
     server = await startMetricsServer({
       host: settings.METRICS_HOST,
       port: metricsPort,
       registry: metrics.registry,
-      ready: () => workerReadiness(worker, connection, role),
+      ready: async () => {
+        const all = await Promise.all(workers.map((w) => workerReadiness(w, connection, role)));
+        return all.find((r) => !r.ready) ?? (all[0] as Readiness);
+      },
       memoryThresholdBytes: memoryThresholdBytes(settings.profile),
     });
   } catch (err) {
@@ -130,7 +153,7 @@ export async function runWorkerProcess(
   const address = server?.address();
   lifecycle.info(
     {
-      taskQueue: worker.options.taskQueue,
+      taskQueue: workers.map((w) => w.options.taskQueue).join(', '),
       temporal: settings.TEMPORAL_ADDRESS,
       metrics:
         address && typeof address === 'object'
@@ -140,13 +163,13 @@ export async function runWorkerProcess(
       shutdownGraceMs: settings.WORKER_SHUTDOWN_GRACE_MS,
       profile: settings.profile.name,
     },
-    `${role} worker polling ${worker.options.taskQueue} on ${settings.TEMPORAL_ADDRESS}`,
+    `${role} worker polling ${workers.map((w) => w.options.taskQueue).join(' and ')} on ${settings.TEMPORAL_ADDRESS}`,
   );
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the Runtime's shutdown
   // signals): it stops polling, lets in-flight activities finish (they see the
   // cancellation after shutdownGraceTime), and resolves when all are done.
   try {
-    await worker.run();
+    await Promise.all(workers.map((w) => w.run()));
   } finally {
     server?.close();
     await connection.close();
@@ -155,7 +178,10 @@ export async function runWorkerProcess(
 }
 
 /** The entry of `node dist/workers/<role>.js`. */
-export function main(role: WorkerRole, create: (ctx: WorkerContext) => Promise<Worker>): void {
+export function main(
+  role: WorkerRole,
+  create: (ctx: WorkerContext) => Promise<Worker | Worker[]>,
+): void {
   runWorkerProcess(role, create).catch((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     try {

@@ -70,3 +70,42 @@ export function modelActivityOptions(
 export function analysisOptions(attempts: number): LocalActivityOptions {
   return { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: attempts } };
 }
+
+/**
+ * A workspace worker that stops polling its own queue (killed, lost) is
+ * noticed when a call waits this long to start there; a running call that
+ * stops heartbeating (every second) after the heartbeat timeout.
+ */
+export const WORKSPACE_SCHEDULE_TO_START_MS = 5000;
+export const WORKSPACE_HEARTBEAT_TIMEOUT_MS = 5000;
+
+/** Making a workspace (any workspace worker): tarball, replayed edits, setup. */
+export function workspaceCreateOptions(taskQueue: string, setupSeconds: number): ActivityOptions {
+  return {
+    taskQueue,
+    startToCloseTimeout: setupSeconds * 1000 + 10 * 60_000,
+    heartbeatTimeout: WORKSPACE_HEARTBEAT_TIMEOUT_MS,
+    scheduleToCloseTimeout: '60 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  };
+}
+
+/**
+ * A call on the worker holding a workspace (its own queue). Never retried
+ * there: a lost worker fails it fast, and the agent rebuilds the workspace
+ * elsewhere and calls again (an edit must not be applied twice).
+ */
+export function workspaceCallOptions(
+  taskQueue: string,
+  runSeconds = 60,
+  /** Attempts on the same worker: only for idempotent calls (the commit's blobs). */
+  attempts = 1,
+): ActivityOptions {
+  return {
+    taskQueue,
+    scheduleToStartTimeout: WORKSPACE_SCHEDULE_TO_START_MS,
+    startToCloseTimeout: (runSeconds + 60) * 1000,
+    heartbeatTimeout: WORKSPACE_HEARTBEAT_TIMEOUT_MS,
+    retry: { maximumAttempts: attempts, initialInterval: '1 second' },
+  };
+}

@@ -2,51 +2,21 @@
  * One agent as a child workflow: a deterministic loop whose model calls and
  * GitHub tools are activities, so every finished turn is in history and a
  * crash costs at most the call in flight.
+ *
+ * This is the agent of runs started before workspaces (whole files through
+ * the GitHub API: list_files, read_file, write_file). Kept as it is so their
+ * histories replay; new runs start `workspaceAgentWorkflow`.
  */
-import {
-  condition,
-  getExternalWorkflowHandle,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { GitHubActivities } from '../activities/github.js';
-import type { ModelActivities } from '../activities/claude.js';
-import { firstUserMessage, renderMessages } from '../common/text/prompts.js';
-import { domainFailure, Failure } from '../common/failures.js';
 import { checkRead, checkWrite } from '../common/path-guard.js';
 import type { WriteRules } from '../common/path-guard.js';
-import { AgentType, ZERO_USAGE, addUsage, totalTokens } from '../common/schemas.js';
-import type {
-  AgentMessage,
-  AgentWorkflowInput,
-  AgentWorkflowResult,
-  ContentBlock,
-  ConversationMessage,
-  StagedFile,
-  ToolResultBlock,
-  ToolUseBlock,
-} from '../common/schemas.js';
-import {
-  agentBudgetRaisedSignal,
-  agentBudgetSignal,
-  agentInboxSignal,
-  agentMessagesSignal,
-  agentProgressQuery,
-} from '../common/workflow-api.js';
-import { kTokens } from './pure/report.js';
-import { GITHUB_ACTIVITY_OPTIONS, modelActivityOptions } from './activity-options.js';
+import type { AgentWorkflowInput, AgentWorkflowResult, StagedFile } from '../common/schemas.js';
+import { GITHUB_ACTIVITY_OPTIONS } from './activity-options.js';
 import { underAreaLease } from './area-lease.js';
+import { runAgentLoop, toolAnswers } from './agent-loop.js';
 
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
-
-const MAX_OUTPUT_TOKENS = 4096;
-
-interface ToolOutcome {
-  result: ToolResultBlock;
-  finished?: string;
-}
 
 export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWorkflowResult> {
   // Per-area limits across issues: the agent runs while it holds its area's lease.
@@ -54,14 +24,6 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWor
 }
 
 async function runAgent(input: AgentWorkflowInput): Promise<AgentWorkflowResult> {
-  const model = proxyActivities<ModelActivities>(
-    modelActivityOptions(input.modelTaskQueue, input.modelCallTimeoutMs),
-  );
-  const inbox: AgentMessage[] = [...input.inbox];
-  setHandler(agentInboxSignal, (msgs) => {
-    inbox.push(...msgs);
-  });
-
   const rules: WriteRules = {
     allowed: input.context.writablePaths,
     protectedPaths: input.protectedPaths,
@@ -69,200 +31,44 @@ async function runAgent(input: AgentWorkflowInput): Promise<AgentWorkflowResult>
     maxFiles: input.maxFiles,
   };
   const staged = new Map<string, StagedFile>();
-  let usage = ZERO_USAGE;
-  let summary: string | undefined;
-  let turn = 0;
-  let budget = input.tokenBudget;
-  let paused = false;
-  setHandler(agentBudgetRaisedSignal, (extra) => {
-    budget += extra;
-  });
-  setHandler(agentProgressQuery, () => ({
-    agent: input.agent,
-    turn,
-    maxTurns: input.maxTurns,
-    tokens: usage,
-    tokenBudget: budget,
-    files: staged.size,
-    paused,
-  }));
-  /** What the Web UI shows for this agent while it runs. */
-  const showDetails = (note: string) =>
-    setCurrentDetails(
-      `**${input.agent} agent** — ${note}\n\nturn ${turn} of ${input.maxTurns} · ${kTokens(totalTokens(usage))} of ${kTokens(budget)} tokens · ${staged.size} file(s) staged`,
-    );
-  const parent = getExternalWorkflowHandle(input.issueWorkflowId);
-
-  const takeInbox = (): ContentBlock[] => {
-    if (inbox.length === 0) return [];
-    const text = renderMessages(inbox.splice(0, inbox.length));
-    return [{ type: 'text', text }];
-  };
-  const messages: ConversationMessage[] = [
-    {
-      role: 'user',
-      content: [{ type: 'text', text: firstUserMessage(input.context) }, ...takeInbox()],
-    },
-  ];
-
-  const runTool = async (use: ToolUseBlock, outbox: AgentMessage[]): Promise<ToolOutcome> => {
-    const ok = (content: string): ToolOutcome => ({
-      result: { type: 'tool_result', tool_use_id: use.id, content },
-    });
-    const refuse = (content: string): ToolOutcome => ({
-      result: { type: 'tool_result', tool_use_id: use.id, content, is_error: true },
-    });
-    const args = use.input;
-    switch (use.name) {
-      case 'list_files': {
-        const dir = checkRead(args.path ?? '');
-        if (!dir.ok) return refuse(`refused: ${dir.reason}`);
-        const files = await github.listFiles(input.ref, input.branch, dir.path);
-        return ok(files.length > 0 ? files.join('\n') : '(no files)');
-      }
-      case 'read_file': {
-        const file = checkRead(args.path);
-        if (!file.ok || file.path === '')
-          return refuse(`refused: ${file.ok ? 'path is empty' : file.reason}`);
-        const text = await github.readFile(input.ref, input.branch, file.path);
-        return text === undefined ? refuse(`not found: ${file.path}`) : ok(text);
-      }
-      case 'write_file': {
-        // Per-file and per-agent limits (files and bytes), checked here and again by the activity.
-        const sizes = [...staged.values()].map(({ path, bytes }) => ({ path, bytes }));
-        const verdict = checkWrite(args.path, args.content, rules, sizes);
-        if (!verdict.ok) return refuse(`refused: ${verdict.reason}`);
-        const file = await github.stageFile(
-          input.ref,
-          verdict.path,
-          args.content as string,
-          rules,
-          sizes,
-        );
-        staged.set(file.path, file);
-        return ok(`ok: wrote ${file.bytes} bytes to ${file.path} (committed when you finish)`);
-      }
-      case 'send_message': {
-        const to = AgentType.safeParse(args.to);
-        if (!to.success || to.data === input.agent || !input.context.teammates.includes(to.data)) {
-          return refuse(
-            `refused: "to" must be one of: ${input.context.teammates.join(', ') || 'none'}`,
-          );
+  return runAgentLoop(input, {
+    fileCount: () => staged.size,
+    files: async () => [...staged.values()],
+    async runTool(use) {
+      const { ok, refuse } = toolAnswers(use);
+      const args = use.input;
+      switch (use.name) {
+        case 'list_files': {
+          const dir = checkRead(args.path ?? '');
+          if (!dir.ok) return refuse(`refused: ${dir.reason}`);
+          const files = await github.listFiles(input.ref, input.branch, dir.path);
+          return ok(files.length > 0 ? files.join('\n') : '(no files)');
         }
-        const text = typeof args.text === 'string' ? args.text.slice(0, 4000) : '';
-        if (!text) return refuse('refused: "text" is empty');
-        outbox.push({ from: input.agent, to: to.data, text });
-        return ok(`queued for ${to.data}`);
+        case 'read_file': {
+          const file = checkRead(args.path);
+          if (!file.ok || file.path === '')
+            return refuse(`refused: ${file.ok ? 'path is empty' : file.reason}`);
+          const text = await github.readFile(input.ref, input.branch, file.path);
+          return text === undefined ? refuse(`not found: ${file.path}`) : ok(text);
+        }
+        case 'write_file': {
+          // Per-file and per-agent limits (files and bytes), checked here and again by the activity.
+          const sizes = [...staged.values()].map(({ path, bytes }) => ({ path, bytes }));
+          const verdict = checkWrite(args.path, args.content, rules, sizes);
+          if (!verdict.ok) return refuse(`refused: ${verdict.reason}`);
+          const file = await github.stageFile(
+            input.ref,
+            verdict.path,
+            args.content as string,
+            rules,
+            sizes,
+          );
+          staged.set(file.path, file);
+          return ok(`ok: wrote ${file.bytes} bytes to ${file.path} (committed when you finish)`);
+        }
+        default:
+          return undefined;
       }
-      case 'finish': {
-        const s = typeof args.summary === 'string' && args.summary ? args.summary : 'done';
-        return { ...ok('finished'), finished: s.slice(0, 500) };
-      }
-      default:
-        return refuse(`unknown tool ${use.name}`);
-    }
-  };
-
-  for (turn = 1; turn <= input.maxTurns && summary === undefined; turn++) {
-    showDetails('working');
-    const reply = await model.callModel.executeWithOptions(
-      {
-        ...modelActivityOptions(input.modelTaskQueue, input.modelCallTimeoutMs),
-        summary: `${input.agent} agent: turn ${turn}, ${staged.size} file(s), ${kTokens(totalTokens(usage))} tokens so far`,
-      },
-      [
-        {
-          workflowId: workflowInfo().workflowId,
-          model: input.model,
-          maxTokens: MAX_OUTPUT_TOKENS,
-          context: input.context,
-          messages,
-        },
-      ],
-    );
-    usage = addUsage(usage, reply.usage);
-    messages.push({ role: 'assistant', content: reply.content });
-    const uses = reply.content.filter((b): b is ToolUseBlock => b.type === 'tool_use');
-    if (uses.length === 0) {
-      const text = reply.content.find((b) => b.type === 'text');
-      summary = text && text.type === 'text' ? text.text.slice(0, 500) : 'done';
-      break;
-    }
-    const outbox: AgentMessage[] = [];
-    const results: ContentBlock[] = [];
-    for (const use of uses) {
-      const outcome = await runTool(use, outbox);
-      results.push(outcome.result);
-      if (outcome.finished !== undefined) summary = outcome.finished;
-    }
-    if (outbox.length > 0) {
-      // All notes of one turn travel together, as one signal.
-      await parent.signal(agentMessagesSignal, outbox);
-    }
-    if (summary !== undefined) break;
-    if (totalTokens(usage) > budget) {
-      // Spent: pause (the issue run says so) until `blogtube budget` raises it, or time out.
-      paused = true;
-      const spent = { agent: input.agent, used: totalTokens(usage), budget };
-      showDetails(`paused: token budget spent (${spent.used} > ${spent.budget})`);
-      await parent.signal(agentBudgetSignal, { ...spent, state: 'paused' });
-      const raised = await condition(
-        () => totalTokens(usage) <= budget,
-        `${input.budgetPauseMinutes ?? 60 * 24} minutes`,
-      );
-      paused = false;
-      if (!raised) {
-        throw domainFailure(
-          Failure.BudgetExhausted,
-          `${input.agent} agent exhausted its token budget (${totalTokens(usage)} > ${budget}) and it was not raised in time`,
-        );
-      }
-      await parent.signal(agentBudgetSignal, {
-        ...spent,
-        budget,
-        state: 'resumed',
-      });
-    }
-    messages.push({ role: 'user', content: [...results, ...takeInbox()] });
-  }
-
-  if (summary === undefined) {
-    throw domainFailure(
-      Failure.MaxTurns,
-      `${input.agent} agent did not finish within ${input.maxTurns} turns`,
-    );
-  }
-  const files = [...staged.values()];
-  let commitSha: string | undefined;
-  showDetails(`finished: ${summary.slice(0, 200)}`);
-  if (files.length > 0) {
-    const commit = await github.commitAgentChanges.executeWithOptions(
-      {
-        ...GITHUB_ACTIVITY_OPTIONS,
-        summary: `${input.agent} agent: commit ${files.length} file(s), ${kTokens(totalTokens(usage))} tokens`,
-      },
-      [
-        {
-          ref: input.ref,
-          branch: input.branch,
-          // A retry's commit must not be mistaken for an earlier run's (same workflow id).
-          workflowId: input.retry
-            ? `${input.issueWorkflowId} (retry ${input.retry})`
-            : input.issueWorkflowId,
-          agent: input.agent,
-          summary,
-          files,
-        },
-      ],
-    );
-    commitSha = commit.sha;
-  }
-  return {
-    agent: input.agent,
-    turns: messages.filter((m) => m.role === 'assistant').length,
-    tokens: usage,
-    files: files.map((f) => f.path),
-    commitSha,
-    summary,
-  };
+    },
+  });
 }

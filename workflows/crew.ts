@@ -8,7 +8,8 @@ import type { ChildWorkflowHandle } from '@temporalio/workflow';
 import { isAuthFailure, rootMessage } from '../common/failures.js';
 import type { AgentMessage, AgentType } from '../common/schemas.js';
 import { agentBudgetRaisedSignal, agentInboxSignal } from '../common/workflow-api.js';
-import { agentWorkflow } from './agent.js';
+import type { agentWorkflow } from './agent.js';
+import { childKind } from './agent-child.js';
 import { agentChild } from './pure/agent-input.js';
 import type { CrewSpec } from './pure/agent-input.js';
 import type { RunState } from './pure/run-state.js';
@@ -77,9 +78,10 @@ export class Crew {
     this.heldInbox.delete(agent);
     const child = agentChild(spec, agent, run.status.agents, run.budget, inbox, run.issueText);
     const go = async () => {
-      const handle = await startChild(agentWorkflow, {
+      const kind = childKind(spec.settings, spec.config);
+      const handle = await startChild<typeof agentWorkflow>(kind.type, {
         workflowId: child.workflowId,
-        args: [child.input],
+        args: [{ ...child.input, ...kind.extra }],
         staticSummary: child.staticSummary,
         staticDetails: child.staticDetails,
       });

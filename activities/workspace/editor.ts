@@ -179,7 +179,8 @@ async function view(ctx: EditorContext, input: EditorInput, rel: string): Promis
   return shown.ok ? { ok: true, output: clip(shown.text) } : fail(shown.error);
 }
 
-function operation(input: EditorInput, path: string): EditOp | string {
+/** The edit an editor call asks for, or why it is malformed. */
+export function operation(input: EditorInput, path: string): EditOp | string {
   switch (input.command) {
     case 'create':
       if (typeof input.file_text !== 'string') return 'create needs file_text';

@@ -22,6 +22,12 @@ export interface ToolDefinition {
   };
 }
 
+/** A built-in Anthropic tool (the text editor): a type and a name, no schema. */
+export interface BuiltinTool {
+  type: string;
+  name: string;
+}
+
 const FOCUS: Record<AgentType, string> = {
   database: 'schema, migrations and queries',
   backend: 'API routes, services and server logic',
@@ -58,18 +64,78 @@ export const TOOLS: ToolDefinition[] = [
   }),
 ];
 
-function tool(name: string, description: string, props: Record<string, string>): ToolDefinition {
+function tool(
+  name: string,
+  description: string,
+  props: Record<string, string | { type: string; description: string }>,
+  required: string[] = Object.keys(props),
+): ToolDefinition {
   return {
     name,
     description,
     input_schema: {
       type: 'object',
       properties: Object.fromEntries(
-        Object.entries(props).map(([k, d]) => [k, { type: 'string', description: d }]),
+        Object.entries(props).map(([k, d]) => [
+          k,
+          typeof d === 'string' ? { type: 'string', description: d } : d,
+        ]),
       ),
-      required: Object.keys(props),
+      required,
     },
   };
+}
+
+/** Anthropic's text editor tool, as the API defines it (the model was trained on it). */
+export const EDITOR_TOOL: BuiltinTool = {
+  type: 'text_editor_20250728',
+  name: 'str_replace_based_edit_tool',
+};
+
+const SEARCH_TOOL = tool(
+  'search',
+  'Search the checkout with ripgrep (regular expression). Output: path:line:text, bounded; it says when it was cut.',
+  {
+    pattern: 'The regular expression to look for.',
+    glob: 'Only files matching this glob, like `*.js` or `src/**`.',
+    path: 'A directory or file to search (default: the whole checkout).',
+    case_insensitive: { type: 'boolean', description: 'Ignore case (default false).' },
+  },
+  ['pattern'],
+);
+
+const RUN_TOOL = tool(
+  'run',
+  'Run a shell command (bash -c) in the checkout, in a fresh sandbox: no network, nothing of an ' +
+    'earlier command survives but its files (no shell state: cd, variables and background ' +
+    'processes do not carry over). The result starts with `exit code <n>, <ms> ms`, then the ' +
+    'output (its middle cut when long). Files that commands change (builds, caches, formatter ' +
+    'output) are scratch: only your editor edits are committed.',
+  {
+    command: 'The shell command, e.g. `npm test` or `node --test test/users.test.js`.',
+    timeout_seconds: {
+      type: 'integer',
+      description: 'Wall-time limit in seconds (at most the repository limit, default 120).',
+    },
+  },
+  ['command'],
+);
+
+const [, , , SEND_MESSAGE_TOOL, FINISH_TOOL] = TOOLS;
+
+/**
+ * The tools of a workspace agent, in this order: the editor, search, `run`
+ * (only when the repository allows commands), send_message, finish. What gets
+ * committed is exactly the editor's `create`, `str_replace` and `insert` edits.
+ */
+export function workspaceTools(commands: boolean): (ToolDefinition | BuiltinTool)[] {
+  return [
+    EDITOR_TOOL,
+    SEARCH_TOOL,
+    ...(commands ? [RUN_TOOL] : []),
+    SEND_MESSAGE_TOOL as ToolDefinition,
+    FINISH_TOOL as ToolDefinition,
+  ];
 }
 
 /** Stable for a given agent type: the cached prefix. */
@@ -91,6 +157,20 @@ export function stablePrefix(agent: AgentType): string {
 export interface PromptOptions {
   /** The repository's AGENTS.md / CLAUDE.md text, included only for high risk. */
   repoDocs?: string;
+  /** A workspace agent: what its tools can do, and the repository's test command. */
+  workspace?: { commands: boolean; testCommand?: string };
+}
+
+/** What a workspace agent is told about its checkout (system prompt, after the stable prefix). */
+export function workspaceLines(ws: { commands: boolean; testCommand?: string }): string[] {
+  return [
+    'Workspace: a checkout of the issue branch at /workspace (paths relative to it).',
+    'Edit files with str_replace_based_edit_tool; only those edits are committed.',
+    ws.commands
+      ? 'Run commands with `run` (sandboxed, no network): build and test your change.'
+      : 'Commands are off for this repository: view, search and edit only.',
+    ...(ws.testCommand ? [`Test command: ${ws.testCommand}`] : []),
+  ];
 }
 
 export function buildSystem(ctx: PromptContext, opts: PromptOptions = {}): SystemBlock[] {
@@ -99,6 +179,7 @@ export function buildSystem(ctx: PromptContext, opts: PromptOptions = {}): Syste
     `Teammates: ${ctx.teammates.length > 0 ? ctx.teammates.join(', ') : 'none'}`,
     `Repository: ${ctx.repo}`,
   ];
+  if (opts.workspace) lines.push(...workspaceLines(opts.workspace));
   if (ctx.analysis.complexity === 'complex') lines.push('', `Example: ${EXAMPLES[ctx.agent]}`);
   const blocks: SystemBlock[] = [
     { type: 'text', text: stablePrefix(ctx.agent), cache_control: { type: 'ephemeral' } },

@@ -30,6 +30,9 @@ type Service = {
   init?: boolean;
   profiles?: string[];
   volumes?: string[];
+  security_opt?: string[];
+  privileged?: boolean;
+  cap_add?: string[];
 };
 type Compose = { services: Record<string, Service>; secrets?: Record<string, { file: string }> };
 
@@ -100,7 +103,7 @@ describe('docker-compose files', () => {
   });
 
   it("has BlogTube's processes, from the one Dockerfile; model workers scale", () => {
-    const names = ['orchestrator', 'model-worker', 'bridge', 'codec-server'];
+    const names = ['orchestrator', 'model-worker', 'workspace-worker', 'bridge', 'codec-server'];
     for (const n of names) {
       const s = merged.services[n]!;
       expect(s.build).toBeDefined();
@@ -117,6 +120,16 @@ describe('docker-compose files', () => {
     ]);
     expect(merged.services.orchestrator!.command).toEqual(['node', 'dist/workers/orchestrator.js']);
     expect(merged.services['model-worker']!.command).toEqual(['node', 'dist/workers/model.js']);
+    const workspace = merged.services['workspace-worker']!;
+    expect(workspace.command).toEqual(['node', 'dist/workers/workspace.js']);
+    // Namespaces for bubblewrap without privileges: unconfined profiles, no capability added.
+    expect([...(workspace.security_opt ?? [])].sort()).toEqual([
+      'apparmor=unconfined',
+      'seccomp=unconfined',
+      'systempaths=unconfined',
+    ]);
+    expect([workspace.privileged, workspace.cap_add]).toEqual([undefined, undefined]);
+    expect([workspace.container_name, workspace.ports]).toEqual([undefined, undefined]);
     expect(merged.services.bridge!.command).toEqual(['node', 'dist/client/bridge-main.js']);
     // Every long-running service says whether it is healthy.
     for (const [n, s] of Object.entries(merged.services)) {

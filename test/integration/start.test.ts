@@ -42,6 +42,7 @@ beforeAll(async () => {
     ['dist/client/codec-server-main.js', 'codec-server', 'CODEC_SERVER_PORT'],
     ['dist/workers/orchestrator.js', 'orchestrator-worker'],
     ['dist/workers/model.js', 'model-worker'],
+    ['dist/workers/workspace.js', 'workspace-worker'],
     ['dist/client/bridge-main.js', 'bridge', 'BRIDGE_PORT'],
   ];
   for (const [file, name, portVar] of stubs) {
@@ -103,6 +104,7 @@ describe('npm start supervisor (stub services)', () => {
       expect(out).toContain(`http://127.0.0.1:${p.BRIDGE_PORT}/webhooks`);
       expect(out).toContain('sbx-bot-token');
       expect(out).toContain('npx blogtube demo');
+      expect(out).toContain('Workspace worker');
       expect(out).toMatch(/github-sim\s+\| github-sim up/);
       // Workers have no port: the banner may come before the stub's first crash.
       await waitFor(
@@ -128,6 +130,7 @@ describe('npm start supervisor (stub services)', () => {
       const stopped = (await readFile(join(run.stubDir, 'stopped'), 'utf8')).trim().split('\n');
       expect(stopped).toEqual([
         'bridge',
+        'workspace-worker',
         'model-worker',
         'orchestrator-worker',
         'codec-server',

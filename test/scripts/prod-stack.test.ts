@@ -22,7 +22,7 @@ const ROOT = '/srv/blogtube';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('resolveProdStackPlan', () => {
-  test('defaults: two orchestrators and two model workers, own server, private PostgreSQL, Web UI', () => {
+  test('defaults: two orchestrators, two model workers, a workspace worker, own server, private PostgreSQL, Web UI', () => {
     const plan = resolveProdStackPlan([], {}, ROOT);
     expect(plan.start.services.map((s) => s.name)).toEqual([
       'github-sim',
@@ -32,6 +32,7 @@ describe('resolveProdStackPlan', () => {
       'orchestrator-2',
       'model-worker-1',
       'model-worker-2',
+      'workspace-worker',
       'bridge',
     ]);
     expect(plan.start.childEnv.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');

@@ -43,6 +43,7 @@ describe('resolveStartPlan', () => {
       },
       { name: 'orchestrator-worker', file: 'dist/workers/orchestrator.js' },
       { name: 'model-worker', file: 'dist/workers/model.js' },
+      { name: 'workspace-worker', file: 'dist/workers/workspace.js' },
       { name: 'bridge', file: 'dist/client/bridge-main.js', port: 3000, portVar: 'BRIDGE_PORT' },
     ]);
     expect(plan.childEnv).toEqual({
@@ -55,6 +56,7 @@ describe('resolveStartPlan', () => {
       BRIDGE_PORT: '3000',
       CODEC_SERVER_PORT: '8888',
       BLOGTUBE_CODEC_KEYS_FILE: '/srv/blogtube/.data/codec-keys',
+      WORKSPACE_COMMANDS: 'auto',
       ...SANDBOX_DEFAULTS,
     });
     expect(plan.credentials.filter((c) => c.source !== 'sandbox')).toEqual([]);
@@ -83,6 +85,7 @@ describe('resolveStartPlan', () => {
       4001,
       4002,
       4003,
+      undefined,
       undefined,
       undefined,
       4000,
@@ -124,6 +127,7 @@ describe('resolveStartPlan', () => {
       'codec-server',
       'orchestrator-worker',
       'model-worker',
+      'workspace-worker',
       'bridge',
     ]);
     expect(names({ ANTHROPIC_BASE_URL: 'https://api.anthropic.com' })).toEqual([
@@ -131,6 +135,7 @@ describe('resolveStartPlan', () => {
       'codec-server',
       'orchestrator-worker',
       'model-worker',
+      'workspace-worker',
       'bridge',
     ]);
     const plan = resolveStartPlan({ GITHUB_API_URL: 'https://api.github.com' }, ROOT);

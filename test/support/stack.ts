@@ -19,7 +19,11 @@ import { deliverWebhook } from '../../client/demo.js';
 import { loadSettings } from '../../common/env.js';
 import type { Settings } from '../../common/env.js';
 import { createOctokit } from '../../common/github-client.js';
-import { createModelWorker, createOrchestratorWorker } from '../../workers/create.js';
+import {
+  createModelWorker,
+  createOrchestratorWorker,
+  createWorkspaceWorkers,
+} from '../../workers/create.js';
 import { metricsOf } from '../../workers/create.js';
 import type { BridgeMetrics, WorkerMetrics } from '../../common/metrics.js';
 import { bridgeObserver } from '../../common/metrics-bridge.js';
@@ -93,6 +97,14 @@ export async function startStack(
     inline?: { orchestrator?: boolean; model?: boolean };
     /** Temporal server other than global setup's dev server. */
     address?: string;
+    /**
+     * Agents with workspaces: runs name a workspace queue of their own, and
+     * (`inline`, default true) a workspace worker runs in this process with
+     * its root under `root`.
+     */
+    workspace?: { root: string; inline?: boolean };
+    /** A Messages API other than the stack's simulator (a scripted model). */
+    anthropicUrl?: string;
   } = {},
 ): Promise<Stack> {
   const address = opts.address ?? process.env.TEMPORAL_ADDRESS;
@@ -117,9 +129,12 @@ export async function startStack(
     BLOGTUBE_PROFILE: 'production',
     TEMPORAL_ADDRESS: address,
     GITHUB_API_URL: github.url,
-    ANTHROPIC_BASE_URL: anthropic.url,
+    ANTHROPIC_BASE_URL: opts.anthropicUrl ?? anthropic.url,
     ORCHESTRATOR_TASK_QUEUE: `orchestrator-${suffix}`,
     MODEL_TASK_QUEUE: `model-${suffix}`,
+    WORKSPACE_TASK_QUEUE: `workspace-${suffix}`,
+    // The orchestrator's runs give their agents workspaces (a run setting).
+    ...(opts.workspace ? { WORKSPACE_ROOT: opts.workspace.root, WORKSPACE_AGENTS: 'on' } : {}),
     GITHUB_TOKEN: SANDBOX_TOKENS.bot,
     ANTHROPIC_API_KEY: SANDBOX_API_KEY,
     // Every stack runs with encrypted payloads, as production does.
@@ -149,6 +164,10 @@ export async function startStack(
   }
   if (opts.inline?.model ?? true) {
     workers.push(await createModelWorker({ settings, connection, env, options: workerOptions }));
+  }
+  if (opts.workspace && (opts.workspace.inline ?? true)) {
+    const ws = await createWorkspaceWorkers({ settings, connection, env, options: workerOptions });
+    workers.push(ws.shared, ws.own);
   }
   const running = workers.map((w) => w.run());
   const client = await connectClient(settings, env);

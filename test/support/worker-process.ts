@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export type WorkerKind = 'orchestrator' | 'model';
+export type WorkerKind = 'orchestrator' | 'model' | 'workspace';
 
 export interface WorkerProcess {
   kind: WorkerKind;

@@ -1,0 +1,39 @@
+/**
+ * Which child workflow an issue run starts for an agent. Runs whose settings
+ * name a workspace queue start `workspaceAgentWorkflow` (a real checkout,
+ * editor, search, sandboxed commands) behind the `workspace-agents` patch;
+ * older runs, and runs of deployments without workspace workers, keep
+ * `agentWorkflow` (whole files through the GitHub API), so their histories
+ * replay unchanged.
+ */
+import { patched } from '@temporalio/workflow';
+import { WorkspaceConfig, type RepoConfig } from '../common/repo-config.js';
+import type { RunSettings } from '../common/run-settings.js';
+import type { WorkspaceAgentInput } from '../common/workspace-agent.js';
+
+export type WorkspaceFields = Pick<
+  WorkspaceAgentInput,
+  'workspaceTaskQueue' | 'workspace' | 'allowLifecycleScripts'
+>;
+
+export interface ChildKind {
+  /** The child's workflow type. */
+  type: 'agentWorkflow' | 'workspaceAgentWorkflow';
+  /** What a workspace agent's input adds to an agent's. */
+  extra: WorkspaceFields | Record<string, never>;
+}
+
+export function childKind(settings: RunSettings, config: RepoConfig): ChildKind {
+  const queue = settings.workspaceTaskQueue;
+  if (queue === undefined || !patched('workspace-agents'))
+    return { type: 'agentWorkflow', extra: {} };
+  return {
+    type: 'workspaceAgentWorkflow',
+    extra: {
+      workspaceTaskQueue: queue,
+      // Configs recorded before the workspace section existed read as its defaults.
+      workspace: config.workspace ?? WorkspaceConfig.parse({}),
+      allowLifecycleScripts: config.allow_lifecycle_scripts === true,
+    },
+  };
+}
