@@ -1,12 +1,15 @@
 /**
  * The sandbox repository as a real project (files under ./project/): pushed
  * onto a branch of a simulated repository through the git data API, as any
- * client would. The seed does not use it yet.
+ * client would, or seeded as a repository's `main` (`POST /_sim/repos` with
+ * `project: true`).
  */
+import { readFileSync, readdirSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Octokit } from '@octokit/rest';
+import type { SeedCommit } from './seed-files.js';
 
 /** The project's files: next to this module in the sources, `sandbox/github/project`. */
 export function projectDir(): string {
@@ -56,4 +59,26 @@ export async function pushProject(
   });
   await github.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha: commit.sha });
   return commit.sha;
+}
+
+/** Every file under `dir`, read now (the simulator's seed is synchronous). */
+function filesUnderSync(dir: string, sub = ''): string[] {
+  return readdirSync(join(dir, sub), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnderSync(dir, join(sub, e.name)) : [join(sub, e.name)],
+  );
+}
+
+/** The project as one seed commit (the whole tree of `main`). */
+export function projectSeedCommit(): SeedCommit {
+  const root = projectDir();
+  const files = Object.fromEntries(
+    filesUnderSync(root)
+      .sort()
+      .map((path) => [path, readFileSync(join(root, path), 'utf8')]),
+  );
+  return {
+    message: 'BlogTube: a dependency-free Node project (db, API, web, deploy, docs, tests)\n',
+    date: '2025-01-07T10:30:00Z',
+    files,
+  };
 }

@@ -2,7 +2,8 @@
  * The Anthropic simulator's careful engineer on a real checkout of the
  * sandbox project: driven through the real Anthropic SDK, its tool calls run
  * by the workspace building blocks (the editor, ripgrep search, commands
- * under bubblewrap), the checkout made from the GitHub simulator's tarball.
+ * under bubblewrap), the checkout made from the GitHub simulator's tarball
+ * of a repository seeded with the project.
  * Each agent type views, searches, edits an existing file with str_replace,
  * adds a test and runs the suite until it passes; the tree it leaves passes
  * `node --test` run on its own. The `tests` knobs make the first edit break
@@ -35,12 +36,13 @@ import {
   startAnthropicSim,
   type AnthropicSim,
 } from '../../sandbox/anthropic/server.js';
-import { filesUnder, projectDir, pushProject } from '../../sandbox/github/project.js';
+import { filesUnder, projectDir } from '../../sandbox/github/project.js';
 import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/github/server.js';
 import { MODEL, promptContext } from '../sandbox/anthropic-sim-harness.js';
 import { makeTempDir } from '../support/tmp.js';
 
-const repo = { owner: 'blogtube', repo: 'blogtube' };
+/** A repository seeded with the project on `main` (`POST /_sim/repos` with `project: true`). */
+const repo = { owner: 'careful', repo: 'blogtube' };
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const ISSUE = {
   number: 42,
@@ -89,8 +91,10 @@ beforeAll(async () => {
   github = await startGitHubSim({ port: 0 });
   anthropic = await startAnthropicSim({ port: 0 });
   client = new Anthropic({ apiKey: SANDBOX_API_KEY, baseURL: anthropic.url, maxRetries: 0 });
-  const bot = new Octokit({ baseUrl: github.url, auth: SANDBOX_TOKENS.bot, log: quiet });
-  sha = await pushProject(bot, repo, 'careful');
+  await adminCall(github.url, 'POST', '/_sim/repos', { ...repo, project: true });
+  const reader = new Octokit({ baseUrl: github.url, auth: SANDBOX_TOKENS.bot, log: quiet });
+  const { data: main } = await reader.repos.getBranch({ ...repo, branch: 'main' });
+  sha = main.commit.sha;
   tmp = await makeTempDir('blogtube-careful-');
   await chmod(tmp.dir, 0o755);
   ({ store } = await WorkspaceStore.open(
@@ -274,5 +278,17 @@ describe('the tests knobs', () => {
     const independent = suite(s);
     expect(independent.status).not.toBe(0);
     expect(independent.output).toMatch(/is not defined/);
+  });
+});
+
+describe('the project seed', () => {
+  it('a repository seeded with project: true has exactly the project on main', async () => {
+    const files = (await adminCall(
+      github.url,
+      'GET',
+      `/_sim/repos/${repo.owner}/${repo.repo}/files?ref=main`,
+    )) as Record<string, string>;
+    expect(Object.keys(files).sort()).toEqual(projectFiles);
+    expect(files['.github/blogtube.yml']).toContain('test: npm test');
   });
 });
