@@ -1,8 +1,8 @@
 /**
  * The sandbox repository as a real project (files under ./project/): pushed
  * onto a branch of a simulated repository through the git data API, as any
- * client would, or seeded as a repository's `main` (`POST /_sim/repos` with
- * `project: true`).
+ * client would; and the seed of the simulator's repositories (`main`, in two
+ * commits).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -68,17 +68,27 @@ function filesUnderSync(dir: string, sub = ''): string[] {
   );
 }
 
-/** The project as one seed commit (the whole tree of `main`). */
-export function projectSeedCommit(): SeedCommit {
+/** Where a file of the project arrives in the seed: the app first, then deployment, docs and agent config. */
+function secondCommit(path: string): boolean {
+  return /^(deploy|docs|\.github)\//.test(path) || path === 'AGENTS.md';
+}
+
+/** The project as the seed's two commits on `main` (dates as the classic seed's). */
+export function projectSeedCommits(): SeedCommit[] {
   const root = projectDir();
-  const files = Object.fromEntries(
-    filesUnderSync(root)
-      .sort()
-      .map((path) => [path, readFileSync(join(root, path), 'utf8')]),
-  );
-  return {
-    message: 'BlogTube: a dependency-free Node project (db, API, web, deploy, docs, tests)\n',
-    date: '2025-01-07T10:30:00Z',
-    files,
-  };
+  const all = filesUnderSync(root).sort();
+  const read = (paths: string[]): Record<string, string> =>
+    Object.fromEntries(paths.map((path) => [path, readFileSync(join(root, path), 'utf8')]));
+  return [
+    {
+      message: 'Initial BlogTube app: database layer, HTTP API, web pages and their tests\n',
+      date: '2025-01-06T09:00:00Z',
+      files: read(all.filter((p) => !secondCommit(p))),
+    },
+    {
+      message: 'Add deployment, developer docs and agent configuration\n',
+      date: '2025-01-07T10:30:00Z',
+      files: read(all.filter(secondCommit)),
+    },
+  ];
 }

@@ -1,7 +1,11 @@
-/** Builds the seeded repository `blogtube/blogtube`, identical on every reset. */
+/**
+ * Builds the seeded repository `blogtube/blogtube`, identical on every reset:
+ * the dependency-free Node project of ./project on `main`, in two commits.
+ */
 import { type FlatTree, type GitPerson } from './git-store.js';
 import { Repo } from './repo.js';
-import { SEED_COMMITS, type SeedCommit } from './seed-files.js';
+import { projectSeedCommits } from './project.js';
+import type { SeedCommit } from './seed-files.js';
 import { type Sequence } from './sequence.js';
 import { ORG, USERS, noreplyEmail } from './users.js';
 import type { Account } from './users.js';
@@ -39,7 +43,7 @@ export function seedBlogtubeRepo(
   owner: Account = ORG,
   name = 'blogtube',
   id = 700001,
-  commits: readonly SeedCommit[] = SEED_COMMITS,
+  commits: readonly SeedCommit[] = projectSeedCommits(),
 ): Repo {
   const repo = new Repo(id, owner, name, 'main', '2025-01-06T08:55:00Z', seq);
   repo.collaborators.set(USERS.maintainer.login, 'admin');

@@ -1,8 +1,7 @@
 /** All simulated GitHub state. `reset()` returns it to the seed. */
 import { type Repo } from './repo.js';
-import { projectSeedCommit } from './project.js';
 import { seedBlogtubeRepo } from './seed.js';
-import { SEED_COMMITS } from './seed-files.js';
+import { CLASSIC_SEED_COMMITS } from './seed-files.js';
 import { Sequence } from './sequence.js';
 
 export class SimStore {
@@ -21,9 +20,10 @@ export class SimStore {
 
   /**
    * Seed another copy of the BlogTube repository as `owner/name` (idempotent);
-   * with `project`, its `main` holds the real Node project (sandbox/github/project).
+   * with `classic`, the earlier seed (an Express/React/PostgreSQL app that
+   * cannot be run offline) instead of the Node project.
    */
-  addRepo(owner: string, name: string, opts: { project?: boolean } = {}): Repo {
+  addRepo(owner: string, name: string, opts: { classic?: boolean } = {}): Repo {
     const existing = this.repo(owner, name);
     if (existing) return existing;
     const account = {
@@ -32,7 +32,7 @@ export class SimStore {
       type: 'Organization' as const,
       name: owner,
     };
-    const commits = opts.project ? [projectSeedCommit()] : SEED_COMMITS;
+    const commits = opts.classic ? CLASSIC_SEED_COMMITS : undefined;
     const repo = seedBlogtubeRepo(this.seq, account, name, 700001 + this.repos.size, commits);
     this.repos.set(repo.fullName.toLowerCase(), repo);
     return repo;

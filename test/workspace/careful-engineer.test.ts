@@ -41,7 +41,7 @@ import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/gi
 import { MODEL, promptContext } from '../sandbox/anthropic-sim-harness.js';
 import { makeTempDir } from '../support/tmp.js';
 
-/** A repository seeded with the project on `main` (`POST /_sim/repos` with `project: true`). */
+/** A repository seeded with the project on `main` (`POST /_sim/repos`: the seed). */
 const repo = { owner: 'careful', repo: 'blogtube' };
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const ISSUE = {
@@ -91,7 +91,7 @@ beforeAll(async () => {
   github = await startGitHubSim({ port: 0 });
   anthropic = await startAnthropicSim({ port: 0 });
   client = new Anthropic({ apiKey: SANDBOX_API_KEY, baseURL: anthropic.url, maxRetries: 0 });
-  await adminCall(github.url, 'POST', '/_sim/repos', { ...repo, project: true });
+  await adminCall(github.url, 'POST', '/_sim/repos', repo);
   const reader = new Octokit({ baseUrl: github.url, auth: SANDBOX_TOKENS.bot, log: quiet });
   const { data: main } = await reader.repos.getBranch({ ...repo, branch: 'main' });
   sha = main.commit.sha;
@@ -282,7 +282,7 @@ describe('the tests knobs', () => {
 });
 
 describe('the project seed', () => {
-  it('a repository seeded with project: true has exactly the project on main', async () => {
+  it('a seeded repository has exactly the project on main, in two commits', async () => {
     const files = (await adminCall(
       github.url,
       'GET',
@@ -290,5 +290,17 @@ describe('the project seed', () => {
     )) as Record<string, string>;
     expect(Object.keys(files).sort()).toEqual(projectFiles);
     expect(files['.github/blogtube.yml']).toContain('test: npm test');
+    const log = (await adminCall(
+      github.url,
+      'GET',
+      `/_sim/repos/${repo.owner}/${repo.repo}/log?ref=main`,
+    )) as {
+      files_changed: string[];
+    }[];
+    expect(log.map((c) => c.files_changed.length).reduce((a, b) => a + b)).toBe(
+      projectFiles.length,
+    );
+    expect(log[0]?.files_changed).toContain('.github/blogtube.yml');
+    expect(log[1]?.files_changed).toContain('api/app.js');
   });
 });
