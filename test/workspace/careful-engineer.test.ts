@@ -126,9 +126,14 @@ interface Session {
 }
 
 /** One agent's whole session: a fresh workspace, the model's turns, its tool calls executed for real. */
-async function session(agent: AgentType, knobs: AgentKnobs = {}): Promise<Session> {
+async function session(
+  agent: AgentType,
+  knobs: AgentKnobs = {},
+  crew: { dirs?: WorkspaceDirs; done?: { agent: AgentType; summary: string }[] } = {},
+): Promise<Session> {
   await adminCall(anthropic.url, 'POST', '/_sim/scenario', { agents: { [agent]: knobs } });
-  const dirs = await store.create(`careful-${agent}-${knobs.tests ?? 'plain'}`, repo, sha);
+  const dirs =
+    crew.dirs ?? (await store.create(`careful-${agent}-${knobs.tests ?? 'plain'}`, repo, sha));
   const config = RepoConfig.parse(
     parse(await readFile(join(dirs.checkout, '.github/blogtube.yml'), 'utf8')),
   );
@@ -137,7 +142,11 @@ async function session(agent: AgentType, knobs: AgentKnobs = {}): Promise<Sessio
   const setup = await runSandboxed(dirs, ws.setup ?? 'true', { limits: ws.limits });
   expect(setup.exitCode).toBe(0);
 
-  const ctx = { ...promptContext({ agent, issue: ISSUE }), writablePaths: writable };
+  const ctx = {
+    ...promptContext({ agent, issue: ISSUE }),
+    writablePaths: writable,
+    dependencySummaries: crew.done ?? [],
+  };
   const messages: MessageParam[] = [
     { role: 'user', content: `${firstUserMessage(ctx)}\nTest command: ${ws.test ?? 'npm test'}` },
   ];
@@ -302,5 +311,32 @@ describe('the project seed', () => {
     );
     expect(log[0]?.files_changed).toContain('.github/blogtube.yml');
     expect(log[1]?.files_changed).toContain('api/app.js');
+  });
+});
+
+describe('the crew on one branch', () => {
+  it('five agents in dependency order, each on the tree the previous left: the suite passes', async () => {
+    const dirs = await store.create('careful-crew', repo, sha);
+    const done: { agent: AgentType; summary: string }[] = [];
+    for (const agent of ['database', 'backend', 'frontend', 'devops', 'documentation'] as const) {
+      const s = await session(agent, {}, { dirs, done: [...done] });
+      expect(s.runs.at(-1)?.exitCode).toBe(0);
+      done.push({ agent, summary: s.summary ?? '' });
+    }
+    const docs = await readFile(join(dirs.checkout, 'docs/api.md'), 'utf8');
+    expect(docs).toContain('## Add playlists: users can group videos into playlists (#42)');
+    expect(docs).toContain('- `GET /api/playlists` answers 200 with the playlists, oldest first');
+    expect(docs).toContain('- `BLOGTUBE_PLAYLISTS=off` switches it off in a deployment');
+    expect(docs).toContain('- Changed by the database, backend, frontend, devops agents.');
+    // The backend used the database agent's module; devops set the default in the image.
+    const app = await readFile(join(dirs.checkout, 'api/app.js'), 'utf8');
+    expect(app).toContain("import { createPost, listPosts, listPlaylists } from '../db/index.js';");
+    expect(app).toContain('const result = listPlaylists(store);');
+    expect(await readFile(join(dirs.checkout, 'deploy/Dockerfile'), 'utf8')).toContain(
+      'ENV PORT=8080\nENV BLOGTUBE_PLAYLISTS=on\n',
+    );
+    const independent = suite({ dirs } as Session);
+    expect(independent.output).toMatch(/# pass (1[5-9]|[2-9]\d)\n# fail 0/); // 10 of the project + 5 new
+    expect(independent.status).toBe(0);
   });
 });

@@ -106,7 +106,7 @@ export function changeNames(
 /** A title safe to put in Markdown and in a JS string: letters, digits, spaces and light punctuation. */
 export function plainTitle(title: string, max = 80): string {
   const plain = title
-    .replace(/[^A-Za-z0-9 ,.'-]+/g, ' ')
+    .replace(/[^A-Za-z0-9 ,.:'-]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   return plain.length > max ? `${plain.slice(0, max - 1).trimEnd()}…` : plain || 'the change';

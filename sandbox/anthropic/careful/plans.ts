@@ -34,14 +34,26 @@ export interface ChangeContext {
   result: string;
 }
 
+/** What the agent learnt while looking around: files it viewed whole, search hits. */
+export interface Seen {
+  files: ReadonlyMap<string, string>;
+  hits: readonly { path: string; line: number; text: string }[];
+}
+
+/** A look-around call, made in the turn that opens the file to change. */
+export type LookCall = { tool: 'view'; path: string } | { tool: 'search'; input: SearchCall };
+
 export interface Plan {
   search: SearchCall;
   /** The file to open among the search's hits. */
   pick(paths: readonly string[]): string | undefined;
+  /** More to read with it: a teammate's new module, where the change's names are used. */
+  lookAround?(names: ChangeNames, listed: readonly string[]): LookCall[];
   /** The edits, given the picked file's text; undefined when its anchor is missing. */
   edits(
     ctx: ChangeContext,
     file: { path: string; text: string } | undefined,
+    seen: Seen,
   ): EditorCall[] | undefined;
 }
 
@@ -143,7 +155,7 @@ const database: Plan = {
 // ---- backend: a route in api/app.js and its test ----
 
 const API_ROUTE = `{{ind}}if (req.method === 'GET' && url.pathname === '/api/{{kebab}}') {
-{{ind}}  const result = store.all('{{camel}}').sort((a, b) => a.id - b.id);
+{{ind}}  const result = {{rows}};
 {{ind}}  return send(res, 200, {{result}});
 {{ind}}}
 `;
@@ -151,10 +163,10 @@ const API_ROUTE = `{{ind}}if (req.method === 'GET' && url.pathname === '/api/{{k
 const API_TEST = `import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
-import { Store } from '../db/index.js';
+import { {{dbImports}} } from '../db/index.js';
 import { createHandler } from './app.js';
 
-const store = new Store();
+const store = new Store();{{helper}}
 let server;
 let base;
 before(async () => {
@@ -165,8 +177,8 @@ before(async () => {
 after(() => new Promise((resolve) => server.close(resolve)));
 
 test('GET /api/{{kebab}} lists {{human}} oldest first (#{{n}})', async () => {
-  store.insert('{{camel}}', { name: 'first' });
-  store.insert('{{camel}}', { name: 'second' });
+  {{insert}}(store, { name: 'first' });
+  {{insert}}(store, { name: 'second' });
   const res = await fetch(\`\${base}/api/{{kebab}}\`);
   const body = await res.json();
   assert.deepEqual(
@@ -176,17 +188,53 @@ test('GET /api/{{kebab}} lists {{human}} oldest first (#{{n}})', async () => {
 });
 `;
 
+/** The database agent's functions for the table, if its module (db/<name>.js) was viewed. */
+function dbModule(ctx: ChangeContext, seen: Seen): { list: string; add?: string } | undefined {
+  const text = seen.files.get(`db/${ctx.names.kebab}.js`);
+  const list = `list${ctx.names.pascal}`;
+  const add = `add${ctx.names.pascal}`;
+  if (!text?.includes(`export function ${list}(store)`)) return undefined;
+  return text.includes(`export function ${add}(store, input)`) ? { list, add } : { list };
+}
+
 const backend: Plan = {
   search: { pattern: 'url\\.pathname ===', path: 'api' },
   pick: byName('api/app.js'),
-  edits(ctx, file) {
+  lookAround: (names, listed) =>
+    listed.includes(`db/${names.kebab}.js`) ? [{ tool: 'view', path: `db/${names.kebab}.js` }] : [],
+  edits(ctx, file, seen) {
     if (!file) return undefined;
     const anchor = uniqueLine(file.text, /^\s*return send\(res, 404,/);
     if (!anchor) return undefined;
     const ind = /^\s*/.exec(anchor)?.[0] ?? '';
-    const v = { ...vars(ctx), ind };
+    const importLine = uniqueLine(
+      file.text,
+      /^import \{[^}]*\} from '\.\.\/db\/index\.js';$/,
+      'first',
+    );
+    const db = importLine ? dbModule(ctx, seen) : undefined;
+    const add = db?.add;
+    const v = {
+      ...vars(ctx),
+      ind,
+      rows: db
+        ? `${db.list}(store)`
+        : `store.all('${ctx.names.camel}').sort((a, b) => a.id - b.id)`,
+      insert: add ?? 'insertRow',
+      dbImports: add ? `Store, ${add}` : 'Store',
+      helper: add ? '' : `\nconst insertRow = (s, row) => s.insert('${ctx.names.camel}', row);`,
+    };
     const dir = file.path.split('/').slice(0, -1).join('/');
-    return [
+    const edits: EditorCall[] = [];
+    if (db && importLine) {
+      edits.push({
+        command: 'str_replace',
+        path: file.path,
+        old_str: importLine,
+        new_str: importLine.replace(/ \} from/, `, ${db.list} } from`),
+      });
+    }
+    edits.push(
       {
         command: 'str_replace',
         path: file.path,
@@ -198,7 +246,8 @@ const backend: Plan = {
         path: joinPath(dir, `${ctx.names.kebab}.test.js`),
         file_text: fill(API_TEST, v),
       },
-    ];
+    );
+    return edits;
   },
 };
 
@@ -276,12 +325,14 @@ test('{{human}} is on unless BLOGTUBE_{{upper}} switches it off (#{{n}})', () =>
 const devops: Plan = {
   search: { pattern: 'export function loadConfig', path: 'deploy' },
   pick: byName('deploy/config.js'),
-  edits(ctx, file) {
+  lookAround: (_names, listed) =>
+    listed.includes('deploy/Dockerfile') ? [{ tool: 'view', path: 'deploy/Dockerfile' }] : [],
+  edits(ctx, file, seen) {
     if (!file || file.path !== 'deploy/config.js') return undefined;
     const anchor = uniqueLine(file.text, /^export function loadConfig\(/, 'first');
     if (!anchor) return undefined;
     const v = vars(ctx);
-    return [
+    const edits: EditorCall[] = [
       {
         command: 'str_replace',
         path: file.path,
@@ -294,6 +345,18 @@ const devops: Plan = {
         file_text: fill(DEPLOY_TEST, v),
       },
     ];
+    // The image states the default next to the other settings.
+    const image = seen.files.get('deploy/Dockerfile');
+    const env = image ? uniqueLine(image, /^ENV PORT=/) : undefined;
+    if (env) {
+      edits.push({
+        command: 'str_replace',
+        path: 'deploy/Dockerfile',
+        old_str: env,
+        new_str: `${env}\nENV BLOGTUBE_${ctx.names.upper}=on`,
+      });
+    }
+    return edits;
   },
 };
 
@@ -309,25 +372,44 @@ test('the docs describe {{human}} (#{{n}})', () => {
 });
 `;
 
-function docSection(ctx: ChangeContext, heading: string): string {
-  const said = ctx.dependencies.map(
-    (d) =>
-      `- ${d.agent}: ${d.summary
-        .replace(/[\r\n]+/g, ' ')
-        .replace(/[<>`[\]]/g, '')
-        .slice(0, 300)}`,
-  );
-  const body =
-    said.length > 0
-      ? ['What changed, by area:', '', ...said]
-      : [`Issue #${ctx.issue} adds ${ctx.names.human}.`];
-  return [heading, '', ...body].join('\n');
+/** What the code now offers, from the look-around search: routes and settings named after the change. */
+function offered(seen: Seen): { routes: string[]; settings: string[] } {
+  const code = seen.hits.filter((h) => !h.path.endsWith('.test.js') && !h.path.startsWith('docs/'));
+  const all = (re: RegExp): string[] => [
+    ...new Set(code.flatMap((h) => [...h.text.matchAll(re)].map((m) => m[1] ?? ''))),
+  ];
+  return {
+    routes: all(/url\.pathname === '(\/api\/[a-z0-9-]+)'/g),
+    settings: all(/\b(BLOGTUBE_[A-Z0-9_]+)\b/g),
+  };
+}
+
+function docSection(ctx: ChangeContext, heading: string, seen: Seen): string {
+  const { routes, settings } = offered(seen);
+  const lines = [heading, '', `Issue #${ctx.issue} adds ${ctx.names.human}.`, ''];
+  for (const r of routes) {
+    lines.push(
+      `- \`GET ${r}\` answers 200 with the ${ctx.names.human}, oldest first: \`[{ id, name }]\`.`,
+    );
+  }
+  for (const e of settings) {
+    lines.push(`- \`${e}=off\` switches it off in a deployment (default \`on\`).`);
+  }
+  const by = ctx.dependencies.map((d) => d.agent);
+  if (by.length > 0) lines.push(`- Changed by the ${by.join(', ')} agents.`);
+  return lines.join('\n').trimEnd();
 }
 
 const documentation: Plan = {
   search: { pattern: '^# ', path: 'docs', glob: '*.md' },
   pick: byName('docs/api.md'),
-  edits(ctx, file) {
+  lookAround: (names) => [
+    {
+      tool: 'search',
+      input: { pattern: `/api/${names.kebab}'|BLOGTUBE_${names.upper}\\b`, path: '/workspace' },
+    },
+  ],
+  edits(ctx, file, seen) {
     if (!file) return undefined;
     const lastLine = file.text.trimEnd().split('\n').at(-1) ?? '';
     const anchor =
@@ -344,7 +426,7 @@ const documentation: Plan = {
         command: 'str_replace',
         path: file.path,
         old_str: anchor,
-        new_str: `${anchor}\n\n${docSection(ctx, heading)}`,
+        new_str: `${anchor}\n\n${docSection(ctx, heading, seen)}`,
       },
       {
         command: 'create',

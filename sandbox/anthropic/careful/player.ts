@@ -22,7 +22,7 @@ import { oneLine } from '../file-templates.js';
 import { globDir, joinPath, matchesAny } from '../paths.js';
 import type { MessagesRequest } from '../protocol.js';
 import { changeNames, plainTitle } from './names.js';
-import { genericEdits, planFor, type ChangeContext, type EditorCall } from './plans.js';
+import { genericEdits, planFor, type ChangeContext, type EditorCall, type Seen } from './plans.js';
 import {
   failureLine,
   filesOfListing,
@@ -32,6 +32,7 @@ import {
   textOfView,
   undefinedNames,
   type RunOutcome,
+  type SearchHit,
 } from './results.js';
 
 /** The identifier the change's code uses for its value (slipped as `resutl`). */
@@ -174,6 +175,20 @@ function notes(s: State, edits: readonly EditorCall[]): Map<string, string> {
   return out;
 }
 
+/** The files viewed whole and the hits of every search but the one that located the file. */
+function seenSoFar(s: State, located: ToolCall | undefined): Seen {
+  const files = new Map<string, string>();
+  const hits: SearchHit[] = [];
+  for (const c of s.conv.calls) {
+    if (!c.result || c.result.isError) continue;
+    if (c.name === s.editor && arg(c, 'command') === 'view') {
+      const text = textOfView(c.result.text);
+      if (text !== undefined) files.set(arg(c, 'path'), text);
+    } else if (c.name === 'search' && c !== located) hits.push(...searchHits(c.result.text));
+  }
+  return { files, hits };
+}
+
 /** The assistant's answer to one request that offers the editor tool. */
 export function playCareful(
   req: MessagesRequest,
@@ -229,10 +244,12 @@ export function playCareful(
 
   // 3. Read the file before editing it.
   if (target && !viewed(target)) {
-    return turn
-      .say(`I'll read \`${target}\`.`)
-      .use(editor, { command: 'view', path: target })
-      .done('view');
+    turn.say(`I'll read \`${target}\`.`).use(editor, { command: 'view', path: target });
+    for (const look of plan?.lookAround?.(names, listed) ?? []) {
+      if (look.tool === 'view') turn.use(editor, { command: 'view', path: look.path });
+      else if (canSearch) turn.use('search', { ...look.input });
+    }
+    return turn.done('view');
   }
 
   // 4. The change and its test.
@@ -241,7 +258,11 @@ export function playCareful(
     const view = target ? viewed(target) : undefined;
     const text = view?.result && !view.result.isError ? textOfView(view.result.text) : undefined;
     const ctx = changeContext(s, names, knobs.tests !== undefined);
-    let edits = plan?.edits(ctx, target && text !== undefined ? { path: target, text } : undefined);
+    let edits = plan?.edits(
+      ctx,
+      target && text !== undefined ? { path: target, text } : undefined,
+      seenSoFar(s, located),
+    );
     if (!edits || !edits.every((e) => matchesAny(e.path, conv.writable))) edits = genericEdits(ctx);
     if (knobs.writeFirst) {
       turn.use(editor, {

@@ -1,4 +1,5 @@
 /** Runtime configuration, read from the environment the container (deploy/Dockerfile) sets. */
+
 export function loadConfig(env = process.env) {
   const port = Number(env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
