@@ -338,5 +338,5 @@ describe('the crew on one branch', () => {
     const independent = suite({ dirs } as Session);
     expect(independent.output).toMatch(/# pass (1[5-9]|[2-9]\d)\n# fail 0/); // 10 of the project + 5 new
     expect(independent.status).toBe(0);
-  });
+  }, 600_000); // five sessions, each running the suite: minutes on a loaded machine
 });
