@@ -83,7 +83,7 @@ export async function runSandboxBench(runs: number): Promise<SandboxBench> {
 
     const dirs: WorkspaceDirs = await store.create('overhead', repo, sha);
     const overhead: SandboxBench['overhead'] = [];
-    for (const command of ['true', 'node -e 0', 'node --test test/']) {
+    for (const command of ['true', 'node -e 0', 'node --test']) {
       const b: number[] = [];
       const s: number[] = [];
       const n = command.includes('--test') ? Math.min(runs, 10) : runs * 2;

@@ -5,7 +5,8 @@
  *   POST reset                             back to the start options, empty log and cache
  *   GET|POST latency {ttftMs?, tokensPerSec?}
  *   GET|POST|DELETE scenario {agents: {<type>: {failWith?, writeFirst?, extraTurns?,
- *                                       messageTo?, hang?, obey?, summary?}}}   (POST replaces)
+ *                                       messageTo?, hang?, obey?, summary?,
+ *                                       tests?, fixAttempts?}}}   (POST replaces)
  *   GET|POST|DELETE faults {rules: [{status?, rate?, count?, retryAfter?, agent?,
  *                                    streamCut?, reset?}]}     (POST replaces)
  *   POST seed {seed}                       reseeds the fault PRNG and stream chunking
@@ -35,6 +36,8 @@ const Knobs = z.strictObject({
   hang: z.boolean().optional(),
   obey: z.boolean().optional(),
   summary: z.string().min(1).max(2000).optional(),
+  tests: z.enum(['break-then-fix', 'cannot-fix']).optional(),
+  fixAttempts: z.number().int().min(0).max(1000).optional(),
 });
 
 const ScenarioBody = z.strictObject({

@@ -20,6 +20,7 @@ import {
 import type { MessagesRequest, OutputBlock, StopReason } from './protocol.js';
 import { base62 } from './protocol.js';
 import { playObedient } from './obedient.js';
+import { editorToolName, playCareful } from './careful/player.js';
 
 export type SimErrorStatus = 400 | 401 | 429 | 500 | 529;
 
@@ -39,9 +40,30 @@ export interface AgentKnobs {
   obey?: boolean;
   /** Said at the end of the agent's finish summary (closing keywords, mentions, …). */
   summary?: string;
+  /**
+   * The careful engineer (requests offering the editor tool) slips in its
+   * first edit so a test fails; `break-then-fix` fixes it from the failure
+   * output, `cannot-fix` keeps making wrong fixes (see careful/player.ts).
+   */
+  tests?: 'break-then-fix' | 'cannot-fix';
+  /** Fix attempts before finishing with the suite failing (default 3; `cannot-fix`: 2). */
+  fixAttempts?: number;
 }
 
-export type Step = 'list' | 'read' | 'explore' | 'write' | 'rewrite' | 'finish' | 'done';
+export type Step =
+  | 'list'
+  | 'read'
+  | 'explore'
+  | 'write'
+  | 'rewrite'
+  | 'finish'
+  | 'done'
+  // the careful engineer's (careful/player.ts)
+  | 'view'
+  | 'search'
+  | 'edit'
+  | 'run'
+  | 'fix';
 
 export interface PlayedTurn {
   step: Step;
@@ -54,7 +76,7 @@ type Action = { name: 'list_files' | 'read_file'; path: string };
 const QUOTE_CHARS = 80;
 
 /** Ids derived from the request, so a retry gets the same tool_use ids. */
-function toolUseIds(req: MessagesRequest): () => string {
+export function toolUseIds(req: MessagesRequest): () => string {
   const base = createHash('sha256')
     .update(JSON.stringify([req.system, req.messages]))
     .digest('hex');
@@ -147,7 +169,7 @@ function explorationQueue(conv: Conversation, extraTurns: number): Action[] {
   return queue;
 }
 
-function receivedQuotes(conv: Conversation): string {
+export function receivedQuotes(conv: Conversation): string {
   if (conv.received.length === 0) return '';
   const quotes = conv.received.map(
     (m) => `${m.from}: "${m.text.replace(/\s+/g, ' ').trim().slice(0, QUOTE_CHARS)}"`,
@@ -163,7 +185,7 @@ function apiNote(path: string, n: number): string {
   );
 }
 
-class TurnBuilder {
+export class TurnBuilder {
   readonly content: OutputBlock[] = [];
   constructor(private readonly nextId: () => string) {}
 
@@ -237,6 +259,8 @@ export function playTurn(req: MessagesRequest, knobs: AgentKnobs = {}): PlayedTu
   const conv = readConversation(req);
   const nextId = toolUseIds(req);
   if (knobs.obey) return playObedient(req, conv, nextId);
+  const editor = editorToolName(req);
+  if (editor) return playCareful(req, conv, knobs, nextId, editor);
   const turn = new TurnBuilder(nextId);
 
   const finished = conv.calls.find((c) => c.name === 'finish' && c.result);

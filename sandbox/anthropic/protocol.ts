@@ -39,12 +39,26 @@ export interface RequestMessage {
   content: RequestBlock[];
 }
 
-export interface ToolDefinition {
+/** A tool the client defines (`type` absent or `custom`): name, description, JSON schema. */
+export interface CustomTool {
+  kind: 'custom';
   name: string;
   description?: string;
   input_schema: Record<string, unknown>;
   cache_control?: CacheControl;
 }
+
+/** One of Anthropic's own tools (`text_editor_20250728`, `bash_20250124`, …) and its options. */
+export interface BuiltinTool {
+  kind: 'builtin';
+  type: string;
+  name: string;
+  /** Its other fields as sent (`max_characters`, `max_uses`, …). */
+  options: Record<string, unknown>;
+  cache_control?: CacheControl;
+}
+
+export type ToolDefinition = CustomTool | BuiltinTool;
 
 /** A validated request, normalised (string contents become text blocks). */
 export interface MessagesRequest {
@@ -333,6 +347,65 @@ function parseSystem(v: unknown): TextBlock[] {
   });
 }
 
+/**
+ * Anthropic's own tool types (those of SDK 1.13 a plain Messages request may
+ * name), each with the one name the API accepts for it, and the tokens the
+ * API adds to the prompt when it is offered (its built-in definition).
+ */
+export const BUILTIN_TOOLS: Readonly<Record<string, { name: string; tokens: number }>> = {
+  bash_20241022: { name: 'bash', tokens: 245 },
+  bash_20250124: { name: 'bash', tokens: 245 },
+  text_editor_20241022: { name: 'str_replace_editor', tokens: 700 },
+  text_editor_20250124: { name: 'str_replace_editor', tokens: 700 },
+  text_editor_20250429: { name: 'str_replace_based_edit_tool', tokens: 700 },
+  text_editor_20250728: { name: 'str_replace_based_edit_tool', tokens: 700 },
+  computer_20250124: { name: 'computer', tokens: 735 },
+  memory_20250818: { name: 'memory', tokens: 500 },
+  web_search_20250305: { name: 'web_search', tokens: 350 },
+  web_fetch_20250910: { name: 'web_fetch', tokens: 350 },
+  code_execution_20250522: { name: 'code_execution', tokens: 500 },
+  code_execution_20250825: { name: 'code_execution', tokens: 500 },
+};
+
+/** The `type`s a tool may have, in the order the API lists them in its error. */
+export function expectedToolTags(): string[] {
+  return [...Object.keys(BUILTIN_TOOLS), 'custom'].sort();
+}
+
+function builtinTool(t: Json, type: string, where: string): BuiltinTool {
+  const spec = BUILTIN_TOOLS[type];
+  if (!spec) {
+    const tags = expectedToolTags()
+      .map((tag) => `'${tag}'`)
+      .join(', ');
+    return invalid(
+      `${where}: Input tag '${type}' found using 'type' does not match any of the expected tags: ${tags}`,
+    );
+  }
+  if (t.name === undefined) invalid(`${where}.${type}.name: Field required`);
+  if (t.name !== spec.name) invalid(`${where}.${type}.name: Input should be '${spec.name}'`);
+  if (t.input_schema !== undefined)
+    invalid(`${where}.${type}.input_schema: Extra inputs are not permitted`);
+  const { type: _type, name: _name, cache_control: cc, ...options } = t;
+  const tool: BuiltinTool = { kind: 'builtin', type, name: spec.name, options };
+  return withCache(tool, cacheControl(cc, where));
+}
+
+function customTool(t: Json, where: string): CustomTool {
+  if (typeof t.name !== 'string' || !TOOL_NAME.test(t.name)) {
+    invalid(`${where}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`);
+  }
+  if (!isObject(t.input_schema) || t.input_schema.type !== 'object') {
+    invalid(`${where}.input_schema.type: Input should be 'object'`);
+  }
+  if (t.description !== undefined && typeof t.description !== 'string') {
+    invalid(`${where}.description: Input should be a valid string`);
+  }
+  const tool: CustomTool = { kind: 'custom', name: t.name, input_schema: t.input_schema };
+  if (typeof t.description === 'string') tool.description = t.description;
+  return withCache(tool, cacheControl(t.cache_control, where));
+}
+
 function parseTools(v: unknown): ToolDefinition[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) invalid('tools: Input should be a valid list');
@@ -340,21 +413,19 @@ function parseTools(v: unknown): ToolDefinition[] {
   return v.map((t, i) => {
     const where = `tools.${i}`;
     if (!isObject(t)) invalid(`${where}: Input should be a valid dictionary`);
-    if (typeof t.name !== 'string' || !TOOL_NAME.test(t.name)) {
-      invalid(`${where}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`);
-    }
-    if (names.has(t.name)) invalid(`tools: Tool names must be unique.`);
-    names.add(t.name);
-    if (!isObject(t.input_schema) || t.input_schema.type !== 'object') {
-      invalid(`${where}.input_schema.type: Input should be 'object'`);
-    }
-    if (t.description !== undefined && typeof t.description !== 'string') {
-      invalid(`${where}.description: Input should be a valid string`);
-    }
-    const tool: ToolDefinition = { name: t.name, input_schema: t.input_schema };
-    if (typeof t.description === 'string') tool.description = t.description;
-    return withCache(tool, cacheControl(t.cache_control, where));
+    const tool =
+      t.type === undefined || t.type === null || t.type === 'custom'
+        ? customTool(t, where)
+        : builtinTool(t, String(t.type), where);
+    if (names.has(tool.name)) invalid(`tools: Tool names must be unique.`);
+    names.add(tool.name);
+    return tool;
   });
+}
+
+/** The offered tool of that name, if any. */
+export function offeredTool(req: MessagesRequest, name: string): ToolDefinition | undefined {
+  return req.tools.find((t) => t.name === name);
 }
 
 function countBreakpoints(req: MessagesRequest): number {

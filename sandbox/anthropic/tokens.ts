@@ -12,7 +12,7 @@ import type {
   RequestBlock,
   StopReason,
 } from './protocol.js';
-import { toolResultText } from './protocol.js';
+import { BUILTIN_TOOLS, toolResultText } from './protocol.js';
 
 export const BYTES_PER_TOKEN = 4;
 
@@ -55,9 +55,14 @@ function blockSegment(role: string, block: RequestBlock): Segment {
 
 function promptSegments(req: MessagesRequest): Segment[] {
   const segments: Segment[] = [];
-  for (const { cache_control: cache, ...tool } of req.tools) {
+  for (const { cache_control: cache, kind: _kind, ...tool } of req.tools) {
     const key = `tool:${JSON.stringify(tool)}`;
-    segments.push({ key, bytes: byteLength(JSON.stringify(tool)), cache });
+    // A built-in tool costs what its definition (written by Anthropic) costs.
+    const bytes =
+      'type' in tool
+        ? (BUILTIN_TOOLS[tool.type]?.tokens ?? 0) * BYTES_PER_TOKEN
+        : byteLength(JSON.stringify(tool));
+    segments.push({ key, bytes, cache });
   }
   for (const { cache_control: cache, text } of req.system) {
     segments.push({ key: `system:${text}`, bytes: byteLength(text), cache });

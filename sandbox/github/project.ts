@@ -1,12 +1,15 @@
 /**
  * The sandbox repository as a real project (files under ./project/): pushed
  * onto a branch of a simulated repository through the git data API, as any
- * client would. The seed does not use it yet.
+ * client would; and the seed of the simulator's repositories (`main`, in two
+ * commits).
  */
+import { readFileSync, readdirSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Octokit } from '@octokit/rest';
+import type { SeedCommit } from './seed-files.js';
 
 /** The project's files: next to this module in the sources, `sandbox/github/project`. */
 export function projectDir(): string {
@@ -56,4 +59,36 @@ export async function pushProject(
   });
   await github.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha: commit.sha });
   return commit.sha;
+}
+
+/** Every file under `dir`, read now (the simulator's seed is synchronous). */
+function filesUnderSync(dir: string, sub = ''): string[] {
+  return readdirSync(join(dir, sub), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnderSync(dir, join(sub, e.name)) : [join(sub, e.name)],
+  );
+}
+
+/** Where a file of the project arrives in the seed: the app first, then deployment, docs and agent config. */
+function secondCommit(path: string): boolean {
+  return /^(deploy|docs|\.github)\//.test(path) || path === 'AGENTS.md';
+}
+
+/** The project as the seed's two commits on `main` (dates as the classic seed's). */
+export function projectSeedCommits(): SeedCommit[] {
+  const root = projectDir();
+  const all = filesUnderSync(root).sort();
+  const read = (paths: string[]): Record<string, string> =>
+    Object.fromEntries(paths.map((path) => [path, readFileSync(join(root, path), 'utf8')]));
+  return [
+    {
+      message: 'Initial BlogTube app: database layer, HTTP API, web pages and their tests\n',
+      date: '2025-01-06T09:00:00Z',
+      files: read(all.filter((p) => !secondCommit(p))),
+    },
+    {
+      message: 'Add deployment, developer docs and agent configuration\n',
+      date: '2025-01-07T10:30:00Z',
+      files: read(all.filter(secondCommit)),
+    },
+  ];
 }

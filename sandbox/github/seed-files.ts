@@ -1,4 +1,8 @@
-/** The seeded BlogTube web app, as two commits on `main`. */
+/**
+ * The classic seed: an Express/React/PostgreSQL BlogTube app as two commits
+ * on `main` (`POST /_sim/repos` with `classic: true`). The default seed is
+ * the runnable Node project under ./project (see project.ts).
+ */
 export interface SeedCommit {
   message: string;
   date: string;
@@ -391,7 +395,7 @@ agents:
   documentation: { paths: ["docs/**", "README.md"], depends_on: [database, backend, frontend, devops] }
 `;
 
-export const SEED_COMMITS: readonly SeedCommit[] = [
+export const CLASSIC_SEED_COMMITS: readonly SeedCommit[] = [
   {
     message: 'Initial BlogTube app: API, web client and database schema\n',
     date: '2025-01-06T09:00:00Z',

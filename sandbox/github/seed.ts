@@ -1,7 +1,11 @@
-/** Builds the seeded repository `blogtube/blogtube`, identical on every reset. */
+/**
+ * Builds the seeded repository `blogtube/blogtube`, identical on every reset:
+ * the dependency-free Node project of ./project on `main`, in two commits.
+ */
 import { type FlatTree, type GitPerson } from './git-store.js';
 import { Repo } from './repo.js';
-import { SEED_COMMITS } from './seed-files.js';
+import { projectSeedCommits } from './project.js';
+import type { SeedCommit } from './seed-files.js';
 import { type Sequence } from './sequence.js';
 import { ORG, USERS, noreplyEmail } from './users.js';
 import type { Account } from './users.js';
@@ -39,6 +43,7 @@ export function seedBlogtubeRepo(
   owner: Account = ORG,
   name = 'blogtube',
   id = 700001,
+  commits: readonly SeedCommit[] = projectSeedCommits(),
 ): Repo {
   const repo = new Repo(id, owner, name, 'main', '2025-01-06T08:55:00Z', seq);
   repo.collaborators.set(USERS.maintainer.login, 'admin');
@@ -48,7 +53,7 @@ export function seedBlogtubeRepo(
 
   const files: FlatTree = new Map();
   let parents: string[] = [];
-  for (const commit of SEED_COMMITS) {
+  for (const commit of commits) {
     for (const [path, content] of Object.entries(commit.files)) {
       files.set(path, { mode: '100644', sha: repo.git.putBlob(Buffer.from(content)) });
     }
@@ -67,6 +72,6 @@ export function seedBlogtubeRepo(
     parents = [sha];
   }
   repo.refs.set('refs/heads/main', parents[0] as string);
-  repo.pushedAt = SEED_COMMITS[SEED_COMMITS.length - 1]?.date ?? repo.createdAt;
+  repo.pushedAt = commits[commits.length - 1]?.date ?? repo.createdAt;
   return repo;
 }

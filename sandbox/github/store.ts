@@ -1,6 +1,7 @@
 /** All simulated GitHub state. `reset()` returns it to the seed. */
 import { type Repo } from './repo.js';
 import { seedBlogtubeRepo } from './seed.js';
+import { CLASSIC_SEED_COMMITS } from './seed-files.js';
 import { Sequence } from './sequence.js';
 
 export class SimStore {
@@ -17,8 +18,12 @@ export class SimStore {
     this.repos = new Map([[repo.fullName.toLowerCase(), repo]]);
   }
 
-  /** Seed another copy of the BlogTube repository as `owner/name` (idempotent). */
-  addRepo(owner: string, name: string): Repo {
+  /**
+   * Seed another copy of the BlogTube repository as `owner/name` (idempotent);
+   * with `classic`, the earlier seed (an Express/React/PostgreSQL app that
+   * cannot be run offline) instead of the Node project.
+   */
+  addRepo(owner: string, name: string, opts: { classic?: boolean } = {}): Repo {
     const existing = this.repo(owner, name);
     if (existing) return existing;
     const account = {
@@ -27,7 +32,8 @@ export class SimStore {
       type: 'Organization' as const,
       name: owner,
     };
-    const repo = seedBlogtubeRepo(this.seq, account, name, 700001 + this.repos.size);
+    const commits = opts.classic ? CLASSIC_SEED_COMMITS : undefined;
+    const repo = seedBlogtubeRepo(this.seq, account, name, 700001 + this.repos.size, commits);
     this.repos.set(repo.fullName.toLowerCase(), repo);
     return repo;
   }

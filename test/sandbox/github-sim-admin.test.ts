@@ -102,7 +102,7 @@ describe('state, files, log and reset', () => {
     expect(log).toHaveLength(2);
     expect(log[0]).toMatchObject({ parents: [log[1]!.sha], date: '2025-01-07T10:30:00Z' });
     expect(log[0]!.files_changed).toContain('.github/blogtube.yml');
-    expect(log[1]!.files_changed).toContain('db/schema.sql');
+    expect(log[1]!.files_changed).toContain('db/store.js');
     expect((await admin('GET', 'repos/blogtube/blogtube/files?ref=nope')).status).toBe(404);
   });
 

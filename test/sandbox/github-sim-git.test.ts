@@ -5,6 +5,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
 import { applyPatch } from 'diff';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { filesUnder, projectDir } from '../../sandbox/github/project.js';
 import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/github/server.js';
 
 const repo = { owner: 'blogtube', repo: 'blogtube' };
@@ -305,10 +308,11 @@ describe('contents, commits and branches', () => {
         'dir:.github',
       ]),
     );
-    const { data: dir } = await anonymous().repos.getContent({ ...repo, path: 'api/routes' });
+    const { data: dir } = await anonymous().repos.getContent({ ...repo, path: 'api' });
     expect(Array.isArray(dir) && dir.map((e) => e.path)).toEqual([
-      'api/routes/posts.js',
-      'api/routes/videos.js',
+      'api/app.js',
+      'api/app.test.js',
+      'api/server.js',
     ]);
 
     await branchWith('feature', { 'web/src/Tags.jsx': 'export {};\n' });
@@ -327,8 +331,37 @@ describe('contents, commits and branches', () => {
     });
   });
 
-  it('seeds the BlogTube app in two commits', async () => {
+  it('seeds the BlogTube project (sandbox/github/project) in two commits', async () => {
     const files = await filesAt('main');
+    const root = projectDir();
+    const paths = await filesUnder(root);
+    expect(Object.keys(files).sort()).toEqual(paths);
+    for (const path of paths) expect(files[path]).toBe(await readFile(join(root, path), 'utf8'));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '.github/blogtube.yml',
+        '.github/workflows/ci.yml',
+        'AGENTS.md',
+        'api/app.js',
+        'db/store.js',
+        'deploy/config.js',
+        'docs/api.md',
+        'package.json',
+        'web/render.js',
+      ]),
+    );
+  });
+
+  it('seeds the classic Express/React app on request', async () => {
+    const res = await fetch(`${sim.url}/_sim/repos`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ owner: 'classic', repo: 'blogtube', classic: true }),
+    });
+    expect(res.status).toBe(200);
+    const files = (await (
+      await fetch(`${sim.url}/_sim/repos/classic/blogtube/files?ref=main`)
+    ).json()) as Record<string, string>;
     expect(Object.keys(files).sort()).toEqual(
       [
         '.github/blogtube.yml',
@@ -350,11 +383,6 @@ describe('contents, commits and branches', () => {
         'web/src/components/VideoPlayer.jsx',
       ].sort(),
     );
-    for (const content of Object.values(files)) {
-      const lines = content.trimEnd().split('\n').length;
-      expect(lines).toBeGreaterThanOrEqual(10);
-      expect(lines).toBeLessThanOrEqual(40);
-    }
   });
 
   it('lists commits newest first, paginated, and shows one commit with its files', async () => {
@@ -367,7 +395,7 @@ describe('contents, commits and branches', () => {
     const { data: list, headers } = await anonymous().repos.listCommits({ ...repo, per_page: 2 });
     expect(list.map((c) => c.commit.message)).toEqual([
       'docs',
-      'Add deployment manifests, developer docs and agent configuration\n',
+      'Add deployment, developer docs and agent configuration\n',
     ]);
     expect(list[0]?.parents.map((p) => p.sha)).toEqual([list[1]?.sha]);
     expect(headers.link).toContain('rel="next"');

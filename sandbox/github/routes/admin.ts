@@ -35,6 +35,8 @@ const SeedInput = z.object({ seed: z.number().int() });
 const RepoInput = z.object({
   owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/),
   repo: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
+  /** Seed the classic Express/React app instead of the Node project. */
+  classic: z.boolean().optional(),
 });
 
 function repoFromQuery(ctx: AdminContext): Repo {
@@ -153,8 +155,8 @@ const ADMIN_ROUTES: AdminRoute[] = [
     method: 'POST',
     path: '/_sim/repos',
     handle: (ctx) => {
-      const { owner, repo } = parseInput(RepoInput, ctx.body, 'Repo');
-      const created = ctx.store.addRepo(owner, repo);
+      const { owner, repo, classic } = parseInput(RepoInput, ctx.body, 'Repo');
+      const created = ctx.store.addRepo(owner, repo, { classic });
       return ok({ full_name: created.fullName, default_branch: 'main' });
     },
   },

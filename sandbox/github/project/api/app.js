@@ -1,5 +1,5 @@
 /** The HTTP API on node:http: JSON in, JSON out. */
-import { createPost, listPosts } from '../db/posts.js';
+import { createPost, listPosts } from '../db/index.js';
 import { renderIndex } from '../web/render.js';
 
 function send(res, status, body, type = 'application/json') {

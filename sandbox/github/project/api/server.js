@@ -1,9 +1,10 @@
-/** Starts the BlogTube server: `npm start` (PORT, default 8080). */
+/** Starts the BlogTube server: `npm start` (PORT, HOST: see deploy/config.js). */
 import { createServer } from 'node:http';
-import { Store } from '../db/store.js';
+import { Store } from '../db/index.js';
+import { loadConfig } from '../deploy/config.js';
 import { createHandler } from './app.js';
 
-const port = Number(process.env.PORT ?? 8080);
-createServer(createHandler(new Store())).listen(port, () => {
-  console.log(`BlogTube on http://localhost:${port}`);
+const { port, host } = loadConfig();
+createServer(createHandler(new Store())).listen(port, host, () => {
+  console.log(`BlogTube on http://${host}:${port}`);
 });

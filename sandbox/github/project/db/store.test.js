@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Store } from '../db/store.js';
-import { createPost, listPosts, validatePost } from '../db/posts.js';
+import { Store } from './store.js';
+import { createPost, listPosts, validatePost } from './posts.js';
 
 test('the store inserts, reads, updates and removes rows', () => {
   const s = new Store();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
-import { createHandler } from '../api/app.js';
-import { Store } from '../db/store.js';
+import { createHandler } from './app.js';
+import { Store } from '../db/index.js';
 
 let server;
 let base;
