@@ -112,6 +112,15 @@ describe('routing a failed check', () => {
       ]),
     ).toBe(true);
     expect(exercisedBy(failed({ output: 'index broke' }), ['web/index.js'])).toBe(false);
+    // A test file named after the changed file's folder or module (no area owns test/).
+    const nodeTest = failed({
+      command: 'node --test test/',
+      output: "not ok 2 - GET /posts\n  location: '/workspace/test/api.test.js:14:3'",
+    });
+    expect(exercisedBy(nodeTest, ['api/app.js'])).toBe(true);
+    expect(exercisedBy(nodeTest, ['db/store.js'])).toBe(false);
+    expect(exercisedBy(failed({ output: 'FAIL test/store.test.js' }), ['db/store.js'])).toBe(true);
+    expect(routeFailure(nodeTest, routing).agents).toEqual(['backend']);
     const r = routeFailure(failed({ output: '✗ users list returns 500' }), routing);
     expect(r).toMatchObject({ agents: ['backend'], reason: 'exercises_changes' });
   });

@@ -147,6 +147,10 @@ export function owningAgents(agents: ResolvedAgents, paths: readonly string[]): 
 
 const GENERIC_MODULES = new Set(['index', 'main', 'app', 'test', 'tests', 'spec', 'util', 'utils']);
 
+function specific(name: string): boolean {
+  return name.length >= 3 && !GENERIC_MODULES.has(name);
+}
+
 /** `api/routes/users.test.js` → `users`: a file's module name. */
 function moduleName(file: string): string {
   return (file.split('/').pop() ?? '').split('.')[0] ?? '';
@@ -162,9 +166,12 @@ function words(text: string): Set<string> {
  * 1. the check's command names the file or a directory holding it
  *    (`node --test api/`, `jest db/store.test.js`);
  * 2. the output names the file's module as a word (`users` for
- *    `api/users.js`: a test title, `Cannot find module './users'`), for a
- *    module name of 3 characters or more that is not a generic one (`index`,
- *    `app`, `utils`, …).
+ *    `api/users.js`: a test title, `Cannot find module './users'`);
+ * 3. the output names a test file named after the changed file's module or
+ *    one of its folders (`test/api.test.js` for `api/app.js`,
+ *    `test/store.test.js` for `db/store.js`).
+ * Names shorter than 3 characters and generic ones (`index`, `app`, `test`,
+ * `utils`, …) count for nothing.
  */
 export function exercisedBy(run: CheckRun, files: readonly string[]): boolean {
   // Command words that are paths: `api/`, `./db/store.test.js`, `web/components`.
@@ -174,10 +181,15 @@ export function exercisedBy(run: CheckRun, files: readonly string[]): boolean {
     .map((t) => t.replace(/^(?:\.\/)+/, '').replace(/\/+$/, ''))
     .filter((t) => REPO_PATH.test(t));
   const said = words(run.output);
+  const testedModules = new Set(namedPaths(run.output).map((p) => moduleName(p).toLowerCase()));
   return files.some((file) => {
     if (named.some((p) => file === p || file.startsWith(`${p}/`))) return true;
     const mod = moduleName(file).toLowerCase();
-    return mod.length >= 3 && !GENERIC_MODULES.has(mod) && said.has(mod);
+    if (specific(mod) && said.has(mod)) return true;
+    const folders = file.split('/').slice(0, -1);
+    return [mod, ...folders.map((f) => f.toLowerCase())].some(
+      (m) => specific(m) && testedModules.has(m),
+    );
   });
 }
 
