@@ -4,6 +4,7 @@
  * what one run of a check gave. Pure definitions (zod schemas, their types).
  */
 import { z } from 'zod';
+import { AgentType } from './schemas.js';
 
 /** Every check's commit status context is `blogtube/<name>`. */
 export const STATUS_CONTEXT_PREFIX = 'blogtube/';
@@ -66,3 +67,34 @@ export type CheckOutcome = z.infer<typeof CheckOutcome>;
 
 export const CheckResult = CheckRun.extend({ outcome: CheckOutcome });
 export type CheckResult = z.infer<typeof CheckResult>;
+
+/** Why the checks phase ended. */
+export const ChecksStop = z.enum([
+  'no_checks',
+  'all_passed',
+  /** What still fails fails on the base branch too: no round is spent on it. */
+  'failing_on_base',
+  'max_fix_rounds',
+  'budget_spent',
+  /** No agent changed files, so nobody can be sent a failure. */
+  'no_agent',
+]);
+export type ChecksStop = z.infer<typeof ChecksStop>;
+
+/** The checks phase as the run's status shows it (progress comment, PR body, `status --json`). */
+export const ChecksReport = z.object({
+  /** Checks in the config; 0: "no checks configured". */
+  configured: z.number().int().nonnegative(),
+  /** The latest verdicts at the head, one per check that has finished. */
+  results: z.array(CheckResult),
+  /** Checks running now. */
+  running: z.array(z.string()).optional(),
+  roundsUsed: z.number().int().nonnegative(),
+  maxFixRounds: z.number().int().nonnegative(),
+  /** Each fix round: the agents it sent back. */
+  rounds: z
+    .array(z.object({ round: z.number().int().positive(), agents: z.array(AgentType) }))
+    .optional(),
+  stop: ChecksStop.optional(),
+});
+export type ChecksReport = z.infer<typeof ChecksReport>;

@@ -10,6 +10,8 @@ import type {
   CheckOutcome,
   CheckResult,
   CheckRun,
+  ChecksReport,
+  ChecksStop,
   ExpectedStatus,
   StatusState,
 } from '../../common/checks.js';
@@ -262,17 +264,6 @@ export function assignFixes(results: readonly CheckResult[], ctx: RoutingContext
 // ---------------------------------------------------------------------------
 // Fix rounds
 
-/** Why the checks phase ended. */
-export type ChecksStop =
-  | 'no_checks'
-  | 'all_passed'
-  /** What still fails fails on the base branch too: no round is spent on it. */
-  | 'failing_on_base'
-  | 'max_fix_rounds'
-  | 'budget_spent'
-  /** No agent changed files, so nobody can be sent a failure. */
-  | 'no_agent';
-
 export type ChecksDecision =
   | { kind: 'fix'; round: number; assignments: FixAssignment[] }
   | { kind: 'stop'; reason: ChecksStop };
@@ -384,21 +375,6 @@ export function fixRoundMessage(round: number, failures: readonly CheckResult[])
     '',
     ...parts,
   ].join('\n');
-}
-
-/** What the report knows of the checks phase (the workflow's state, or part of it). */
-export interface ChecksReport {
-  /** Checks in the config; 0: "no checks configured". */
-  configured: number;
-  /** The latest verdicts at the head, one per check that has finished. */
-  results: readonly CheckResult[];
-  /** Checks running now (progress comment). */
-  running?: readonly string[];
-  roundsUsed: number;
-  maxFixRounds: number;
-  /** Each fix round: the agents it sent back. */
-  rounds?: readonly { round: number; agents: readonly AgentType[] }[];
-  stop?: ChecksStop;
 }
 
 const ICON: Record<CheckOutcome, string> = {
