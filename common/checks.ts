@@ -4,7 +4,6 @@
  * what one run of a check gave. Pure definitions (zod schemas, their types).
  */
 import { z } from 'zod';
-import { AgentType } from './schemas.js';
 
 /** Every check's commit status context is `blogtube/<name>`. */
 export const STATUS_CONTEXT_PREFIX = 'blogtube/';
@@ -91,10 +90,33 @@ export const ChecksReport = z.object({
   running: z.array(z.string()).optional(),
   roundsUsed: z.number().int().nonnegative(),
   maxFixRounds: z.number().int().nonnegative(),
-  /** Each fix round: the agents it sent back. */
+  /** Each fix round: the agents it sent back (agent types; plain strings keep this module free of cycles). */
   rounds: z
-    .array(z.object({ round: z.number().int().positive(), agents: z.array(AgentType) }))
+    .array(z.object({ round: z.number().int().positive(), agents: z.array(z.string()) }))
     .optional(),
   stop: ChecksStop.optional(),
 });
 export type ChecksReport = z.infer<typeof ChecksReport>;
+
+/** A duration for people: `3.2s`. */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+const SHORT: Record<CheckOutcome, (r: CheckResult) => string> = {
+  passed: () => 'passed',
+  failed: (r) => `failed (exit ${r.exitCode})`,
+  timed_out: () => 'timed out',
+  failing_on_base: () => 'failing on base',
+};
+
+/** One line for a terminal: each check's result and time, running ones, the fix rounds. */
+export function checksLine(report: ChecksReport): string {
+  if (report.configured === 0) return 'none configured';
+  const parts = report.results.map(
+    (r) => `${r.name} ${SHORT[r.outcome](r)} ${seconds(r.durationMs)}`,
+  );
+  for (const name of report.running ?? []) parts.push(`${name} running`);
+  parts.push(`fix rounds ${report.roundsUsed}/${report.maxFixRounds}`);
+  return parts.join('; ');
+}

@@ -1,8 +1,9 @@
 /** The checks phase as pure decisions: verdicts, routing, fix rounds, what GitHub is told. */
 import { describe, expect, it } from '@jest/globals';
-import type { CheckResult, CheckRun } from '../../common/checks.js';
+import type { CheckResult, ChecksReport, CheckRun } from '../../common/checks.js';
+import { ZERO_USAGE } from '../../common/schemas.js';
+import type { IssueStatus, PlanNode } from '../../common/schemas.js';
 import { resolveAgents, validateRepoConfig } from '../../common/repo-config.js';
-import type { PlanNode } from '../../common/schemas.js';
 import {
   assignFixes,
   baseRunsNeeded,
@@ -20,6 +21,8 @@ import {
   statusFor,
   type RoutingContext,
 } from '../../workflows/pure/checks.js';
+import { renderProgress, renderPullRequest } from '../../workflows/pure/report.js';
+import { formatStatus } from '../../client/pure/format.js';
 
 function run(over: Partial<CheckRun> = {}): CheckRun {
   return {
@@ -51,6 +54,14 @@ const routing: RoutingContext = {
     { agent: 'documentation', files: [] },
   ],
 };
+
+const broken = classifyChecks([failed({ output: 'FAIL api/routes/users.test.js' })]);
+const report = (results: CheckResult[], configured = results.length): ChecksReport => ({
+  configured,
+  results,
+  roundsUsed: 0,
+  maxFixRounds: 2,
+});
 
 describe('paths a failure names', () => {
   it('finds repository paths in compiler, stack trace and test runner formats', () => {
@@ -194,7 +205,6 @@ describe('verdicts and fix rounds', () => {
       routing,
       ...over,
     });
-  const broken = classifyChecks([failed({ output: 'FAIL api/routes/users.test.js' })]);
 
   it('runs a round while rounds and budget remain, and stops for each reason', () => {
     expect(input([])).toEqual({ kind: 'stop', reason: 'no_checks' });
@@ -221,18 +231,92 @@ describe('verdicts and fix rounds', () => {
   it('spends no round on a check failing on the base branch too', () => {
     const onBase = classifyChecks([failed(), run({ name: 'lint' })], { test: failed() });
     expect(input(onBase)).toEqual({ kind: 'stop', reason: 'failing_on_base' });
-    expect(checksDraft(onBase)).toBe(true);
-    expect(checksDraftNote(onBase)).toBe(
+    expect(checksDraft(report(onBase))).toBe(true);
+    expect(checksDraftNote(report(onBase))).toBe(
       'This PR is a draft because `test` fails on the base branch too.',
     );
   });
 
-  it('opens ready only when every check passes', () => {
-    expect(checksDraft([])).toBe(false);
-    expect(checksDraft(classifyChecks([run(), run({ name: 'lint' })]))).toBe(false);
-    expect(checksDraft(broken)).toBe(true);
-    expect(checksDraftNote(broken)).toBe('This PR is a draft because `test` does not pass.');
-    expect(checksDraftNote(classifyChecks([run()]))).toBeUndefined();
+  it('opens ready only when every configured check ran and passed', () => {
+    expect(checksDraft(report([]))).toBe(false);
+    expect(checksDraftNote(report([]))).toBeUndefined();
+    expect(checksDraft(report(classifyChecks([run(), run({ name: 'lint' })])))).toBe(false);
+    expect(checksDraft(report(broken))).toBe(true);
+    expect(checksDraftNote(report(broken))).toBe(
+      'This PR is a draft because `test` does not pass.',
+    );
+    expect(checksDraftNote(report(classifyChecks([run()])))).toBeUndefined();
+    expect(checksDraft(report(classifyChecks([run()]), 2))).toBe(true);
+    expect(checksDraftNote(report(classifyChecks([run()]), 2))).toBe(
+      'This PR is a draft because not every check ran.',
+    );
+  });
+});
+
+describe('the Checks section in the PR and the progress comment', () => {
+  const status = (checks?: ChecksReport): IssueStatus => ({
+    workflowId: 'issue:blogtube/blogtube#1',
+    repo: 'blogtube/blogtube',
+    issue: 1,
+    title: 'Tags',
+    phase: 'opening_pr',
+    agents: [],
+    messages: [],
+    startedAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:10.000Z',
+    tokens: ZERO_USAGE,
+    ...(checks ? { checks } : {}),
+  });
+
+  it('is absent until the run reaches the checks, and says when none are configured', () => {
+    expect(renderPullRequest(status()).body).not.toContain('### Checks');
+    expect(renderProgress(status())).not.toContain('### Checks');
+    const none = { configured: 0, results: [], roundsUsed: 0, maxFixRounds: 2 };
+    const pr = renderPullRequest(status(none));
+    expect(pr.body).toContain('No checks configured');
+    expect(pr.draft).toBe(false);
+    expect(renderProgress(status(none))).toContain('No checks configured');
+  });
+
+  it('makes the PR a draft with the failing output when a check fails, ready when all pass', () => {
+    const red = renderPullRequest(
+      status({ ...report(broken), roundsUsed: 2, stop: 'max_fix_rounds' }),
+    );
+    expect(red.draft).toBe(true);
+    expect(red.body).toContain('| ❌ `test` | failed (exit 1) | 3.2s |');
+    expect(red.body).toContain('<pre>FAIL api/routes/users.test.js</pre>');
+    expect(red.body).toContain('failed (exit 1), the last line of its output</summary>');
+    expect(red.body).toContain('This PR is a draft because `test` does not pass.');
+    expect(red.body.startsWith('Fixes #1')).toBe(true);
+    const green = renderPullRequest(status(report(classifyChecks([run()]))));
+    expect(green.draft).toBe(false);
+    expect(green.body).toContain('| ✅ `test` | passed | 3.2s |');
+    expect(green.body).not.toContain('This PR is a draft');
+    const live = renderProgress(
+      status({
+        configured: 2,
+        results: classifyChecks([run()]),
+        running: ['lint'],
+        roundsUsed: 0,
+        maxFixRounds: 2,
+      }),
+    );
+    expect(live).toContain('| 🔄 `lint` | running | |');
+    expect(
+      formatStatus(
+        status({
+          configured: 3,
+          results: classifyChecks([run(), failed({ name: 'lint', durationMs: 900 })]),
+          running: ['e2e'],
+          roundsUsed: 1,
+          maxFixRounds: 2,
+        }),
+      ),
+    ).toContain(
+      'checks    test passed 3.2s; lint failed (exit 1) 0.9s; e2e running; fix rounds 1/2',
+    );
+    expect(formatStatus(status(report([], 0)))).toContain('checks    none configured');
+    expect(formatStatus(status())).not.toContain('checks ');
   });
 });
 

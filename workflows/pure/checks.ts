@@ -5,7 +5,7 @@
  * Temporal, no I/O: the issue workflow calls these between its activities.
  */
 import picomatch from 'picomatch/posix.js';
-import { statusContext } from '../../common/checks.js';
+import { seconds, statusContext } from '../../common/checks.js';
 import type {
   CheckOutcome,
   CheckResult,
@@ -65,9 +65,13 @@ export function allChecksPass(results: readonly CheckResult[]): boolean {
   return results.every((r) => r.outcome === 'passed');
 }
 
-/** The PR opens ready for review only when every check passes: a draft otherwise. */
-export function checksDraft(results: readonly CheckResult[]): boolean {
-  return !allChecksPass(results);
+/**
+ * The PR opens ready for review only when every configured check ran and
+ * passed: a draft otherwise. No checks configured: the checks hold nothing back.
+ */
+export function checksDraft(report: ChecksReport): boolean {
+  if (report.configured === 0) return false;
+  return report.results.length < report.configured || !allChecksPass(report.results);
 }
 
 // ---------------------------------------------------------------------------
@@ -304,10 +308,6 @@ export function decideChecks(input: FixRoundInput): ChecksDecision {
 // ---------------------------------------------------------------------------
 // What GitHub and the agents are told
 
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
-}
-
 const OUTCOME_WORDS: Record<CheckOutcome, (r: CheckResult) => string> = {
   passed: (r) => `Passed in ${seconds(r.durationMs)}`,
   failed: (r) => `Failed (exit ${r.exitCode}) in ${seconds(r.durationMs)}`,
@@ -404,7 +404,7 @@ const STOP_TEXT: Record<ChecksStop, string> = {
 function failureDetails(r: CheckResult): string {
   const lines = outputTail(r.output).split('\n').length;
   return [
-    `<details><summary><code>${inertMarkdown(r.name)}</code> (<code>${inertMarkdown(r.command)}</code>): ${RESULT_TEXT[r.outcome](r)}, the last ${lines} lines of its output</summary>`,
+    `<details><summary><code>${inertMarkdown(r.name)}</code> (<code>${inertMarkdown(r.command)}</code>): ${RESULT_TEXT[r.outcome](r)}, the last ${lines === 1 ? 'line' : `${lines} lines`} of its output</summary>`,
     '',
     `<pre>${inertMarkdown(outputTail(r.output))}</pre>`,
     '</details>',
@@ -440,13 +440,15 @@ export function renderChecks(report: ChecksReport): string {
   return lines.join('\n');
 }
 
-/** Why the PR is a draft, when the checks are the reason; undefined when they all pass. */
-export function checksDraftNote(results: readonly CheckResult[]): string | undefined {
-  if (allChecksPass(results)) return undefined;
-  const failing = results.filter((r) => r.outcome !== 'passed');
+/** Why the PR is a draft, when the checks are the reason; undefined when they hold nothing back. */
+export function checksDraftNote(report: ChecksReport): string | undefined {
+  if (!checksDraft(report)) return undefined;
+  const failing = report.results.filter((r) => r.outcome !== 'passed');
+  if (failing.length === 0) return 'This PR is a draft because not every check ran.';
   const onBase = failing.every((r) => r.outcome === 'failing_on_base');
   const names = failing.map((r) => `\`${inertMarkdown(r.name)}\``).join(', ');
+  const one = failing.length === 1;
   return onBase
-    ? `This PR is a draft because ${names} fail${failing.length === 1 ? 's' : ''} on the base branch too.`
-    : `This PR is a draft because ${names} do${failing.length === 1 ? 'es' : ''} not pass.`;
+    ? `This PR is a draft because ${names} fail${one ? 's' : ''} on the base branch too.`
+    : `This PR is a draft because ${names} do${one ? 'es' : ''} not pass.`;
 }
