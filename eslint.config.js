@@ -140,6 +140,7 @@ export default tseslint.config(
       'common/path-guard.ts',
       'common/ids.ts',
       'common/inert-text.ts',
+      'common/checks.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noSandbox, ...purePatterns, commonLayer] }],

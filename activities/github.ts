@@ -14,6 +14,8 @@ import { issueText } from '../common/text/issue-text.js';
 import { truncate } from '../common/text/sanitize.js';
 import { authenticatedLogin } from '../common/github-app.js';
 import { domainFailure, Failure, upstreamFailureType } from '../common/failures.js';
+import { MAX_STATUS_DESCRIPTION } from '../common/checks.js';
+import type { CommitStatusInput, CommitStatusWritten, ExpectedStatus } from '../common/checks.js';
 import { commitTrailer, hasTrailer } from '../common/ids.js';
 import { commitMessage } from '../common/inert-text.js';
 import { checkLifecycleScripts, checkWrite, isPackageJson } from '../common/path-guard.js';
@@ -76,6 +78,8 @@ export interface VerifyInput {
   branch: string;
   commits: { agent: AgentType; sha: string }[];
   prNumber?: number;
+  /** The latest status each context must have on the branch head (the checks the run reported). */
+  statuses?: ExpectedStatus[];
 }
 
 export interface CommitInput {
@@ -94,6 +98,14 @@ function pullInfo(pr: {
   head: { sha: string };
 }): PullRequestInfo {
   return { number: pr.number, url: pr.html_url, draft: pr.draft ?? false, headSha: pr.head.sha };
+}
+
+/** GitHub refuses a status description longer than 140 characters. */
+function cutDescription(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= MAX_STATUS_DESCRIPTION
+    ? line
+    : `${line.slice(0, MAX_STATUS_DESCRIPTION - 1)}…`;
 }
 
 function isStatus(err: unknown, status: number): boolean {
@@ -124,6 +136,26 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
       if (isStatus(err, 404)) return undefined;
       throw err;
     }
+  }
+
+  /** Each expected status the head commit does not hold as its context's latest. */
+  async function statusMismatches(
+    ref: RepoRef,
+    sha: string,
+    expected: readonly ExpectedStatus[],
+  ): Promise<string[]> {
+    const { data } = await octokit.rest.repos.getCombinedStatusForRef({
+      ...repoOf(ref),
+      ref: sha,
+      per_page: 100,
+    });
+    const latest = new Map(data.statuses.map((s) => [s.context.toLowerCase(), s.state]));
+    return expected.flatMap((e) => {
+      const state = latest.get(e.context.toLowerCase());
+      if (state === e.state) return [];
+      const held = state ? `is ${state}` : 'is missing';
+      return [`status ${e.context} on ${sha.slice(0, 7)} ${held}, not ${e.state}`];
+    });
   }
 
   /**
@@ -418,8 +450,44 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
     },
 
     /**
+     * One commit status, written once per (sha, context, state) under retries:
+     * when the context's latest status by this account already has `state`,
+     * nothing is written. A later state (`pending`, then `success` or
+     * `failure`) is written after it; a re-run of the checks on the same head
+     * may move it again.
+     */
+    async setCommitStatus(input: CommitStatusInput): Promise<CommitStatusWritten> {
+      return atGitHub(async () => {
+        const me = (await authenticatedLogin(octokit)).toLowerCase();
+        const statuses = await octokit.paginate(octokit.rest.repos.listCommitStatusesForRef, {
+          owner: input.owner,
+          repo: input.repo,
+          ref: input.sha,
+          per_page: 100,
+        });
+        const context = input.context.toLowerCase();
+        // Newest first: the first one of this context by this account is its latest.
+        const latest = statuses.find(
+          (s) => s.context.toLowerCase() === context && s.creator?.login.toLowerCase() === me,
+        );
+        if (latest?.state === input.state) return { id: latest.id, created: false };
+        const { data } = await octokit.rest.repos.createCommitStatus({
+          owner: input.owner,
+          repo: input.repo,
+          sha: input.sha,
+          context: input.context,
+          state: input.state,
+          description: cutDescription(input.description),
+          ...(input.targetUrl ? { target_url: input.targetUrl } : {}),
+        });
+        return { id: data.id, created: true };
+      });
+    },
+
+    /**
      * Success is checked against GitHub, not assumed: the branch holds every
-     * agent's commit and the PR is open with the branch as its head.
+     * agent's commit, the PR is open with the branch as its head, and the
+     * head's statuses are the ones the run reported.
      */
     async verifyRun(input: VerifyInput): Promise<void> {
       const { ref, branch } = input;
@@ -436,6 +504,9 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
         for (const c of input.commits) {
           if (!onBranch.has(c.sha))
             found.push(`the ${c.agent} agent's commit ${c.sha.slice(0, 7)} is not on ${branch}`);
+        }
+        if (input.statuses && input.statuses.length > 0) {
+          found.push(...(await statusMismatches(ref, head, input.statuses)));
         }
         if (input.prNumber !== undefined) {
           const { data: pr } = await octokit.rest.pulls.get({

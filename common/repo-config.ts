@@ -137,6 +137,56 @@ export const WorkspaceConfig = z
   .strict();
 export type WorkspaceConfig = z.infer<typeof WorkspaceConfig>;
 
+/** A check's name: the `<name>` of its commit status context `blogtube/<name>`. */
+export const CHECK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
+/** A check's time limit when it names none; its ceiling is the workspace's (`wall_seconds`). */
+export const DEFAULT_CHECK_TIMEOUT_SECONDS = 600;
+export const MAX_CHECKS = 20;
+export const MAX_FIX_ROUNDS = 5;
+
+/**
+ * One of the repository's checks: a command run in a fresh workspace at the
+ * branch head, sandboxed like agent commands, after the crew has committed.
+ */
+export const CheckConfig = z
+  .object({
+    name: z
+      .string()
+      .regex(CHECK_NAME, 'must be 1-40 letters, digits, ".", "_" or "-", starting alphanumeric'),
+    run: z
+      .string()
+      .min(1)
+      .max(2000)
+      .refine((r) => r.trim().length > 0 && !r.includes('\0'), { message: 'must be a command' }),
+    timeout_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(WORKSPACE_CEILINGS.wall_seconds)
+      .default(DEFAULT_CHECK_TIMEOUT_SECONDS),
+  })
+  .strict();
+export type CheckConfig = z.infer<typeof CheckConfig>;
+
+/** Names are unique ignoring case: GitHub's status contexts are case-insensitive. */
+export const ChecksConfig = z
+  .array(CheckConfig)
+  .max(MAX_CHECKS)
+  .superRefine((checks, ctx) => {
+    const seen = new Set<string>();
+    checks.forEach((c, i) => {
+      const key = c.name.toLowerCase();
+      if (seen.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `duplicate check name "${c.name}"`,
+        });
+      }
+      seen.add(key);
+    });
+  });
+
 export const RepoConfig = z
   .object({
     version: z.literal(1).default(1),
@@ -163,6 +213,10 @@ export const RepoConfig = z
     questions: QuestionsConfig.default(QuestionsConfig.parse({})),
     limits: LimitsConfig.default(LimitsConfig.parse({})),
     workspace: WorkspaceConfig.default(WorkspaceConfig.parse({})),
+    /** The repository's checks, run after the crew; none: the run behaves as without checks. */
+    checks: ChecksConfig.default([]),
+    /** Rounds of fixes after failed checks, each within the issue's token budget. */
+    max_fix_rounds: z.number().int().min(0).max(MAX_FIX_ROUNDS).default(2),
     agents: z
       .object({
         database: AgentConfig.optional(),

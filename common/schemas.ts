@@ -3,6 +3,7 @@
  * (runtime validation) with `z.infer` types (compile time). Pure: no I/O.
  */
 import { z } from 'zod';
+import { ChecksReport } from './checks.js';
 
 export const AGENT_TYPES = ['database', 'backend', 'frontend', 'devops', 'documentation'] as const;
 export const AgentType = z.enum(AGENT_TYPES);
@@ -172,6 +173,8 @@ export const IssueStatus = z.object({
   timeline: z.array(z.object({ phase: Phase, at: z.string() })).optional(),
   /** Set on a run started by `blogtube retry`. */
   retry: z.object({ number: z.number().int().positive(), previousRunId: z.string() }).optional(),
+  /** The repository's checks and fix rounds, once the run has reached them. */
+  checks: ChecksReport.optional(),
 });
 export type IssueStatus = z.infer<typeof IssueStatus>;
 

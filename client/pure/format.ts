@@ -1,4 +1,5 @@
 /** Human-readable renderings for the CLI. Pure. */
+import { checksLine } from '../../common/checks.js';
 import type { IssueStatus } from '../../common/schemas.js';
 import { totalTokens } from '../../common/schemas.js';
 import { estimateCost, formatUsd } from './pricing.js';
@@ -74,6 +75,7 @@ export function formatStatus(s: IssueStatus): string {
       .join('; ');
     lines.push(`plan      ${order} (at most ${s.plan.maxParallel} at once)`);
   }
+  if (s.checks) lines.push(`checks    ${checksLine(s.checks)}`);
   if (s.prUrl) lines.push(`PR        ${s.prUrl}${s.draft ? ' (draft)' : ''}`);
   if (s.paused) lines.push(`paused    ${s.paused.reason} (until ${s.paused.until})`);
   if (s.error) lines.push(`problem   ${s.error}`);

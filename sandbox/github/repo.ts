@@ -192,10 +192,13 @@ export class Repo {
     issue.stateReason = reason ?? (state === 'closed' ? 'completed' : 'reopened');
   }
 
-  /** The latest status of each context on a commit, as GitHub's combined status reports them. */
+  /**
+   * The latest status of each context on a commit, as GitHub's combined status
+   * reports them (contexts compared ignoring case, as GitHub does).
+   */
   latestStatuses(sha: string): CommitStatus[] {
     const latest = new Map<string, CommitStatus>();
-    for (const s of this.statuses.get(sha) ?? []) latest.set(s.context, s);
+    for (const s of this.statuses.get(sha) ?? []) latest.set(s.context.toLowerCase(), s);
     return [...latest.values()].sort((a, b) => a.context.localeCompare(b.context));
   }
 

@@ -7,6 +7,7 @@ import { Octokit } from '@octokit/rest';
 import { applyPatch } from 'diff';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { filesUnder, projectDir } from '../../sandbox/github/project.js';
 import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/github/server.js';
 
@@ -294,7 +295,8 @@ describe('contents, commits and branches', () => {
     });
     const yml = Buffer.from(file.content, 'base64').toString('utf8');
     expect(yml).toContain('trigger_label: blogtube');
-    expect(yml).toContain('documentation: { paths: ["docs/**", "README.md"]');
+    const doc = parseYaml(yml) as { agents: { documentation: { paths: string[] } } };
+    expect(doc.agents.documentation.paths).toEqual(['docs/**', 'README.md']);
     expect(file.size).toBe(Buffer.byteLength(yml));
 
     const { data: root } = await anonymous().repos.getContent({ ...repo, path: '' });

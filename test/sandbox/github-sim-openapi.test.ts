@@ -254,6 +254,27 @@ async function exercise(): Promise<void> {
   await anon.repos.compareCommitsWithBasehead({ ...repo, basehead: 'feature...main' });
   await fails(anon.repos.compareCommitsWithBasehead({ ...repo, basehead: 'main...nope' }));
 
+  await bot.repos.createCommitStatus({
+    ...repo,
+    sha: commit.sha,
+    state: 'pending',
+    context: 'blogtube/test',
+    target_url: `${sim.url}/runs/1`,
+  });
+  await bot.repos.createCommitStatus({ ...repo, sha: commit.sha, state: 'success' });
+  await fails(
+    bot.repos.createCommitStatus({
+      ...repo,
+      sha: commit.sha,
+      state: 'error',
+      description: 'd'.repeat(141),
+    }),
+  );
+  await anon.repos.listCommitStatusesForRef({ ...repo, ref: 'feature' });
+  await anon.repos.getCombinedStatusForRef({ ...repo, ref: commit.sha });
+  await anon.repos.getCombinedStatusForRef({ ...repo, ref: 'main' }); // no statuses: pending
+  await fails(anon.repos.getCombinedStatusForRef({ ...repo, ref: 'nope' }));
+
   await bot.git.createRef({ ...repo, ref: 'refs/heads/scratch', sha: head.sha });
   await bot.git.deleteRef({ ...repo, ref: 'heads/scratch' });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   ConfigError,
+  DEFAULT_CHECK_TIMEOUT_SECONDS,
   DEFAULT_SETUP_INPUTS,
   resolveAgents,
   validateRepoConfig,
@@ -139,6 +140,70 @@ describe('repository config', () => {
         'workspace.setup_inputs.0',
       );
       expect(fieldOf({ workspace: { setup_inputs: [] } })).toBe('workspace.setup_inputs');
+    });
+  });
+
+  describe('checks', () => {
+    it('has no checks and two fix rounds by default', () => {
+      const c = validateRepoConfig({});
+      expect(c.checks).toEqual([]);
+      expect(c.max_fix_rounds).toBe(2);
+    });
+
+    it('reads checks with a default time limit under the workspace ceiling', () => {
+      const c = validateRepoConfig({
+        checks: [
+          { name: 'test', run: 'npm test' },
+          {
+            name: 'lint.js',
+            run: 'npm run lint',
+            timeout_seconds: WORKSPACE_CEILINGS.wall_seconds,
+          },
+        ],
+        max_fix_rounds: 0,
+      });
+      expect(c.checks).toEqual([
+        { name: 'test', run: 'npm test', timeout_seconds: DEFAULT_CHECK_TIMEOUT_SECONDS },
+        { name: 'lint.js', run: 'npm run lint', timeout_seconds: WORKSPACE_CEILINGS.wall_seconds },
+      ]);
+      expect(c.max_fix_rounds).toBe(0);
+      expect(DEFAULT_CHECK_TIMEOUT_SECONDS).toBeLessThanOrEqual(WORKSPACE_CEILINGS.wall_seconds);
+    });
+
+    it('names the bad field of a check', () => {
+      const run = 'npm test';
+      expect(fieldOf({ checks: [{ name: 'a b', run }] })).toBe('checks.0.name');
+      expect(fieldOf({ checks: [{ name: 'x/y', run }] })).toBe('checks.0.name');
+      expect(fieldOf({ checks: [{ name: '-x', run }] })).toBe('checks.0.name');
+      expect(fieldOf({ checks: [{ name: 'x'.repeat(41), run }] })).toBe('checks.0.name');
+      expect(fieldOf({ checks: [{ name: 'test' }] })).toBe('checks.0.run');
+      expect(fieldOf({ checks: [{ name: 'test', run: '   ' }] })).toBe('checks.0.run');
+      expect(fieldOf({ checks: [{ name: 'test', run, timeout_seconds: 0 }] })).toBe(
+        'checks.0.timeout_seconds',
+      );
+      expect(
+        fieldOf({
+          checks: [{ name: 'test', run, timeout_seconds: WORKSPACE_CEILINGS.wall_seconds + 1 }],
+        }),
+      ).toBe('checks.0.timeout_seconds');
+      expect(fieldOf({ checks: [{ name: 'test', run, shell: 'zsh' }] })).toBe('checks.0');
+      expect(fieldOf({ checks: { test: run } })).toBe('checks');
+      expect(fieldOf({ max_fix_rounds: 6 })).toBe('max_fix_rounds');
+      expect(fieldOf({ max_fix_rounds: -1 })).toBe('max_fix_rounds');
+      expect(fieldOf({ max_fix_rounds: 1.5 })).toBe('max_fix_rounds');
+    });
+
+    it('refuses two checks with one name, ignoring case (status contexts ignore it too)', () => {
+      expect(() =>
+        validateRepoConfig({
+          checks: [
+            { name: 'test', run: 'npm test' },
+            { name: 'Test', run: 'npm run test:all' },
+          ],
+        }),
+      ).toThrow(/^checks\.1\.name: duplicate check name "Test"/);
+      const many = Array.from({ length: 21 }, (_, i) => ({ name: `c${i}`, run: 'true' }));
+      expect(fieldOf({ checks: many })).toBe('checks');
     });
   });
 });

@@ -5,6 +5,7 @@
 import { inertMarkdown, inertPlain } from '../../common/inert-text.js';
 import type { AgentStatus, IssueStatus } from '../../common/schemas.js';
 import { totalTokens } from '../../common/schemas.js';
+import { checksDraft, checksDraftNote, renderChecks } from './checks.js';
 
 const ICON: Record<AgentStatus['state'], string> = {
   pending: '⏳',
@@ -86,6 +87,7 @@ export function renderProgress(s: IssueStatus): string {
       '',
     );
   }
+  if (s.checks) lines.push(renderChecks(s.checks), '');
   if (s.prUrl) lines.push(`**Pull request:** ${s.prUrl}${s.draft ? ' (draft)' : ''}`, '');
   if (s.error) lines.push(`**Problem:** ${inertMarkdown(s.error)}`, '');
   return lines.join('\n');
@@ -118,11 +120,16 @@ export function renderPullRequest(s: IssueStatus): { title: string; body: string
     lines.push('', 'This PR is a draft because part of the plan did not finish.');
   }
   if (s.error) lines.push('', `**Stopped:** ${inertMarkdown(oneLine(s.error))}`);
+  const checksNote = s.checks && checksDraftNote(s.checks);
+  if (s.checks) lines.push('', renderChecks(s.checks));
+  if (checksNote) lines.push('', checksNote);
   lines.push('', '_Review before merging: BlogTube never merges automatically._');
   const title =
     `${failed.length > 0 ? '[partial] ' : ''}${s.title ? inertPlain(s.title) : `Issue #${s.issue}`}`.slice(
       0,
       200,
     );
-  return { title, body: lines.join('\n'), draft: failed.length > 0 || s.error !== undefined };
+  const draft =
+    failed.length > 0 || s.error !== undefined || (s.checks !== undefined && checksDraft(s.checks));
+  return { title, body: lines.join('\n'), draft };
 }

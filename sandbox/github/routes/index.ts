@@ -8,12 +8,15 @@ import { issueRoutes } from './issues.js';
 import { labelRoutes } from './labels.js';
 import { pullRoutes } from './pulls.js';
 import { repoRoutes } from './repos.js';
+import { statusRoutes } from './statuses.js';
 
 export const API_ROUTES: readonly Route[] = [
   ...repoRoutes,
   ...issueRoutes,
   ...labelRoutes,
   ...gitRoutes,
+  // Before the contents routes: `commits/{ref}` takes the rest of the path.
+  ...statusRoutes,
   ...contentRoutes,
   ...pullRoutes,
   ...compareRoutes,

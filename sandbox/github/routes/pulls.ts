@@ -19,6 +19,11 @@ const CreatePull = z.object({
   maintainer_can_modify: z.boolean().optional(),
 });
 
+/**
+ * GitHub's REST update has no `draft` field (only GraphQL's
+ * `markPullRequestReadyForReview` / `convertPullRequestToDraft` change it):
+ * an unknown field is ignored, so a draft stays a draft here too.
+ */
 const UpdatePull = z.object({
   title: Title.optional(),
   body: Body.nullish(),
