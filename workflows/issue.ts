@@ -413,6 +413,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
       const run = async () => {
         const child = agentChild(input, config);
         const handle = await startChild<typeof agentWorkflow>(child.type, {
+          ...child.options,
           workflowId: agentWorkflowId(ref, agent),
           args: [
             {
