@@ -3,6 +3,7 @@
  * Errors arrive classified: non-retryable ones stop at once; rate limits carry
  * their own `nextRetryDelay`; the rest back off exponentially.
  */
+import { ActivityCancellationType } from '@temporalio/workflow';
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { PRODUCTION_RUN_SETTINGS } from '../common/run-settings.js';
 
@@ -107,5 +108,7 @@ export function workspaceCallOptions(
     startToCloseTimeout: (runSeconds + 60) * 1000,
     heartbeatTimeout: WORKSPACE_HEARTBEAT_TIMEOUT_MS,
     retry: { maximumAttempts: attempts, initialInterval: '1 second' },
+    // A cancelled agent waits until its running command is killed before it removes the workspace.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   };
 }

@@ -6,7 +6,8 @@
  * `agentWorkflow` (whole files through the GitHub API), so their histories
  * replay unchanged.
  */
-import { patched } from '@temporalio/workflow';
+import { ParentClosePolicy, patched } from '@temporalio/workflow';
+import type { ChildWorkflowOptions } from '@temporalio/workflow';
 import { WorkspaceConfig, type RepoConfig } from '../common/repo-config.js';
 import type { RunSettings } from '../common/run-settings.js';
 import type { WorkspaceAgentInput } from '../common/workspace-agent.js';
@@ -21,12 +22,18 @@ export interface ChildKind {
   type: 'agentWorkflow' | 'workspaceAgentWorkflow';
   /** What a workspace agent's input adds to an agent's. */
   extra: WorkspaceFields | Record<string, never>;
+  /**
+   * Start options of the child. A workspace agent still running when a
+   * cancelled run closes is asked to cancel, not terminated, so it removes its
+   * workspace (and its running command) on the way out.
+   */
+  options: Pick<ChildWorkflowOptions, 'parentClosePolicy'>;
 }
 
 export function childKind(settings: RunSettings, config: RepoConfig): ChildKind {
   const queue = settings.workspaceTaskQueue;
   if (queue === undefined || !patched('workspace-agents'))
-    return { type: 'agentWorkflow', extra: {} };
+    return { type: 'agentWorkflow', extra: {}, options: {} };
   return {
     type: 'workspaceAgentWorkflow',
     extra: {
@@ -35,5 +42,6 @@ export function childKind(settings: RunSettings, config: RepoConfig): ChildKind 
       workspace: config.workspace ?? WorkspaceConfig.parse({}),
       allowLifecycleScripts: config.allow_lifecycle_scripts === true,
     },
+    options: { parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL },
   };
 }

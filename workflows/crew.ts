@@ -84,6 +84,7 @@ export class Crew {
         args: [{ ...child.input, ...kind.extra }],
         staticSummary: child.staticSummary,
         staticDetails: child.staticDetails,
+        ...kind.options,
       });
       run.agent(agent).spawnMs = Date.now() - startedMs;
       this.handles.set(agent, handle);

@@ -7,16 +7,18 @@
  * path guard as tool errors, and that each agent's commit holds exactly its
  * editor edits (never what its commands wrote).
  */
-import { chmod } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { issueBranch } from '../../common/ids.js';
+import { agentWorkflowId, issueBranch, issueWorkflowId } from '../../common/ids.js';
 import type { OutputBlock } from '../../sandbox/anthropic/protocol.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
 import { startScriptedModel, toolCalls } from '../../sandbox/scripted-model.js';
 import type { ScriptedModel, ScriptedRequest } from '../../sandbox/scripted-model.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
-import { makeTempDir } from '../support/tmp.js';
+import { makeTempDir, waitFor } from '../support/tmp.js';
 
 const EDIT = 'str_replace_based_edit_tool';
 
@@ -36,8 +38,23 @@ const CONFIG = [
 ].join('\n');
 
 const SCHEMA = 'CREATE TABLE users (id INTEGER PRIMARY KEY);\n';
+const CANCEL_TITLE = 'Rename the users table (cancelled while a command runs)';
+
+/** The issue's title, from the agent's first message. */
+function titleOf(req: ScriptedRequest): string {
+  return /<title>(.*)<\/title>/.exec(req.messages[0]?.content[0]?.text ?? '')?.[1] ?? '';
+}
+
+/** An agent whose command outlasts the test: cancelled while it runs. */
+function stuck(req: ScriptedRequest): OutputBlock[] {
+  if (req.turn === 0) {
+    return toolCalls(0, [[EDIT, { command: 'create', path: 'db/x.sql', file_text: 'x\n' }]]);
+  }
+  return toolCalls(req.turn, [['run', { command: 'sleep 600' }]]);
+}
 
 function database(req: ScriptedRequest): OutputBlock[] {
+  if (titleOf(req) === CANCEL_TITLE) return stuck(req);
   switch (req.turn) {
     case 0:
       return toolCalls(0, [
@@ -85,6 +102,7 @@ function backend(req: ScriptedRequest): OutputBlock[] {
 let stack: Stack;
 let model: ScriptedModel;
 let cleanup: () => Promise<void>;
+let root: string;
 
 beforeAll(async () => {
   model = await startScriptedModel((req) =>
@@ -92,6 +110,7 @@ beforeAll(async () => {
   );
   const tmp = await makeTempDir('blogtube-ws-');
   cleanup = tmp.cleanup;
+  root = tmp.dir;
   await chmod(tmp.dir, 0o755); // the sandbox user must reach the workspace root
   stack = await startStack({ anthropicUrl: model.url, workspace: { root: tmp.dir } });
   await stack.commitFile('.github/blogtube.yml', CONFIG);
@@ -172,5 +191,38 @@ describe('agents with workspaces', () => {
     expect(files['api/build.out']).toBeUndefined();
     expect(files['api/hack.js']).toBeUndefined();
     expect(files['db/migrations/001.sql']).toBeUndefined();
+  });
+
+  it('a cancelled agent’s workspace is removed, its running command killed', async () => {
+    const opened = await stack.openIssue({
+      title: CANCEL_TITLE,
+      body: 'Rename users to accounts and add a notes endpoint.',
+    });
+    const checks = repoChecks(stack);
+    const agent = stack.client.workflow.getHandle(
+      agentWorkflowId(checks.ref(opened.number), 'database'),
+    );
+    await waitFor(
+      async () => {
+        const d = await agent.describe().catch(() => undefined);
+        return (d?.raw.pendingActivities ?? []).some(
+          (a) => a.activityType?.name === 'workspaceRun' && a.lastWorkerIdentity,
+        );
+      },
+      60_000,
+      'the agent’s command running',
+    );
+    expect(await readdir(join(root, 'ws'))).toHaveLength(1);
+    const run = stack.client.workflow.getHandle(issueWorkflowId(checks.ref(opened.number)));
+    await run.cancel();
+    await expect(run.result()).rejects.toThrow(/cancel/i);
+    await expect(agent.result()).rejects.toThrow(/cancel/i);
+    await waitFor(async () => (await readdir(join(root, 'ws'))).length === 0, 30_000, 'removal');
+    // The sandboxed `sleep 600` is gone with it.
+    await waitFor(
+      () => !/sleep 600/.test(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })),
+      30_000,
+      'the sandboxed command to end',
+    );
   });
 });
