@@ -10,7 +10,12 @@ import type { WorkerOptions } from '@temporalio/worker';
 import { createAnalysisActivities } from '../activities/analysis/activity.js';
 import { DocsCache } from '../activities/docs-cache.js';
 import { createGitHubActivities } from '../activities/github.js';
-import { createGitHubClient } from '../common/github-app.js';
+import {
+  createGitHubClient,
+  GitHubAppInstallations,
+  readAppCredentials,
+} from '../common/github-app.js';
+import { createRedeliveryActivities } from '../activities/redelivery.js';
 import { createLeaseActivities } from '../activities/lease.js';
 import { parseAreaLimits } from '../workflows/pure/lease-queue.js';
 import { MODEL_HEARTBEAT_THROTTLE_MS } from '../workflows/activity-options.js';
@@ -143,6 +148,14 @@ function githubClient(ctx: WorkerContext) {
   );
 }
 
+/** The redelivery job's activity when the worker has GitHub App credentials (none otherwise). */
+function redeliveryActivities(ctx: WorkerContext) {
+  const credentials = readAppCredentials(ctx.env ?? process.env);
+  if (!credentials) return {};
+  const { app } = new GitHubAppInstallations(ctx.settings.GITHUB_API_URL, credentials);
+  return createRedeliveryActivities({ app });
+}
+
 /** `callModel` with the model an operator pinned for the agent type, if any. */
 function withModelOverrides<A extends ModelActivities>(env: NodeJS.ProcessEnv, activities: A): A {
   return {
@@ -177,6 +190,8 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
       }),
       ...createAnalysisActivities(),
       ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
+      // App mode: the webhook redelivery job's activity, authenticated as the App itself.
+      ...redeliveryActivities(ctx),
     },
     ...instrumented(settings, metrics, code),
     ...ctx.options,

@@ -2,3 +2,4 @@
 export { issueWorkflow } from './issue.js';
 export { agentWorkflow } from './agent.js';
 export { areaLeaseWorkflow } from './area-lease.js';
+export { redeliveryWorkflow } from './redelivery.js';

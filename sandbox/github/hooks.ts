@@ -10,7 +10,6 @@
  */
 import { createHmac, generateKeyPairSync, randomUUID, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { Sequence } from './sequence.js';
 
 export const SANDBOX_APP_ID = 424242;
 
@@ -42,8 +41,6 @@ export class HookDeliveries {
   private nextId = 1;
   /** Deliveries in flight, so a test (or `close`) can wait for them. */
   private readonly inFlight = new Set<Promise<void>>();
-
-  constructor(private readonly seq: () => Sequence) {}
 
   /** Turns the webhook on; returns the App's id and a fresh private key (PEM) for its JWTs. */
   enable(url: string, secret: string): { appId: number; privateKey: string } {
@@ -142,7 +139,8 @@ export class HookDeliveries {
     const delivery: HookDelivery = {
       id: this.nextId++,
       guid,
-      delivered_at: this.seq().now(),
+      // The real clock, not the simulated one: the redelivery job compares it with its own.
+      delivered_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       redelivery,
       duration: 0,
       status: 'pending',

@@ -8,7 +8,7 @@ export class SimStore {
   private repos = new Map<string, Repo>();
   seq = new Sequence();
   /** The App's webhook and its recorded deliveries (off until `POST /_sim/hooks`). */
-  readonly hooks = new HookDeliveries(() => this.seq);
+  readonly hooks = new HookDeliveries();
 
   constructor() {
     this.reset();
