@@ -1,5 +1,5 @@
 /** The webhook bridge process (`node dist/client/bridge-main.js`). */
-import { createGitHubClient } from '../common/github-app.js';
+import { createGitHubClient, readAppCredentials } from '../common/github-app.js';
 import { loadSettings, readSecretList } from '../common/env.js';
 import { assertReady } from '../common/mode.js';
 import { memoryThresholdBytes } from '../common/profiles.js';
@@ -7,6 +7,7 @@ import { createLogger, logOptionsFromEnv } from '../common/logger.js';
 import { bridgeObserver } from '../common/metrics-bridge.js';
 import { createBridge } from './bridge.js';
 import { PermissionChecker } from './permissions.js';
+import { ensureRedeliverySchedule, REDELIVERY_SCHEDULE_ID } from './redelivery-schedule.js';
 import { connectClient } from './temporal.js';
 
 async function main(): Promise<void> {
@@ -36,6 +37,15 @@ async function main(): Promise<void> {
       log: (line) => logger.info(line),
       observe: bridgeObserver(client, undefined, memoryThresholdBytes(settings.profile)),
     });
+    // App mode: failed deliveries are asked for again by a scheduled job (GitHub never retries).
+    if (readAppCredentials()) {
+      const created = await ensureRedeliverySchedule(client, {
+        taskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
+      });
+      lifecycle.info(
+        `redelivery schedule ${REDELIVERY_SCHEDULE_ID}: ${created ? 'created' : 'exists'}`,
+      );
+    }
     const server = await bridge.listen(settings.BRIDGE_PORT, settings.BRIDGE_HOST);
     const base = `http://${settings.BRIDGE_HOST}:${settings.BRIDGE_PORT}`;
     lifecycle.info(

@@ -14,6 +14,14 @@ import type {
 
 export const ISSUE_WORKFLOW = 'issueWorkflow';
 export const AGENT_WORKFLOW = 'agentWorkflow';
+/** One pass of the webhook redelivery job (App mode), started by its Temporal Schedule. */
+export const REDELIVERY_WORKFLOW = 'redeliveryWorkflow';
+export interface RedeliveryInput {
+  /** How far back to look for failed deliveries (GitHub keeps them for 3 days). */
+  lookbackHours: number;
+  /** Attempts an event may have had to be redelivered again. */
+  maxAttempts: number;
+}
 
 /** A (re)delivery of the event that starts a run; duplicates are recorded, never re-run. */
 export const triggerSignal = defineSignal<[Trigger]>('trigger');

@@ -16,7 +16,12 @@ import { DocsCache } from '../activities/docs-cache.js';
 import { createGitHubActivities } from '../activities/github.js';
 import { createRunSettingsActivities } from '../activities/run-settings.js';
 import { runSettings } from '../common/run-settings.js';
-import { createGitHubClient } from '../common/github-app.js';
+import {
+  createGitHubClient,
+  GitHubAppInstallations,
+  readAppCredentials,
+} from '../common/github-app.js';
+import { createRedeliveryActivities } from '../activities/redelivery.js';
 import { createLeaseActivities } from '../activities/lease.js';
 import { parseAreaLimits } from '../workflows/pure/lease-queue.js';
 import { MODEL_HEARTBEAT_THROTTLE_MS } from '../workflows/activity-options.js';
@@ -153,6 +158,14 @@ function githubClient(ctx: WorkerContext) {
   );
 }
 
+/** The redelivery job's activity when the worker has GitHub App credentials (none otherwise). */
+function redeliveryActivities(ctx: WorkerContext) {
+  const credentials = readAppCredentials(ctx.env ?? process.env);
+  if (!credentials) return {};
+  const { app } = new GitHubAppInstallations(ctx.settings.GITHUB_API_URL, credentials);
+  return createRedeliveryActivities({ app });
+}
+
 /** `callModel` with the model an operator pinned for the agent type, if any. */
 function withModelOverrides<A extends ModelActivities>(env: NodeJS.ProcessEnv, activities: A): A {
   return {
@@ -189,6 +202,8 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
         runSettings(settings.profile, settings.MODEL_TASK_QUEUE, workspaceQueueOf(settings)),
       ),
       ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
+      // App mode: the webhook redelivery job's activity, authenticated as the App itself.
+      ...redeliveryActivities(ctx),
     },
     ...instrumented(settings, metrics, code),
     ...ctx.options,

@@ -3,3 +3,4 @@ export { issueWorkflow } from './issue.js';
 export { agentWorkflow } from './agent.js';
 export { areaLeaseWorkflow } from './area-lease.js';
 export { workspaceAgentWorkflow } from './workspace-agent.js';
+export { redeliveryWorkflow } from './redelivery.js';

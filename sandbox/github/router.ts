@@ -13,6 +13,8 @@ export interface RouteContext<V extends Account | null = Account | null> {
   viewer: V;
   params: Record<string, string>;
   body: unknown;
+  /** The request's `Authorization` header (App routes check their JWT with it). */
+  authorization?: string;
 }
 
 export interface RepoContext<V extends Account | null = Account | null> extends RouteContext<V> {

@@ -166,7 +166,14 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
         findRoute(API_ROUTES, method, url.pathname) ??
         findRoute(DOWNLOAD_ROUTES, method, url.pathname);
       if (!found) throw notFound();
-      const ctx = { store, url, origin: url.origin, viewer, params: found.params };
+      const ctx = {
+        store,
+        url,
+        origin: url.origin,
+        viewer,
+        params: found.params,
+        authorization: req.headers.authorization,
+      };
       return found.route.handle({ ...ctx, body: parseJson(raw) });
     } catch (err) {
       return toReply(err);
@@ -190,7 +197,9 @@ export async function startGitHubSim(opts: GitHubSimOptions = {}): Promise<GitHu
       }
     }
     const { viewer, invalid } = authenticate(req.headers.authorization);
-    const reply = await serveApi(req, url, viewer, invalid);
+    // The App's JWT is no user's token: App routes check it themselves.
+    const appJwt = invalid && store.hooks.isApp(req.headers.authorization);
+    const reply = await serveApi(req, url, viewer, invalid && !appJwt);
     const login = viewer?.login ?? null;
     const method = req.method ?? 'GET';
     const heldMs =

@@ -1,4 +1,5 @@
 /** All simulated GitHub state. `reset()` returns it to the seed. */
+import { HookDeliveries } from './hooks.js';
 import { type Repo } from './repo.js';
 import { seedBlogtubeRepo } from './seed.js';
 import { CLASSIC_SEED_COMMITS } from './seed-files.js';
@@ -7,12 +8,15 @@ import { Sequence } from './sequence.js';
 export class SimStore {
   private repos = new Map<string, Repo>();
   seq = new Sequence();
+  /** The App's webhook and its recorded deliveries (off until `POST /_sim/hooks`). */
+  readonly hooks = new HookDeliveries();
 
   constructor() {
     this.reset();
   }
 
   reset(): void {
+    this.hooks.reset();
     this.seq = new Sequence();
     const repo = seedBlogtubeRepo(this.seq);
     this.repos = new Map([[repo.fullName.toLowerCase(), repo]]);

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { API_ROUTES } from '../../sandbox/github/routes/index.js';
 import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/github/server.js';
@@ -140,8 +141,11 @@ const recorded: Recorded[] = [];
 let sim: GitHubSim;
 
 /** An Octokit whose every response (success or error) is recorded with its path template. */
-function recordingOctokit(token?: string): Octokit {
-  const octokit = new Octokit({ baseUrl: sim.url, auth: token, log: quiet });
+function recordingOctokit(token?: string | { appId: number; privateKey: string }): Octokit {
+  const octokit =
+    typeof token === 'object'
+      ? new Octokit({ baseUrl: sim.url, authStrategy: createAppAuth, auth: token, log: quiet })
+      : new Octokit({ baseUrl: sim.url, auth: token, log: quiet });
   octokit.hook.wrap('request', async (request, options) => {
     const method = options.method;
     const path = options.url;
@@ -171,6 +175,9 @@ async function exercise(): Promise<void> {
       },
       () => undefined,
     );
+
+  // The App's webhook, delivering to a port nobody listens on: every delivery fails.
+  const app = recordingOctokit(sim.store.hooks.enable('http://127.0.0.1:9/webhooks', 's'));
 
   await bot.users.getAuthenticated();
   await anon.repos.get(repo);
@@ -277,6 +284,15 @@ async function exercise(): Promise<void> {
 
   await bot.git.createRef({ ...repo, ref: 'refs/heads/scratch', sha: head.sha });
   await bot.git.deleteRef({ ...repo, ref: 'heads/scratch' });
+
+  await sim.store.hooks.settled();
+  const { data: deliveries } = await app.apps.listWebhookDeliveries({ per_page: 1 });
+  expect(deliveries).toHaveLength(1);
+  await app.apps.listWebhookDeliveries({ per_page: 100 });
+  await app.apps.redeliverWebhookDelivery({ delivery_id: deliveries[0]!.id });
+  await fails(app.apps.redeliverWebhookDelivery({ delivery_id: 999_999 }));
+  await fails(bot.apps.listWebhookDeliveries());
+  await sim.store.hooks.settled();
 }
 
 beforeAll(async () => {

@@ -32,6 +32,7 @@ const LatencyInput = z.object({
 });
 const FaultsInput = z.object({ rules: z.array(FaultRule).min(1) });
 const SeedInput = z.object({ seed: z.number().int() });
+const HooksInput = z.object({ url: z.string().url(), secret: z.string().min(1) });
 const RepoInput = z.object({
   owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/),
   repo: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
@@ -195,6 +196,15 @@ const ADMIN_ROUTES: AdminRoute[] = [
       return noContent();
     },
   },
+  {
+    method: 'POST',
+    path: '/_sim/hooks',
+    handle: (ctx) => {
+      const { url, secret } = parseInput(HooksInput, ctx.body, 'Hooks');
+      return ok(ctx.store.hooks.enable(url, secret));
+    },
+  },
+  { method: 'GET', path: '/_sim/hooks', handle: (ctx) => ok(ctx.store.hooks.list()) },
   {
     method: 'POST',
     path: '/_sim/seed',

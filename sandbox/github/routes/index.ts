@@ -1,5 +1,6 @@
 /** Every GitHub REST route the simulator serves. */
 import type { Route } from '../router.js';
+import { appRoutes } from './app.js';
 import { compareRoutes } from './compare.js';
 import { archiveRoutes } from './archives.js';
 import { contentRoutes } from './contents.js';
@@ -21,6 +22,7 @@ export const API_ROUTES: readonly Route[] = [
   ...pullRoutes,
   ...compareRoutes,
   ...archiveRoutes,
+  ...appRoutes,
 ];
 
 export { downloadRoutes as DOWNLOAD_ROUTES } from './archives.js';

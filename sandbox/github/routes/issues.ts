@@ -5,6 +5,8 @@ import { paginate } from '../pagination.js';
 import type { Issue, IssueComment } from '../repo.js';
 import { repoRoute, type Route } from '../router.js';
 import { issue as issueShape, issueComment } from '../shapes/issues.js';
+import { fullRepository } from '../shapes/repos.js';
+import { simpleUser } from '../shapes/users.js';
 import { parseInput, queryChoice } from '../validate.js';
 import {
   applyLabels,
@@ -76,6 +78,12 @@ export const issueRoutes: Route[] = [
     // As on GitHub, labels from users without push access are silently dropped.
     if (input.labels && repo.canWrite(viewer)) applyLabels(ctx, issue, input.labels, 'set');
     const body = issueShape(ctx.shape, issue);
+    ctx.store.hooks.emit('issues', {
+      action: 'opened',
+      issue: body,
+      repository: fullRepository(ctx.shape),
+      sender: simpleUser(ctx.origin, viewer),
+    });
     return created(body, body.url);
   }),
 
@@ -122,6 +130,13 @@ export const issueRoutes: Route[] = [
     ctx.repo.comments.set(comment.id, comment);
     issue.updatedAt = now;
     const body = issueComment(ctx.shape, comment);
+    ctx.store.hooks.emit('issue_comment', {
+      action: 'created',
+      issue: issueShape(ctx.shape, issue),
+      comment: body,
+      repository: fullRepository(ctx.shape),
+      sender: simpleUser(ctx.origin, ctx.viewer),
+    });
     return created(body, body.url);
   }),
 
