@@ -8,6 +8,7 @@ import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { Context } from '@temporalio/activity';
 import { atBoundary } from './boundary.js';
 import type { CircuitBreaker } from './pure/breaker.js';
+import { countMarks, markConversation } from './pure/cache-marks.js';
 import { buildSystem, systemBytes, TOOLS, workspaceTools } from '../common/text/prompts.js';
 import type { ModelCallInput, ModelCallResult } from '../common/schemas.js';
 
@@ -24,9 +25,19 @@ export interface ModelDeps {
   agentDocs(repo: string, sha: string): Promise<string>;
   /** This worker's Anthropic circuit breaker (none: every call goes through). */
   breaker?: CircuitBreaker;
+  /**
+   * Mark the conversation's growing prefix for prompt caching at every turn
+   * (default true; MODEL_CACHE_CONVERSATION=0 turns it off, to measure it).
+   */
+  cacheConversation?: boolean;
 }
 
-export function createModelActivities({ anthropic, agentDocs, breaker }: ModelDeps) {
+export function createModelActivities({
+  anthropic,
+  agentDocs,
+  breaker,
+  cacheConversation = true,
+}: ModelDeps) {
   return {
     async callModel(input: ModelCallInput): Promise<ModelCallResult> {
       const ctx = Context.current();
@@ -55,7 +66,9 @@ export function createModelActivities({ anthropic, agentDocs, breaker }: ModelDe
                   max_tokens: input.maxTokens,
                   system,
                   tools,
-                  messages: input.messages as MessageParam[],
+                  messages: (cacheConversation
+                    ? markConversation(input.messages, countMarks(system))
+                    : input.messages) as MessageParam[],
                 },
                 { signal: ctx.cancellationSignal },
               );

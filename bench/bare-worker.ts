@@ -1,7 +1,9 @@
 /**
- * A bare worker of the same SDK (bench/worker-start.ts): one trivial workflow,
- * no activities, loaded from a prebuilt bundle (BARE_BUNDLE) or bundled at
- * start (BARE_WORKFLOWS). Prints "polling" once it polls, like BlogTube's workers.
+ * A bare worker of the same SDK (bench/floor.ts): one trivial workflow, no
+ * activities, loaded from a prebuilt bundle (BARE_BUNDLE) or bundled at start
+ * (BARE_WORKFLOWS); with neither, an activity-only worker (one trivial
+ * activity), the floor of a model worker. Prints "polling" once it polls,
+ * like BlogTube's workers.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 
@@ -13,7 +15,9 @@ const worker = await Worker.create({
   taskQueue,
   ...(process.env.BARE_BUNDLE
     ? { workflowBundle: { codePath: process.env.BARE_BUNDLE } }
-    : { workflowsPath: process.env.BARE_WORKFLOWS }),
+    : process.env.BARE_WORKFLOWS
+      ? { workflowsPath: process.env.BARE_WORKFLOWS }
+      : { activities: { noop: async () => 'ok' } }),
 });
 process.stdout.write(`bare worker polling ${taskQueue}\n`);
 await worker.run();

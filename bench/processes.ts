@@ -60,6 +60,12 @@ export interface BenchStackOptions {
   modelSlots: number;
   latency: LatencyProfile;
   logDir: string;
+  /** Orchestrator worker processes (default 1). */
+  orchestrators?: number;
+  /** Added to every worker's environment. */
+  workerEnv?: NodeJS.ProcessEnv;
+  /** Added to the Anthropic simulator's environment. */
+  anthropicSimEnv?: NodeJS.ProcessEnv;
 }
 
 export interface BenchStack {
@@ -72,17 +78,21 @@ export interface BenchStack {
   anthropicUrl: string;
   bridgeUrl: string;
   orchestrator: Proc;
+  /** All orchestrator processes (the first is `orchestrator`). */
+  orchestrators: Proc[];
   models: (Proc | undefined)[];
   bridge: Proc;
   /** Stops the orchestrator (SIGTERM) and starts a fresh one with `extraEnv` added; resolves once it polls. */
   restartOrchestrator(extraEnv: NodeJS.ProcessEnv): Promise<Proc>;
-  /** Starts model worker `i` (again); resolves once it polls. */
-  startModel(i: number): Promise<Proc>;
+  /** Starts model worker `i` (again, with `extraEnv` added); resolves once it polls. */
+  startModel(i: number, extraEnv?: NodeJS.ProcessEnv): Promise<Proc>;
   /** SIGTERM (graceful) model worker `i`. */
   stopModel(i: number): Promise<void>;
   /** SIGKILL model worker `i`; resolves when it is gone. */
   killModel(i: number): Promise<number>;
   workerProcs(): Proc[];
+  /** Every live process of the stack: simulators, workers, bridge. */
+  allProcs(): Proc[];
   stop(): Promise<void>;
 }
 
@@ -195,6 +205,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       ANTHROPIC_SIM_TTFT_MS: String(L.anthropicTtftMs),
       ANTHROPIC_SIM_TOKENS_PER_SEC: String(L.anthropicTokensPerSec),
       ANTHROPIC_SIM_API_KEY: ANTHROPIC_KEY,
+      ...opts.anthropicSimEnv,
     },
     { port: anthropicPort },
   );
@@ -216,26 +227,32 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     BRIDGE_PORT: String(bridgePort),
     BLOGTUBE_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
     BLOGTUBE_CODEC_KEYS_FILE: '',
+    ...opts.workerEnv,
   };
   for (const k of ['GITHUB_TOKEN_FILE', 'ANTHROPIC_API_KEY_FILE', 'GITHUB_WEBHOOK_SECRET_FILE']) {
     delete env[k];
   }
   const settings = loadSettings(env);
-  const spawnOrchestrator = (extraEnv: NodeJS.ProcessEnv = {}) =>
+  const spawnOrchestrator = (extraEnv: NodeJS.ProcessEnv = {}, i = 0) =>
     spawnProc(
-      'orchestrator-worker',
+      i === 0 ? 'orchestrator-worker' : `orchestrator-worker-${i}`,
       'workers/orchestrator.js',
-      { ...env, ...extraEnv },
+      // Metrics ports of their own when there are several (0: a free port).
+      i === 0 ? { ...env, ...extraEnv } : { ...env, ...orchestratorPorts, ...extraEnv },
       { line: /polling/ },
       true,
     );
+  const orchestratorPorts = { ORCHESTRATOR_METRICS_PORT: '0', ORCHESTRATOR_CORE_METRICS_PORT: '' };
   let orchestrator = await spawnOrchestrator();
+  const others = await Promise.all(
+    Array.from({ length: (opts.orchestrators ?? 1) - 1 }, (_, i) => spawnOrchestrator({}, i + 1)),
+  );
   const models: (Proc | undefined)[] = [];
-  const startModel = async (i: number): Promise<Proc> => {
+  const startModel = async (i: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<Proc> => {
     const p = await spawnProc(
       `model-worker-${i}`,
       'workers/model.js',
-      env,
+      { ...env, ...extraEnv },
       { line: /polling/ },
       true,
     );
@@ -269,6 +286,9 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     get orchestrator() {
       return orchestrator;
     },
+    get orchestrators() {
+      return [orchestrator, ...others];
+    },
     async restartOrchestrator(extraEnv) {
       if (live(orchestrator)) await terminateGroup(orchestrator.child, { graceMs: 15_000 });
       orchestrator = await spawnOrchestrator(extraEnv);
@@ -291,7 +311,8 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       models[i] = undefined;
       return at;
     },
-    workerProcs: () => [orchestrator, ...models].filter(live),
+    workerProcs: () => [orchestrator, ...others, ...models].filter(live),
+    allProcs: () => procs.filter(live),
     async stop() {
       await client.connection.close().catch(() => {});
       for (const p of [...procs].reverse()) {

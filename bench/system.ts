@@ -223,7 +223,7 @@ export interface SystemReport {
   records: IssueRecord[];
 }
 
-interface Ctx {
+export interface Ctx {
   stack: BenchStack;
   owner: string;
   /** Repositories created on the GitHub simulator so far. */
@@ -232,7 +232,7 @@ interface Ctx {
 }
 
 /** Creates `owner/name` on the GitHub simulator once. */
-async function ensureRepo(ctx: Ctx, name: string): Promise<void> {
+export async function ensureRepo(ctx: Ctx, name: string): Promise<void> {
   if (ctx.repos.has(name)) return;
   ctx.repos.add(name);
   await adminCall(ctx.stack.githubUrl, 'POST', '/_sim/repos', { owner: ctx.owner, repo: name });
@@ -447,7 +447,7 @@ async function waitResult(
  * per-repository area limits, AREA_LIMITS, would otherwise queue agents of
  * different issues behind each other); waits for all; timings from histories.
  */
-async function runBatch(
+export async function runBatch(
   ctx: Ctx,
   n: number,
   offset: number,
@@ -481,7 +481,7 @@ async function runBatch(
   return { started, records, wallMs, memory };
 }
 
-function levelResult(
+export function levelResult(
   concurrency: number,
   records: IssueRecord[],
   wallMs: number,

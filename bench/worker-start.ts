@@ -10,57 +10,21 @@
  *   TEMPORAL_ADDRESS=127.0.0.1:7233 node dist/bench/worker-start.js [rounds]
  * (without TEMPORAL_ADDRESS an in-memory dev server is started)
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startDevServer } from '../scripts/dev-server.js';
 import { ROOT } from '../scripts/issue-data.js';
-import { sleep } from '../scripts/net.js';
 import { ensureTemporalCli } from '../scripts/temporal-cli.js';
+import {
+  BARE_WORKER,
+  BARE_WORKFLOWS,
+  buildBareBundle,
+  holding,
+  IDLE_MS,
+  measure,
+  type Sample,
+} from './floor.js';
 import { fmtMiB, summarize } from './stats.js';
-
-const IDLE_MS = 5_000;
-
-interface Sample {
-  startMs: number;
-  rssBytes: number;
-}
-
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-/** Starts `open` workflows that stay open on `taskQueue` and waits until each ran its first task. */
-type OpenWorkflows = (taskQueue: string) => Promise<() => Promise<void>>;
-
-async function measure(
-  file: string,
-  env: NodeJS.ProcessEnv,
-  openWorkflows?: OpenWorkflows,
-): Promise<Sample> {
-  const started = Date.now();
-  const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const startMs = await new Promise<number>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      out += chunk.toString();
-      if (/polling/.test(out)) resolve(Date.now() - started);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${file} exited (${code}):\n${out}`)));
-  });
-  const close = openWorkflows ? await openWorkflows(env.BARE_TASK_QUEUE ?? 'bare') : undefined;
-  await sleep(IDLE_MS);
-  const rssBytes = rssOf(child.pid as number);
-  await close?.();
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  return { startMs, rssBytes };
-}
 
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 3);
@@ -71,13 +35,8 @@ async function main(): Promise<void> {
     address = server.address;
     stop = server.stop;
   }
-  const bareBundle = join(ROOT, 'dist', 'bench', 'bare-bundle.js');
-  const bareWorkflows = join(ROOT, 'dist', 'bench', 'bare-workflows.js');
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: bareWorkflows,
-    logger: new DefaultLogger('WARN'),
-  });
-  writeFileSync(bareBundle, code);
+  const bareBundle = await buildBareBundle();
+  const bareWorkflows = BARE_WORKFLOWS;
 
   const base: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -91,7 +50,7 @@ async function main(): Promise<void> {
     ORCHESTRATOR_CORE_METRICS_PORT: '',
   };
   const orchestrator = join(ROOT, 'dist', 'workers', 'orchestrator.js');
-  const bare = join(ROOT, 'dist', 'bench', 'bare-worker.js');
+  const bare = BARE_WORKER;
   const variants: [string, string, NodeJS.ProcessEnv][] = [
     ['orchestrator, bundled at start', orchestrator, { ...base, BLOGTUBE_WORKFLOW_BUNDLE: 'off' }],
     ['orchestrator, prebuilt bundle', orchestrator, base],
@@ -110,23 +69,6 @@ async function main(): Promise<void> {
   // The floor with open workflows: the bare worker holding 1, 10, 50 of them in its cache.
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
-  const holding =
-    (n: number): OpenWorkflows =>
-    async (taskQueue) => {
-      const handles = await Promise.all(
-        Array.from({ length: n }, (_, i) =>
-          client.workflow.start('waiting', { taskQueue, workflowId: `${taskQueue}-${i}` }),
-        ),
-      );
-      // Open and cached once each has completed its first workflow task.
-      for (const h of handles) {
-        while (Number((await h.describe()).raw.workflowExecutionInfo?.historyLength ?? 0) < 4)
-          await sleep(50);
-      }
-      return async () => {
-        await Promise.all(handles.map((h) => h.signal('release')));
-      };
-    };
   for (const n of [1, 10, 50]) {
     const name = `bare worker, prebuilt bundle, ${n} open workflows`;
     results.set(name, []);
@@ -137,7 +79,7 @@ async function main(): Promise<void> {
           await measure(
             bare,
             { ...base, BARE_BUNDLE: bareBundle, BARE_TASK_QUEUE: `open-${n}-${r}-${Date.now()}` },
-            holding(n),
+            holding(client, n),
           ),
         );
     }

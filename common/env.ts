@@ -71,6 +71,11 @@ const Settings = z.object({
   BREAKER_OPEN_MS: z.coerce.number().int().positive().default(10_000),
   /** Cluster-wide cap on model calls started per second on the model task queue (0: none). */
   MODEL_TASK_QUEUE_RATE_LIMIT: z.coerce.number().nonnegative().default(0),
+  /** Mark the conversation for prompt caching at every turn ('0' turns it off, to measure it). */
+  MODEL_CACHE_CONVERSATION: z
+    .enum(['0', '1', ''])
+    .default('1')
+    .transform((v) => v !== '0'),
   /** Workflows kept in a worker's sticky cache (SDK default when unset). */
   MAX_CACHED_WORKFLOWS: optionalCount(0),
   /** Concurrent workflow tasks per worker (SDK default when unset). */

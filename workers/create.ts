@@ -240,6 +240,7 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
         anthropic,
         agentDocs,
         breaker: createBreaker('anthropic', settings, metrics),
+        cacheConversation: settings.MODEL_CACHE_CONVERSATION,
       }),
     ),
     dataConverter: createDataConverter(ctx.env ?? process.env),

@@ -3,7 +3,8 @@
  * Env: ANTHROPIC_SIM_PORT (3002), ANTHROPIC_SIM_HOST (127.0.0.1),
  * ANTHROPIC_SIM_TTFT_MS (300), ANTHROPIC_SIM_TOKENS_PER_SEC (400),
  * ANTHROPIC_SIM_SEED (1), ANTHROPIC_SIM_API_KEY (else ANTHROPIC_API_KEY, else
- * the sandbox key).
+ * the sandbox key), ANTHROPIC_SIM_MIN_CACHEABLE_TOKENS (unset: the API's
+ * minimum cacheable prompt length per model).
  */
 import { SANDBOX_API_KEY, startAnthropicSim } from './server.js';
 
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
     ttftMs: numberEnv('ANTHROPIC_SIM_TTFT_MS', 300),
     tokensPerSec: numberEnv('ANTHROPIC_SIM_TOKENS_PER_SEC', 400),
     seed: numberEnv('ANTHROPIC_SIM_SEED', 1),
+    ...(process.env.ANTHROPIC_SIM_MIN_CACHEABLE_TOKENS && {
+      minCacheableTokens: numberEnv('ANTHROPIC_SIM_MIN_CACHEABLE_TOKENS', 0),
+    }),
     apiKey: process.env.ANTHROPIC_SIM_API_KEY || process.env.ANTHROPIC_API_KEY || SANDBOX_API_KEY,
   });
   console.log(`anthropic-sim listening on ${sim.url}`);

@@ -29,7 +29,8 @@ import {
 import { chunker, generationMs, messageEvents, sleep, startSse, writeEvents } from './sse.js';
 import { SimState } from './state.js';
 import type { SimRequestRecord } from './state.js';
-import { countInputTokens, fitToMaxTokens } from './tokens.js';
+import { countInputTokens } from './prompt-cache.js';
+import { fitToMaxTokens } from './tokens.js';
 
 export type { SimRequestRecord } from './state.js';
 export type { AgentKnobs } from './agent-player.js';
@@ -48,6 +49,8 @@ export interface AnthropicSimOptions {
   /** Default 0 = instant. */
   tokensPerSec?: number;
   seed?: number;
+  /** Minimum cacheable prompt length for every model (default: the API's, per model). */
+  minCacheableTokens?: number;
 }
 
 export interface AnthropicSim {
@@ -357,6 +360,7 @@ export async function startAnthropicSim(opts: AnthropicSimOptions = {}): Promise
   const state = new SimState({
     pace: { ttftMs: opts.ttftMs ?? 0, tokensPerSec: opts.tokensPerSec ?? 0 },
     seed: opts.seed ?? 1,
+    minCacheableTokens: opts.minCacheableTokens,
   });
   const sim = new Simulator(state, opts.apiKey ?? SANDBOX_API_KEY);
   const closing = new AbortController();

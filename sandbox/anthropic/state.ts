@@ -2,7 +2,7 @@
 import type { AgentKnobs } from './agent-player.js';
 import { FailWithBook, FaultInjector } from './faults.js';
 import type { Pace } from './sse.js';
-import { PromptCache } from './tokens.js';
+import { PromptCache } from './prompt-cache.js';
 
 export interface SimRequestRecord {
   /** ISO time the request arrived. */
@@ -37,10 +37,11 @@ export class SimState {
   scenario: Scenario = {};
   readonly failWith = new FailWithBook();
   readonly faults: FaultInjector;
-  readonly cache = new PromptCache();
+  readonly cache: PromptCache;
   private readonly log: SimRequestRecord[] = [];
 
-  constructor(private readonly initial: { pace: Pace; seed: number }) {
+  constructor(private readonly initial: { pace: Pace; seed: number; minCacheableTokens?: number }) {
+    this.cache = new PromptCache({ minTokens: initial.minCacheableTokens });
     this.pace = { ...initial.pace };
     this.seed = initial.seed;
     this.faults = new FaultInjector(initial.seed);

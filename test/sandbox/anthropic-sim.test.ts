@@ -15,7 +15,8 @@ let sim: AnthropicSim;
 let client: Anthropic;
 
 beforeAll(async () => {
-  sim = await startAnthropicSim({ port: 0 });
+  // Short prompts cached as if above the minimum length (prompt-cache.test.ts tests the minimum).
+  sim = await startAnthropicSim({ port: 0, minCacheableTokens: 0 });
   client = new Anthropic({ apiKey: SANDBOX_API_KEY, baseURL: sim.url, maxRetries: 0 });
 });
 

@@ -1,0 +1,534 @@
+/**
+ * `npm run bench:prod`: the system on Temporal's real server (PostgreSQL
+ * persistence and visibility, as `npm run stack:prod` runs it), with the
+ * benchmark's process harness (bench/processes.ts, bench/system.ts):
+ * - throughput, spawn and PR-creation p99 at each concurrency level with 1, 2
+ *   and 3 orchestrator processes, and the CPU each part used (workers, the
+ *   Temporal server, PostgreSQL, the simulators; machine busy share) from /proc;
+ * - memory of each worker role idle and at 1/10/50 concurrent issues against
+ *   the SDK's floor in the same run (bench/floor.ts: a bare worker with a
+ *   prebuilt bundle holding as many open workflows; a bare activity-only
+ *   worker for the model role), heap used, and the bundle's composition;
+ * - cost per issue with the conversation marked for prompt caching and
+ *   without (MODEL_CACHE_CONVERSATION=0), same issue texts, same run;
+ * - the largest run's history: events and bytes per workflow.
+ *
+ *   node dist/bench/prod.js [--smoke] [--orchestrators 1,2,3] [--levels 10,50] [--out DIR]
+ */
+import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import proto from '@temporalio/proto';
+import { Client, Connection } from '@temporalio/client';
+import { estimateCost, formatUsd, priceFor } from '../client/pure/pricing.js';
+import { RepoConfig } from '../common/repo-config.js';
+import type { TokenUsage } from '../common/schemas.js';
+import { ROOT } from '../scripts/issue-data.js';
+import { freePort, sleep } from '../scripts/net.js';
+import { startCluster, type PostgresCluster } from '../scripts/postgres.js';
+import { Reaper } from '../scripts/proc.js';
+import { setupTemporalSchemas } from '../scripts/temporal-schema.js';
+import { ensureServerTools } from '../scripts/temporal-server-bin.js';
+import {
+  serverPorts,
+  startTemporalServer,
+  type TemporalServer,
+} from '../scripts/temporal-server.js';
+import { workflowBundlePath } from '../workers/workflow-bundle.js';
+import { cpuMeter, cpuSeconds, treeCpuSeconds, type CpuTarget, type CpuUsage } from './cpu.js';
+import { bareFloor, buildBareBundle } from './floor.js';
+import { procMemory, REALISTIC, startBenchStack, type BenchStack } from './processes.js';
+import { SMOKE_LATENCY } from './run.js';
+import { fmtMiB, fmtMs } from './stats.js';
+import { levelResult, runBatch, type Ctx, type IssueRecord, type LevelResult } from './system.js';
+
+const MiB = 2 ** 20;
+
+export interface ProdPlan {
+  orchestrators: number[];
+  levels: number[];
+  /** Issues run again with the conversation unmarked (same texts as the first ones at caching on). */
+  costIssues: number;
+}
+
+export const PROD_PLANS: Record<'smoke' | 'full', ProdPlan> = {
+  smoke: { orchestrators: [1], levels: [2], costIssues: 2 },
+  full: { orchestrators: [1, 2, 3], levels: [10, 50], costIssues: 10 },
+};
+
+export interface ProdBatch {
+  orchestrators: number;
+  concurrency: number;
+  variant:
+    | 'default'
+    | 'no conversation caching'
+    | 'simulator without minimum, caching on'
+    | 'simulator without minimum, caching off';
+  level: LevelResult;
+  cpu: CpuUsage;
+  /** Workflows the batch opened (issues + agent children): the floor's count. */
+  openWorkflows: number;
+  loadAvg: number[];
+  tokens: CostSummary;
+}
+
+export interface CostSummary {
+  issues: number;
+  perIssue: TokenUsage;
+  /** Of all input tokens (uncached + read + written), the share read from the cache. */
+  readShare: number;
+  /** The same over agents with two or more turns. */
+  multiTurnReadShare: number;
+  usdPerIssue: number;
+}
+
+export interface ProdReport {
+  startedAt: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
+  mode: 'smoke' | 'full';
+  temporal: string;
+  loadAvg: { before: number[]; after: number[] };
+  idle: { process: string; rss: number }[];
+  batches: ProdBatch[];
+  floor: { idle: number; activityOnly: number; byOpen: Record<string, number> };
+  bundle: { bytes: number; composition: Record<string, number> };
+  history?: { workflowId: string; events: number; bytes: number; largestEventBytes: number }[];
+  price: { model: string; family: string; inputPerMTok: number; outputPerMTok: number };
+}
+
+/** Bytes of a webpack bundle by package (a module's text up to the next module marker). */
+export function bundleComposition(code: string): Record<string, number> {
+  const marker = /\n\/\*\*\*\/ "([^"]+)"/g;
+  const out: Record<string, number> = {};
+  const add = (k: string, n: number): void => void (out[k] = (out[k] ?? 0) + n);
+  const owner = (p: string): string => {
+    const m = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(p);
+    return m ? (m[1] as string) : p.startsWith('./dist/') ? 'blogtube' : 'other';
+  };
+  const map = code.indexOf('\n//# sourceMappingURL=');
+  const end = map >= 0 ? map : code.length;
+  let prev: string | undefined;
+  let at = 0;
+  for (let m = marker.exec(code); m && m.index < end; m = marker.exec(code)) {
+    add(prev ? owner(prev) : 'webpack runtime', m.index - at);
+    prev = m[1];
+    at = m.index;
+  }
+  add(prev ? owner(prev) : 'webpack runtime', end - at);
+  if (map >= 0) add('inline source map', code.length - map);
+  return out;
+}
+
+function costOf(records: IssueRecord[], model: string): CostSummary {
+  const ok = records.filter((r) => r.ok && r.tokens);
+  const sum = (xs: TokenUsage[]): TokenUsage =>
+    xs.reduce(
+      (a, u) => ({
+        input: a.input + u.input,
+        output: a.output + u.output,
+        cacheRead: a.cacheRead + u.cacheRead,
+        cacheWrite: a.cacheWrite + u.cacheWrite,
+      }),
+      { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    );
+  const share = (u: TokenUsage): number =>
+    u.cacheRead / Math.max(1, u.input + u.cacheRead + u.cacheWrite);
+  const total = sum(ok.map((r) => r.tokens as TokenUsage));
+  const multi = sum(ok.flatMap((r) => r.agents.filter((a) => a.turns >= 2).map((a) => a.tokens)));
+  const n = Math.max(1, ok.length);
+  const perIssue: TokenUsage = {
+    input: total.input / n,
+    output: total.output / n,
+    cacheRead: total.cacheRead / n,
+    cacheWrite: total.cacheWrite / n,
+  };
+  return {
+    issues: ok.length,
+    perIssue,
+    readShare: share(total),
+    multiTurnReadShare: share(multi),
+    usdPerIssue: estimateCost(model, perIssue).usd,
+  };
+}
+
+/** Events and encoded bytes of the run's workflows (the issue and each agent). */
+async function historySizes(client: Client, rec: IssueRecord): Promise<ProdReport['history']> {
+  const ids = [rec.workflowId];
+  const parent = await client.workflow.getHandle(rec.workflowId).fetchHistory();
+  for (const e of parent.events ?? []) {
+    const id = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+    if (id) ids.push(id);
+  }
+  const H = proto.temporal.api.history.v1;
+  const out: NonNullable<ProdReport['history']> = [];
+  for (const id of ids) {
+    const h = id === rec.workflowId ? parent : await client.workflow.getHandle(id).fetchHistory();
+    const events = h.events ?? [];
+    out.push({
+      workflowId: id,
+      events: events.length,
+      bytes: H.History.encode(h).finish().byteLength,
+      largestEventBytes: Math.max(
+        0,
+        ...events.map((e) => H.HistoryEvent.encode(e).finish().byteLength),
+      ),
+    });
+  }
+  return out;
+}
+
+function cpuTargets(stack: BenchStack, server: TemporalServer, pg: PostgresCluster): CpuTarget[] {
+  const procs = stack.allProcs().map((p) => ({ name: p.name, read: () => cpuSeconds(p.pid) }));
+  return [
+    ...procs,
+    { name: 'temporal-server', read: () => cpuSeconds(server.pid) },
+    { name: 'postgresql', read: () => treeCpuSeconds(pg.pid) },
+    { name: 'bench (this process)', read: () => cpuSeconds(process.pid) },
+  ];
+}
+
+export async function runProdBench(opts: {
+  mode: 'smoke' | 'full';
+  plan?: ProdPlan;
+  log?: (s: string) => void;
+}): Promise<ProdReport> {
+  const plan = opts.plan ?? PROD_PLANS[opts.mode];
+  const log = opts.log ?? (() => {});
+  const latency = opts.mode === 'smoke' ? SMOKE_LATENCY : REALISTIC;
+  const startedAt = new Date().toISOString();
+  const loadBefore = loadavg();
+  const stamp = startedAt.replace(/[:.]/g, '-');
+  const work = join(tmpdir(), `blogtube-bench-prod-${stamp}`);
+  mkdirSync(work, { recursive: true });
+  await chmod(work, 0o711); // PostgreSQL's own user (as root) must reach its data directory
+  const reaper = new Reaper({ graceMs: 15_000 });
+  const tools = await ensureServerTools({ log });
+  log('starting PostgreSQL, the schemas and the Temporal server…');
+  const pg = await startCluster({ dir: join(work, 'postgres'), port: await freePort(), reaper });
+  let server: TemporalServer | undefined;
+  let connection: Connection | undefined;
+  try {
+    await setupTemporalSchemas(tools.sqlTool, pg.target);
+    server = await startTemporalServer({
+      serverPath: tools.server,
+      root: ROOT,
+      ports: await serverPorts(0),
+      pg: pg.target,
+      logFile: join(work, 'temporal-server.log'),
+      reaper,
+    });
+    const address = server.address;
+    connection = await Connection.connect({ address });
+    const client = new Client({ connection });
+    // The model every agent uses unless a repository configures another (the default).
+    const model = RepoConfig.parse({}).model;
+    const bundlePath = workflowBundlePath();
+    const bundleCode = readFileSync(bundlePath, 'utf8');
+    const batches: ProdBatch[] = [];
+    let idle: ProdReport['idle'] = [];
+    let temporal = 'unknown';
+    let largest: IssueRecord | undefined;
+    let offset = 0;
+
+    const batch = async (
+      stack: BenchStack,
+      ctx: Ctx,
+      k: number,
+      c: number,
+      variant: ProdBatch['variant'],
+      at = offset,
+    ): Promise<ProdBatch> => {
+      log(`${k} orchestrator(s), ${c} concurrent issues (${variant})…`);
+      const meter = cpuMeter(cpuTargets(stack, server as TemporalServer, pg));
+      const b = await runBatch(ctx, c, at, 20 * 60_000);
+      const cpu = meter.stop();
+      const level = levelResult(c, b.records, b.wallMs, b.memory);
+      for (const r of b.records) if (r.ok && (!largest || r.turns > largest.turns)) largest = r;
+      const out: ProdBatch = {
+        orchestrators: k,
+        concurrency: c,
+        variant,
+        level,
+        cpu,
+        openWorkflows: b.records.reduce((n, r) => n + 1 + r.agents.length, 0),
+        loadAvg: loadavg(),
+        tokens: costOf(b.records, model),
+      };
+      log(
+        `  ${level.ok}/${c} ok in ${fmtMs(b.wallMs)}: ${level.issuesPerMin.toFixed(1)}/min, spawn p99 ${fmtMs(level.spawn.p99)}, PR p99 ${fmtMs(level.pr.p99)}; ` +
+          `orchestrators ${sumCores(cpu, /^orchestrator/).toFixed(2)} cores, server ${(cpu.cores['temporal-server'] ?? NaN).toFixed(2)}, PostgreSQL ${(cpu.cores.postgresql ?? NaN).toFixed(2)}, machine ${(cpu.machineBusy * 100).toFixed(0)}% busy`,
+      );
+      batches.push(out);
+      return out;
+    };
+
+    for (const k of plan.orchestrators) {
+      const stack = await startBenchStack({
+        temporalAddress: address,
+        modelWorkers: 2,
+        modelSlots: 32,
+        latency,
+        logDir: join(work, `logs-${k}`),
+        orchestrators: k,
+      });
+      try {
+        temporal = stack.temporalVersion;
+        const ctx: Ctx = { stack, owner: `prod${k}`, repos: new Set(), log };
+        if (k === plan.orchestrators[0]) {
+          await sleep(2000);
+          idle = stack
+            .workerProcs()
+            .map((p) => ({ process: p.name, rss: procMemory(p.pid)?.rss ?? NaN }));
+          await batch(stack, ctx, k, 1, 'default');
+          offset += 1;
+        }
+        const first = offset;
+        for (const c of plan.levels) {
+          await batch(stack, ctx, k, c, 'default');
+          offset += c;
+        }
+        if (k === plan.orchestrators[0]) {
+          // The same issue texts with the conversation unmarked: cost before/after.
+          await Promise.all([0, 1].map((i) => stack.stopModel(i)));
+          await Promise.all(
+            [0, 1].map((i) => stack.startModel(i, { MODEL_CACHE_CONVERSATION: '0' })),
+          );
+          await batch(stack, ctx, k, plan.costIssues, 'no conversation caching', first);
+          await Promise.all([0, 1].map((i) => stack.stopModel(i)));
+          await Promise.all([0, 1].map((i) => stack.startModel(i)));
+        }
+      } finally {
+        await stack.stop();
+      }
+    }
+
+    // The simulator's repositories are small, so most prompts stay under the
+    // model's minimum cacheable length; the same pair with no minimum shows
+    // what the marking does once prompts are past it (real repositories' are).
+    {
+      const stack = await startBenchStack({
+        temporalAddress: address,
+        modelWorkers: 2,
+        modelSlots: 32,
+        latency,
+        logDir: join(work, 'logs-cost'),
+        anthropicSimEnv: { ANTHROPIC_SIM_MIN_CACHEABLE_TOKENS: '0' },
+      });
+      try {
+        const ctx: Ctx = { stack, owner: 'prodcost', repos: new Set(), log };
+        const k = 1;
+        await batch(stack, ctx, k, plan.costIssues, 'simulator without minimum, caching on', 1);
+        await Promise.all([0, 1].map((i) => stack.stopModel(i)));
+        await Promise.all(
+          [0, 1].map((i) => stack.startModel(i, { MODEL_CACHE_CONVERSATION: '0' })),
+        );
+        await batch(stack, ctx, k, plan.costIssues, 'simulator without minimum, caching off', 1);
+      } finally {
+        await stack.stop();
+      }
+    }
+
+    log('the SDK floor: bare workers with a prebuilt bundle holding as many open workflows…');
+    const opens = [
+      ...new Set(
+        batches
+          .filter((b) => b.variant === 'default' && b.orchestrators === plan.orchestrators[0])
+          .map((b) => b.openWorkflows),
+      ),
+    ];
+    const floor = await bareFloor(client, address, [0, ...opens], await buildBareBundle());
+    const history = largest ? await historySizes(client, largest) : undefined;
+    const { price } = priceFor(model);
+    return {
+      startedAt,
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+      },
+      mode: opts.mode,
+      temporal: `${temporal.replace(/^unknown \((.*)\)$/, '$1')}, PostgreSQL persistence and visibility`,
+      loadAvg: { before: loadBefore, after: loadavg() },
+      idle,
+      batches,
+      floor: {
+        idle: floor.workflows.get(0) ?? NaN,
+        activityOnly: floor.activityOnly,
+        byOpen: Object.fromEntries([...floor.workflows].filter(([n]) => n > 0)),
+      },
+      bundle: {
+        bytes: statSync(bundlePath).size,
+        composition: bundleComposition(bundleCode),
+      },
+      history,
+      price: {
+        model,
+        family: price.family,
+        inputPerMTok: price.inputPerMTok,
+        outputPerMTok: price.outputPerMTok,
+      },
+    };
+  } finally {
+    await connection?.close().catch(() => {});
+    await server?.stop();
+    await pg.stop();
+    reaper.close();
+  }
+}
+
+function sumCores(cpu: CpuUsage, name: RegExp): number {
+  return Object.entries(cpu.cores)
+    .filter(([k]) => name.test(k))
+    .reduce((n, [, v]) => n + v, 0);
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+const ratioOf = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+
+export function renderProdMarkdown(r: ProdReport): string {
+  const m = r.machine;
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+  const def = r.batches.filter((b) => b.variant === 'default');
+  const first = def.filter((b) => b.orchestrators === (def[0]?.orchestrators ?? 1));
+  const floorFor = (open: number): number => r.floor.byOpen[String(open)] ?? NaN;
+  const peak = (b: ProdBatch, name: RegExp): number =>
+    Math.max(...b.level.memory.filter((x) => name.test(x.process)).map((x) => x.peakRss));
+  const heap = (b: ProdBatch, name: RegExp): number =>
+    Math.max(
+      ...b.level.memory.filter((x) => name.test(x.process)).map((x) => x.peakHeapUsed ?? NaN),
+    );
+  const idleOf = (name: RegExp): number =>
+    Math.max(...r.idle.filter((x) => name.test(x.process)).map((x) => x.rss));
+
+  const throughput = [
+    '| Orchestrators | Concurrent issues | OK | Wall | Issues/min | Spawn p50 / p99 | PR creation p50 / p99 | CPU (cores): orchestrators · model workers · Temporal server · PostgreSQL · simulators + bridge · bench | Machine busy | Load average (1 min) after |',
+    '| ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |',
+    ...def.map((b) => {
+      const c = b.cpu;
+      return `| ${b.orchestrators} | ${b.concurrency} | ${b.level.ok}/${b.level.issues} | ${fmtMs(b.level.wallMs)} | ${b.level.issuesPerMin.toFixed(1)} | ${fmtMs(b.level.spawn.p50)} / ${fmtMs(b.level.spawn.p99)} | ${fmtMs(b.level.pr.p50)} / ${fmtMs(b.level.pr.p99)} | ${sumCores(c, /^orchestrator/).toFixed(2)} · ${sumCores(c, /^model-worker/).toFixed(2)} · ${(c.cores['temporal-server'] ?? NaN).toFixed(2)} · ${(c.cores.postgresql ?? NaN).toFixed(2)} · ${sumCores(c, /sim$|^bridge$/).toFixed(2)} · ${(c.cores['bench (this process)'] ?? NaN).toFixed(2)} | ${pct(c.machineBusy)} | ${(b.loadAvg[0] ?? NaN).toFixed(1)} |`;
+    }),
+  ];
+
+  const memRows = [
+    `| Worker role | State | RSS (heap used) | SDK floor (bare worker, same open workflows) | Ratio | Over the floor |`,
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+    `| orchestrator | idle | ${fmtMiB(idleOf(/^orchestrator/))} | ${fmtMiB(r.floor.idle)} | ${ratioOf(idleOf(/^orchestrator/), r.floor.idle)} | ${fmtMiB(idleOf(/^orchestrator/) - r.floor.idle)} |`,
+    ...first.map((b) => {
+      const rss = peak(b, /^orchestrator/);
+      const f = floorFor(b.openWorkflows);
+      return `| orchestrator | ${b.concurrency} issues (${b.openWorkflows} workflows) | ${fmtMiB(rss)} (${fmtMiB(heap(b, /^orchestrator/))}) | ${fmtMiB(f)} | ${ratioOf(rss, f)} | ${fmtMiB(rss - f)} (${((rss - f - (idleOf(/^orchestrator/) - r.floor.idle)) / b.openWorkflows / 1024).toFixed(0)} KiB per workflow beyond the idle gap) |`;
+    }),
+    `| model worker | idle | ${fmtMiB(idleOf(/^model-worker/))} | ${fmtMiB(r.floor.activityOnly)} (activity-only) | ${ratioOf(idleOf(/^model-worker/), r.floor.activityOnly)} | ${fmtMiB(idleOf(/^model-worker/) - r.floor.activityOnly)} |`,
+    ...first.map((b) => {
+      const rss = peak(b, /^model-worker/);
+      return `| model worker | ${b.concurrency} issues | ${fmtMiB(rss)} (${fmtMiB(heap(b, /^model-worker/))}) | ${fmtMiB(r.floor.activityOnly)} (activity-only) | ${ratioOf(rss, r.floor.activityOnly)} | ${fmtMiB(rss - r.floor.activityOnly)} |`;
+    }),
+  ];
+  const comp = Object.entries(r.bundle.composition)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${(v / 1024).toFixed(0)} KiB`)
+    .join(', ');
+
+  const on =
+    first.find(
+      (b) =>
+        b.concurrency ===
+        r.batches.find((x) => x.variant === 'no conversation caching')?.concurrency,
+    ) ?? first[1];
+  const off = r.batches.find((b) => b.variant === 'no conversation caching');
+  const costRow = (name: string, c: CostSummary): string => {
+    const u = c.perIssue;
+    return `| ${name} | ${c.issues} | ${Math.round(u.input + u.cacheRead + u.cacheWrite)} | ${Math.round(u.input)} | ${Math.round(u.cacheRead)} | ${Math.round(u.cacheWrite)} | ${Math.round(u.output)} | ${pct(c.readShare)} | ${pct(c.multiTurnReadShare)} | ${formatUsd(c.usdPerIssue)} |`;
+  };
+  const noMinOn = r.batches.find((b) => b.variant === 'simulator without minimum, caching on');
+  const noMinOff = r.batches.find((b) => b.variant === 'simulator without minimum, caching off');
+  const costRows =
+    on && off
+      ? [
+          '| Conversation caching | Issues | Input tokens / issue | uncached | cache read | cache write | Output | Read share | Read share, agents with ≥ 2 turns | Estimated cost / issue |',
+          '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+          costRow('off (MODEL_CACHE_CONVERSATION=0)', off.tokens),
+          costRow('on (the default)', on.tokens),
+          ...(noMinOn && noMinOff
+            ? [
+                costRow('off, simulator with no minimum cacheable length', noMinOff.tokens),
+                costRow('on, simulator with no minimum cacheable length', noMinOn.tokens),
+              ]
+            : []),
+        ]
+      : [];
+  const hist = r.history ?? [];
+  const total = hist.reduce((n, h) => n + h.bytes, 0);
+  return [
+    `# Production benchmark ${r.startedAt}`,
+    '',
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; Temporal ${r.temporal}. Shared with other work: load average ${load(r.loadAvg.before)} at the start, ${load(r.loadAvg.after)} at the end. Mode ${r.mode}. Two model worker processes (32 slots each) throughout.`,
+    '',
+    '## Throughput and latency by orchestrator processes',
+    '',
+    ...throughput,
+    '',
+    '## Memory against the SDK floor (same run)',
+    '',
+    ...memRows,
+    '',
+    `Workflow bundle: ${(r.bundle.bytes / MiB).toFixed(2)} MiB — ${comp}.`,
+    '',
+    '## Cost per issue',
+    '',
+    `Prices: ${r.price.family} (${r.price.model}), $${r.price.inputPerMTok}/MTok input, $${r.price.outputPerMTok}/MTok output, cache writes 1.25×, reads 0.1× input (client/pure/pricing.ts). The same issue texts with the conversation marked and unmarked.`,
+    '',
+    ...costRows,
+    '',
+    '## History of the largest run',
+    '',
+    ...(hist.length
+      ? [
+          `${hist[0]?.workflowId}: ${hist.length} workflows, ${hist.reduce((n, h) => n + h.events, 0)} events, ${(total / 1024).toFixed(0)} KiB in all; largest single history ${Math.max(...hist.map((h) => h.events))} events / ${(Math.max(...hist.map((h) => h.bytes)) / 1024).toFixed(0)} KiB; largest event ${(Math.max(...hist.map((h) => h.largestEventBytes)) / 1024).toFixed(1)} KiB.`,
+        ]
+      : ['(no run finished)']),
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      orchestrators: { type: 'string' },
+      levels: { type: 'string' },
+      out: { type: 'string', default: join(ROOT, 'bench', 'results') },
+    },
+  });
+  const mode = values.smoke ? 'smoke' : 'full';
+  const list = (s: string | undefined, d: number[]) =>
+    s ? s.split(',').map((x) => Number(x.trim())) : d;
+  const base = PROD_PLANS[mode];
+  const plan: ProdPlan = {
+    ...base,
+    orchestrators: list(values.orchestrators, base.orchestrators),
+    levels: list(values.levels, base.levels),
+  };
+  const log = (s: string) => process.stderr.write(`[bench:prod] ${s}\n`);
+  const report = await runProdBench({ mode, plan, log });
+  const out = resolve(values.out);
+  mkdirSync(out, { recursive: true });
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  const json = join(out, `${stamp}-prod.json`);
+  const md = join(out, `${stamp}-prod.md`);
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(md, renderProdMarkdown(report));
+  process.stdout.write(`${renderProdMarkdown(report)}\nwrote ${json}\n      ${md}\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    process.stderr.write(
+      `bench:prod: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  });
+}
