@@ -159,13 +159,16 @@ describe('the sandbox refuses', () => {
 
 describe('limits bound a command and the worker stays healthy', () => {
   it('a fork bomb', async () => {
+    const rssBefore = process.memoryUsage().rss;
     const r = await run('bomb() { bomb | bomb & }; bomb; sleep 2; echo bomb-done', {
       processes: 64,
       wall_seconds: 10,
     });
     expect(r.output).toMatch(/fork|Resource temporarily unavailable|bomb-done/i);
     expect(await hostProcessesWith('bomb-done')).toEqual([]);
-    expect(process.memoryUsage().rss).toBeLessThan(1024 ** 3);
+    // The bomb lives in the sandbox's processes: the caller's memory barely moves
+    // (its absolute size depends on what else this Jest worker ran before).
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 ** 2);
   });
 
   it('an endless loop is killed at its wall time', async () => {
