@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -74,6 +74,20 @@ async function startSupervisor(env: NodeJS.ProcessEnv, stubDir: string): Promise
   return { child, output: () => out, exit, stubDir };
 }
 
+/**
+ * Waits for `npm start`'s banner. A generous deadline (a cold dev server on a
+ * loaded machine is slow), and on a timeout the supervisor's own output says why.
+ */
+async function banner(run: Run): Promise<void> {
+  try {
+    await waitFor(() => run.output().includes('BlogTube is up'), 180_000, 'banner');
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; npm start said:\n${run.output().slice(-4000)}`, {
+      cause: err,
+    });
+  }
+}
+
 async function ports(): Promise<Record<string, string>> {
   return {
     GITHUB_SIM_PORT: String(await freePort()),
@@ -87,6 +101,9 @@ async function stubPids(dir: string): Promise<number[]> {
   return (await readFile(join(dir, 'pids'), 'utf8')).trim().split('\n').map(Number);
 }
 
+// The banner's own deadline (banner()) must end before the test's.
+jest.setTimeout(300_000);
+
 describe('npm start supervisor (stub services)', () => {
   test('dev server with persistent DB, sandbox defaults, restart, banner, clean SIGTERM', async () => {
     const p = await ports();
@@ -97,7 +114,7 @@ describe('npm start supervisor (stub services)', () => {
       join(root, 'run-a'),
     );
     try {
-      await waitFor(() => run.output().includes('BlogTube is up'), 60_000, 'banner');
+      await banner(run);
       const out = run.output();
       expect(out).toContain(`127.0.0.1:${temporalPort}`);
       expect(out).toContain(`http://127.0.0.1:${uiPort}`);
@@ -158,7 +175,7 @@ describe('npm start supervisor (stub services)', () => {
       join(root, 'run-b'),
     );
     try {
-      await waitFor(() => run.output().includes('BlogTube is up'), 60_000, 'banner');
+      await banner(run);
       const out = run.output();
       expect(out).not.toContain('ghp_user_secret_value');
       expect(out).not.toContain('user_webhook_secret_value');
@@ -186,7 +203,7 @@ describe('npm start supervisor (stub services)', () => {
       { ...p, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS },
       join(root, 'run-c'),
     );
-    await waitFor(() => run.output().includes('BlogTube is up'), 60_000, 'banner');
+    await banner(run);
     const pids = await stubPids(run.stubDir);
     run.child.kill('SIGKILL');
     await run.exit;
