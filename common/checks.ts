@@ -77,6 +77,8 @@ export const ChecksStop = z.enum([
   'budget_spent',
   /** No agent changed files, so nobody can be sent a failure. */
   'no_agent',
+  /** The deployment runs no workspace workers: the checks could not run. */
+  'no_workspace',
 ]);
 export type ChecksStop = z.infer<typeof ChecksStop>;
 

@@ -26,6 +26,8 @@ export const RunSettings = z.object({
    * whole-file tools through the GitHub API.
    */
   workspaceTaskQueue: z.string().min(1).optional(),
+  /** The Web UI's address of a workflow, less its id (`…/namespaces/<ns>/workflows/`): status links. */
+  webUiWorkflows: z.string().url().optional(),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 
@@ -37,10 +39,12 @@ export function runSettings(
   profile: Pick<ProfileSettings, 'agentTimeoutMs' | 'retryAttempts' | 'maxConcurrentAgents'>,
   modelTaskQueue: string,
   workspaceTaskQueue?: string,
+  webUiWorkflows?: string,
 ): RunSettings {
   return RunSettings.parse({
     modelTaskQueue,
     workspaceTaskQueue,
+    webUiWorkflows,
     modelCallTimeoutMs: profile.agentTimeoutMs,
     analysisAttempts: profile.retryAttempts,
     maxParallelAgents: profile.maxConcurrentAgents,

@@ -23,6 +23,7 @@ import {
 } from '../common/github-app.js';
 import { createRedeliveryActivities } from '../activities/redelivery.js';
 import { createLeaseActivities } from '../activities/lease.js';
+import { createBaseCheckActivities } from '../activities/base-check.js';
 import { parseAreaLimits } from '../workflows/pure/lease-queue.js';
 import { MODEL_HEARTBEAT_THROTTLE_MS } from '../workflows/activity-options.js';
 import { assertReady, modelFor } from '../common/mode.js';
@@ -36,7 +37,7 @@ import type { ModelActivities } from '../activities/claude.js';
 import { CircuitBreaker } from '../activities/pure/breaker.js';
 import type { Upstream } from '../activities/pure/errors.js';
 import { createDataConverter } from '../common/codec.js';
-import { readSecret, workspaceQueueOf } from '../common/env.js';
+import { readSecret, webUiWorkflowUrl, workspaceQueueOf } from '../common/env.js';
 import type { Settings } from '../common/env.js';
 import { WorkerMetrics } from '../common/metrics.js';
 import { prebuiltWorkflowBundle } from './workflow-bundle.js';
@@ -199,9 +200,15 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
       ...createAnalysisActivities(),
       // Each run reads these once (a local activity: its history keeps them).
       ...createRunSettingsActivities(
-        runSettings(settings.profile, settings.MODEL_TASK_QUEUE, workspaceQueueOf(settings)),
+        runSettings(
+          settings.profile,
+          settings.MODEL_TASK_QUEUE,
+          workspaceQueueOf(settings),
+          webUiWorkflowUrl(settings, ''),
+        ),
       ),
       ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
+      ...createBaseCheckActivities(),
       // App mode: the webhook redelivery job's activity, authenticated as the App itself.
       ...redeliveryActivities(ctx),
     },
@@ -331,7 +338,14 @@ export async function createWorkspaceWorkers(ctx: WorkerContext): Promise<Worksp
   const own = await Worker.create({
     ...common,
     taskQueue: ownTaskQueue,
-    activities: { workspaceEdit, workspaceSearch, workspaceRun, workspaceFiles, workspaceRemove },
+    activities: {
+      workspaceEdit,
+      workspaceSearch,
+      workspaceRun,
+      workspaceFiles,
+      workspaceRemove,
+      workspaceCheck: activities.workspaceCheck,
+    },
   });
   remember(shared, metrics);
   remember(own, metrics);

@@ -61,7 +61,8 @@ export function workspaceLost(err: unknown): boolean {
 async function runWorkspaceAgent(input: WorkspaceAgentInput): Promise<AgentWorkflowResult> {
   const ws = input.workspace;
   const commands = ws.commands === 'on';
-  const id = `${input.issueWorkflowId}.${input.agent}${input.retry ? `.r${input.retry}` : ''}`
+  const fix = input.context.fixRound;
+  const id = `${input.issueWorkflowId}.${input.agent}${input.retry ? `.r${input.retry}` : ''}${fix ? `.fix${fix.round}` : ''}`
     .replace(/[^A-Za-z0-9_.-]/g, '_')
     .slice(0, 200);
   const ref = { owner: input.ref.owner, repo: input.ref.repo };

@@ -17,7 +17,13 @@ import type {
 } from '../../common/checks.js';
 import { inertMarkdown } from '../../common/inert-text.js';
 import type { ResolvedAgents } from '../../common/repo-config.js';
-import { AGENT_TYPES, type AgentType, type PlanNode } from '../../common/schemas.js';
+import { AGENT_TYPES, addUsage } from '../../common/schemas.js';
+import type {
+  AgentStatus,
+  AgentType,
+  AgentWorkflowResult,
+  PlanNode,
+} from '../../common/schemas.js';
 import { fence } from '../../common/text/prompts.js';
 
 // ---------------------------------------------------------------------------
@@ -399,6 +405,8 @@ const STOP_TEXT: Record<ChecksStop, string> = {
   max_fix_rounds: 'Checks still fail after the last fix round.',
   budget_spent: "The issue's token budget is spent: no further fix round.",
   no_agent: 'No agent changed files, so no fix round could run.',
+  no_workspace:
+    'This deployment runs no workspace workers (`WORKSPACE_AGENTS`), so the checks could not run.',
 };
 
 function failureDetails(r: CheckResult): string {
@@ -451,4 +459,46 @@ export function checksDraftNote(report: ChecksReport): string | undefined {
   return onBase
     ? `This PR is a draft because ${names} fail${one ? 's' : ''} on the base branch too.`
     : `This PR is a draft because ${names} do${one ? 'es' : ''} not pass.`;
+}
+
+// ---------------------------------------------------------------------------
+// The phase's bookkeeping
+
+/** A fix-round agent starts again: its row in the run's status shows it running. */
+export function fixStarted(s: AgentStatus, round: number, at: string): void {
+  Object.assign(s, { state: 'running', startedAt: at, summary: `fix round ${round}` });
+  delete s.error;
+  s.attempts += 1;
+}
+
+/** A fix-round agent's result joins its earlier work: tokens add up, files join, the new commit. */
+export function fixDone(s: AgentStatus, result: AgentWorkflowResult, durationMs: number): void {
+  s.state = 'done';
+  s.turns += result.turns;
+  s.tokens = addUsage(s.tokens, result.tokens);
+  s.files = [...new Set([...s.files, ...result.files])];
+  if (result.commitSha) s.commitSha = result.commitSha;
+  s.summary = result.summary;
+  s.durationMs = (s.durationMs ?? 0) + durationMs;
+}
+
+/** A fix-round agent failed: the work it committed before stays; the row says why. */
+export function fixFailed(s: AgentStatus, message: string, durationMs: number): void {
+  s.state = 'done';
+  s.error = `fix round failed: ${message}`;
+  s.durationMs = (s.durationMs ?? 0) + durationMs;
+}
+
+/** The routing context of the run: the agents' areas, the plan, who changed what. */
+export function routingOf(
+  agents: ResolvedAgents,
+  plan: readonly PlanNode[],
+  crew: readonly AgentStatus[],
+): RoutingContext {
+  return { agents, plan, changes: crew.map((a) => ({ agent: a.agent, files: a.files })) };
+}
+
+/** The tokens a fix-round agent may spend: its own budget, within what the issue has left. */
+export function fixTokenBudget(agentTokens: number, issueTokens: number, used: number): number {
+  return Math.max(1, Math.min(agentTokens, issueTokens - used));
 }
