@@ -353,11 +353,38 @@ const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
+function cleanOutput(output: string): string {
+  return output.replace(ANSI, '').replace(CONTROL, '').replace(/\s+$/, '');
+}
+
+function capChars(text: string): string {
+  return text.length <= TAIL_CHARS ? text : `…${text.slice(text.length - TAIL_CHARS + 1)}`;
+}
+
 /** The last lines of a check's output, without terminal escapes: at most 40 lines, 3000 characters. */
 export function outputTail(output: string): string {
-  const clean = output.replace(ANSI, '').replace(CONTROL, '').replace(/\s+$/, '');
-  const tail = clean.split('\n').slice(-TAIL_LINES).join('\n');
-  return tail.length <= TAIL_CHARS ? tail : `…${tail.slice(tail.length - TAIL_CHARS + 1)}`;
+  return capChars(cleanOutput(output).split('\n').slice(-TAIL_LINES).join('\n'));
+}
+
+/** A line that starts a test failure's report (TAP `not ok`, spec `✖`, Jest `FAIL`, an error). */
+const FAILURE_START = /^\s*(?:not ok \d+|✖|FAIL\b|\w*Error\b)/;
+const FAILURE_LINES = 25;
+const AFTER_FAILURE_LINES = 12;
+
+/**
+ * What a reader of a failed check needs: the tail, or, when the first failure's
+ * report is earlier than the tail (test runners print a summary last), that
+ * report's first lines (the error, the top of the stack) and then the last
+ * lines. Without terminal escapes, at most 3000 characters.
+ */
+export function failureExcerpt(output: string): string {
+  const lines = cleanOutput(output).split('\n');
+  const first = lines.findIndex((l) => FAILURE_START.test(l));
+  if (first < 0 || first >= lines.length - TAIL_LINES) return outputTail(output);
+  const report = lines.slice(first, first + FAILURE_LINES).join('\n');
+  const tail = lines.slice(Math.max(first + FAILURE_LINES, lines.length - AFTER_FAILURE_LINES));
+  const text = tail.length > 0 ? `${report}\n…\n${tail.join('\n')}` : report;
+  return text.length <= TAIL_CHARS ? text : `${text.slice(0, TAIL_CHARS - 1)}…`;
 }
 
 /**
@@ -369,9 +396,9 @@ export function fixRoundMessage(round: number, failures: readonly CheckResult[])
   const parts = failures.map((r) =>
     [
       `Check "${r.name}" (\`${r.command}\`): ${OUTCOME_WORDS[r.outcome](r).toLowerCase()}.`,
-      'The end of its output:',
+      'Its output (the first failure, then the end):',
       '<message>',
-      fence(outputTail(r.output)),
+      fence(failureExcerpt(r.output)),
       '</message>',
     ].join('\n'),
   );
@@ -410,11 +437,17 @@ const STOP_TEXT: Record<ChecksStop, string> = {
 };
 
 function failureDetails(r: CheckResult): string {
-  const lines = outputTail(r.output).split('\n').length;
+  const excerpt = failureExcerpt(r.output);
+  const tail = outputTail(r.output);
+  const lines = tail.split('\n').length;
+  const what =
+    excerpt === tail
+      ? `the last ${lines === 1 ? 'line' : `${lines} lines`} of its output`
+      : 'its first failure and the end of its output';
   return [
-    `<details><summary><code>${inertMarkdown(r.name)}</code> (<code>${inertMarkdown(r.command)}</code>): ${RESULT_TEXT[r.outcome](r)}, the last ${lines === 1 ? 'line' : `${lines} lines`} of its output</summary>`,
+    `<details><summary><code>${inertMarkdown(r.name)}</code> (<code>${inertMarkdown(r.command)}</code>): ${RESULT_TEXT[r.outcome](r)}, ${what}</summary>`,
     '',
-    `<pre>${inertMarkdown(outputTail(r.output))}</pre>`,
+    `<pre>${inertMarkdown(excerpt)}</pre>`,
     '</details>',
   ].join('\n');
 }
