@@ -206,6 +206,43 @@ describe('status and watch views', () => {
       'message backend → frontend: the API is at /api/playlists',
     ]);
     expect(changeLines(live, live)).toEqual([]);
+
+    // The checks and their fix rounds, as they happen.
+    const checking = run({
+      ...live,
+      phase: 'checking',
+      checks: { configured: 1, results: [], running: ['test'], roundsUsed: 0, maxFixRounds: 2 },
+    });
+    const fixing = run({
+      ...checking,
+      checks: {
+        configured: 1,
+        results: [
+          {
+            name: 'test',
+            command: 'npm test',
+            exitCode: 1,
+            durationMs: 3200,
+            timedOut: false,
+            output: 'not ok 1',
+            outcome: 'failed',
+          },
+        ],
+        roundsUsed: 1,
+        maxFixRounds: 2,
+        rounds: [{ round: 1, agents: ['backend'] }],
+      },
+    });
+    expect(changeLines(live, checking)).toEqual([
+      'phase checking',
+      'checks test running; fix rounds 0/2',
+    ]);
+    expect(changeLines(checking, fixing)).toEqual([
+      'checks test failed (exit 1) 3.2s; fix rounds 1/2',
+    ]);
+    expect(renderWatchFrame(fixing, {}, 0)).toMatch(
+      /\nchecks test failed \(exit 1\) 3\.2s; fix rounds 1\/2$/,
+    );
     expect(watchExitCode(run({ agents: [agent({ agent: 'backend' })] }))).toBe(0);
     expect(watchExitCode(run({ error: 'x' }))).toBe(1);
     expect(watchExitCode(run({ phase: 'failed' }))).toBe(1);
