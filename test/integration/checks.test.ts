@@ -5,9 +5,10 @@
  * engineers of the Anthropic simulator as the crew (and, in fix rounds, the
  * agents sent back with a failure).
  */
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { baseCheckWorkflowId } from '../../common/base-check.js';
 import { createOctokit } from '../../common/github-client.js';
 import { agentWorkflowId, issueBranch } from '../../common/ids.js';
 import { AGENT_TYPES, type IssueStatus } from '../../common/schemas.js';
@@ -16,6 +17,9 @@ import { agentCommits, repoChecks } from '../support/repo-checks.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 import { makeTempDir } from '../support/tmp.js';
+
+// Each test runs whole crews and their checks in real workspaces, on a shared machine.
+jest.setTimeout(600_000);
 
 let stack: Stack;
 let cleanup: () => Promise<void>;
@@ -55,6 +59,18 @@ async function headStatuses(number: number) {
     per_page: 100,
   });
   return { combined, all };
+}
+
+/** The default branch's head commit. */
+async function defaultHead(): Promise<string> {
+  const octokit = createOctokit(stack.github.url, SANDBOX_TOKENS.maintainer);
+  const { data: repo } = await octokit.rest.repos.get({ owner: stack.owner, repo: stack.repo });
+  const { data } = await octokit.rest.repos.getBranch({
+    owner: stack.owner,
+    repo: stack.repo,
+    branch: repo.default_branch,
+  });
+  return data.commit.sha;
 }
 
 /** The workflow ids of every fix-round agent the run started. */
@@ -176,5 +192,98 @@ describe('checks after the crew', () => {
     } finally {
       await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
     }
+  });
+});
+
+describe('checks the crew did not break, and checks that hang', () => {
+  it('a check failing on the base commit too: reported so, no fix round, a draft that says so; the base run is remembered', async () => {
+    await stack.commitFile(
+      'api/legacy.test.js',
+      [
+        "import assert from 'node:assert/strict';",
+        "import { test } from 'node:test';",
+        '',
+        "test('legacy totals add up', () => {",
+        '  assert.equal(1 + 1, 3);',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const baseSha = await defaultHead();
+    const opened = await stack.openIssue({
+      ...BOOKMARKS,
+      title: 'Add ratings: users can rate videos',
+      body: 'A ratings table in the database and an API endpoint to list ratings.',
+    });
+    const { result, status, pr } = await run(opened.number);
+    expect(result.phase).toBe('done');
+    const c = checksOf(status);
+    expect(c.results.map((r) => [r.name, r.outcome])).toEqual([['test', 'failing_on_base']]);
+    expect({ rounds: c.roundsUsed, stop: c.stop }).toEqual({ rounds: 0, stop: 'failing_on_base' });
+    expect(await fixRoundAgents(opened.number)).toEqual([]);
+    expect(pr?.draft).toBe(true);
+    expect(pr?.body).toContain('| ⚠️ `test` | failing on the base branch |');
+    expect(pr?.body).toContain('This PR is a draft because `test` fails on the base branch too.');
+    const { combined } = await headStatuses(opened.number);
+    expect(combined.state).toBe('failure');
+    expect(combined.statuses[0]?.description).toMatch(/also on the base branch$/);
+
+    // The base commit's run is one memo workflow; a second issue on the same base reads it.
+    const memoId = baseCheckWorkflowId({
+      ref: { owner: stack.owner, repo: stack.repo },
+      sha: baseSha,
+      check: { name: 'test', run: 'npm test', timeout_seconds: 120 },
+    });
+    const memo = await stack.client.workflow.getHandle(memoId).describe();
+    const again = await stack.openIssue({
+      ...BOOKMARKS,
+      title: 'Add badges: users can earn badges',
+      body: 'A badges table in the database and an API endpoint to list badges.',
+    });
+    const second = await run(again.number);
+    expect(checksOf(second.status).results.map((r) => r.outcome)).toEqual(['failing_on_base']);
+    const after = await stack.client.workflow.getHandle(memoId).describe();
+    expect(after.runId).toBe(memo.runId);
+  });
+
+  it('a check that hangs is killed at its limit and reported as timed out', async () => {
+    const config = await readFile(
+      new URL('../../sandbox/github/project/.github/blogtube.yml', import.meta.url),
+      'utf8',
+    );
+    // The check hangs on the crew's change only (the new module), so the base commit passes it.
+    const hanging = config.replace(
+      /^checks:[\s\S]*$/m,
+      [
+        'checks:',
+        "  - { name: slow, run: 'test ! -e db/reviews.js || sleep 600', timeout_seconds: 3 }",
+        'max_fix_rounds: 0',
+        '',
+      ].join('\n'),
+    );
+    expect(hanging).toContain('name: slow');
+    await stack.commitFile('.github/blogtube.yml', hanging);
+    const opened = await stack.openIssue({
+      ...BOOKMARKS,
+      title: 'Add reviews: users can review videos',
+      body: 'A reviews table in the database and an API endpoint to list reviews.',
+    });
+    const { result, status, pr } = await run(opened.number);
+    expect(result.phase).toBe('done');
+    const c = checksOf(status);
+    const [slow] = c.results;
+    expect({ outcome: slow?.outcome, timedOut: slow?.timedOut }).toEqual({
+      outcome: 'timed_out',
+      timedOut: true,
+    });
+    expect(slow?.durationMs).toBeGreaterThanOrEqual(3000);
+    expect(c.stop).toBe('max_fix_rounds');
+    expect(pr?.draft).toBe(true);
+    expect(pr?.body).toContain('| ⏱️ `slow` | timed out |');
+    const { combined } = await headStatuses(opened.number);
+    expect(combined.statuses.find((s) => s.context === 'blogtube/slow')).toMatchObject({
+      state: 'failure',
+      description: expect.stringMatching(/^Timed out after \d+\.\ds$/),
+    });
   });
 });
