@@ -251,6 +251,10 @@ describe('verdicts and fix rounds', () => {
     expect(checksDraftNote(report(classifyChecks([run()]), 2))).toBe(
       'This PR is a draft because not every check ran.',
     );
+    // No workspace workers: nothing ran, the PR says so and opens as before.
+    const notRun = { ...report([], 1), stop: 'no_workspace' as const };
+    expect(checksDraft(notRun)).toBe(false);
+    expect(renderChecks(notRun)).toContain('Not run: this deployment runs no workspace workers');
   });
 });
 

@@ -76,7 +76,8 @@ export function allChecksPass(results: readonly CheckResult[]): boolean {
  * passed: a draft otherwise. No checks configured: the checks hold nothing back.
  */
 export function checksDraft(report: ChecksReport): boolean {
-  if (report.configured === 0) return false;
+  // A deployment without workspace workers cannot run checks: it says so and behaves as before.
+  if (report.configured === 0 || report.stop === 'no_workspace') return false;
   return report.results.length < report.configured || !allChecksPass(report.results);
 }
 
@@ -433,7 +434,7 @@ const STOP_TEXT: Record<ChecksStop, string> = {
   budget_spent: "The issue's token budget is spent: no further fix round.",
   no_agent: 'No agent changed files, so no fix round could run.',
   no_workspace:
-    'This deployment runs no workspace workers (`WORKSPACE_AGENTS`), so the checks could not run.',
+    'Not run: this deployment runs no workspace workers (`WORKSPACE_AGENTS`), so nothing here was checked.',
 };
 
 function failureDetails(r: CheckResult): string {
