@@ -13,6 +13,7 @@ import { createOctokit } from '../../common/github-client.js';
 import { agentWorkflowId, issueBranch } from '../../common/ids.js';
 import { AGENT_TYPES, type IssueStatus } from '../../common/schemas.js';
 import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
+import { runBlogtube } from '../support/cli-process.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
@@ -22,6 +23,8 @@ import { makeTempDir } from '../support/tmp.js';
 jest.setTimeout(600_000);
 
 let stack: Stack;
+/** The issue whose checks the crew could not fix (its run is retried with --checks). */
+let unfixable: number | undefined;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
@@ -174,6 +177,7 @@ describe('checks after the crew', () => {
         title: 'Add watchlists: users can keep watchlists of videos',
         body: 'A watchlists table in the database and an API endpoint to list watchlists.',
       });
+      unfixable = opened.number;
       const { result, status, pr } = await run(opened.number);
       expect(result.phase).toBe('done');
       const c = checksOf(status);
@@ -189,6 +193,46 @@ describe('checks after the crew', () => {
       expect(combined.statuses.find((s) => s.context === 'blogtube/test')?.description).toMatch(
         /^Failed \(exit 1\) in \d+\.\ds$/,
       );
+    } finally {
+      await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
+    }
+  });
+});
+
+describe('blogtube retry --checks', () => {
+  it('runs the checks and their fix rounds again on the head, keeping every agent', async () => {
+    expect(unfixable).toBeDefined();
+    const number = unfixable as number;
+    // This time the backend, sent back, fixes what it broke.
+    await stack.sim('anthropic', 'POST', '/_sim/scenario', {
+      agents: { backend: { tests: 'break-then-fix', fixAttempts: 0 } },
+    });
+    try {
+      const retried = await runBlogtube(stack, [
+        'retry',
+        `${stack.owner}/${stack.repo}#${number}`,
+        '--checks',
+        '--json',
+      ]);
+      expect({ code: retried.code, stderr: retried.stderr }).toEqual({ code: 0, stderr: '' });
+      const r = JSON.parse(retried.stdout) as { rerun: string[]; kept: string[] };
+      expect(r.rerun).toEqual([]);
+      expect(r.kept).toContain('backend');
+      const { result, status, pr } = await run(number);
+      expect(result.phase).toBe('done');
+      expect(status.retry?.number).toBe(1);
+      const c = checksOf(status);
+      expect({ rounds: c.roundsUsed, sent: c.rounds, stop: c.stop }).toEqual({
+        rounds: 1,
+        sent: [{ round: 1, agents: ['backend'] }],
+        stop: 'all_passed',
+      });
+      // No agent of the crew ran again: only the fix round's.
+      expect(status.agents.every((a) => a.carriedFrom !== undefined)).toBe(true);
+      const { combined } = await headStatuses(number);
+      expect(combined.state).toBe('success');
+      // GitHub's REST API cannot make a draft ready: it stays a draft for a maintainer to mark.
+      expect(pr?.draft).toBe(true);
     } finally {
       await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
     }

@@ -287,6 +287,12 @@ describe('operator rules', () => {
   it('refuses a retry with nothing to run, or of an agent outside the plan', () => {
     const allDone = run({ agents: [agent({ agent: 'database' })] });
     expect(() => planRetry(allDone, 'r', [])).toThrow(/name the ones to run again/);
+    // --checks: every finished agent kept, the checks run again on the head.
+    const checksOnly = planRetry(allDone, 'r', [], true);
+    expect({ rerun: checksOnly.rerun, kept: checksOnly.seed.keep.map((k) => k.agent) }).toEqual({
+      rerun: [],
+      kept: ['database'],
+    });
     try {
       planRetry(allDone, 'r', ['devops']);
     } catch (err) {
