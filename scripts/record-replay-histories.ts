@@ -18,7 +18,8 @@
  * any other `*.json` there is left alone.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -36,7 +37,11 @@ import { planDecisionUpdate, statusQuery } from '../common/workflow-api.js';
 import { startAnthropicSim, SANDBOX_API_KEY } from '../sandbox/anthropic/server.js';
 import type { AgentKnobs } from '../sandbox/anthropic/server.js';
 import { startGitHubSim, SANDBOX_TOKENS, USERS } from '../sandbox/github/server.js';
-import { createModelWorker, createOrchestratorWorker } from '../workers/create.js';
+import {
+  createModelWorker,
+  createOrchestratorWorker,
+  createWorkspaceWorkers,
+} from '../workers/create.js';
 import { startDevServer } from './dev-server.js';
 import {
   historyFileName,
@@ -80,6 +85,10 @@ interface Outcome {
 
 interface Scenario {
   name: ReplayScenario;
+  /** Recorded with workspace agents (a workspace worker, `WORKSPACE_AGENTS`): the checks run. */
+  workspace?: boolean;
+  /** Child workflows recorded besides the crew's agents: file suffix → workflow id. */
+  extra?: (o: Outcome) => Record<`agent-${string}`, string>;
   /** The agents whose histories are kept (default: every agent that started). */
   agents?: AgentType[];
   what: string;
@@ -258,6 +267,35 @@ const SCENARIOS: Scenario[] = [
       );
     },
   },
+  {
+    name: 'fix-round',
+    workspace: true,
+    what: "workspace agents and the checks: the backend's commit breaks `npm test`, one fix round sends it back, it fixes it, the checks pass, a ready PR",
+    async run(ctx) {
+      await ctx.knobs({ backend: { tests: 'break-then-fix', fixAttempts: 0 } });
+      const { ref, handle } = await ctx.openIssue({
+        title: 'Add favorites: users can favorite videos',
+        body: 'A favorites table in the database and an API endpoint to list favorites.',
+      });
+      return { ref, status: await settle(handle) };
+    },
+    extra: ({ ref }) => ({ 'agent-fixbackend': `${agentWorkflowId(ref, 'backend')}/fix:1` }),
+    check({ status }, issue) {
+      expect(status.phase === 'done' && !status.draft, 'a finished run with a ready PR');
+      const c = status.checks;
+      expect(
+        c?.roundsUsed === 1 && c.stop === 'all_passed',
+        'one fix round, then every check passes',
+      );
+      expect(c?.rounds?.[0]?.agents.join() === 'backend', 'the round sent to the backend only');
+      expect(
+        issue.some(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'workspaceCheck',
+        ),
+        'checks run by the issue workflow',
+      );
+    },
+  },
 ];
 
 async function main(argv: string[]): Promise<void> {
@@ -279,6 +317,19 @@ async function main(argv: string[]): Promise<void> {
     logger: new DefaultLogger('ERROR'),
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
   });
+  // Runs without workspaces, then runs with them (a run setting of the orchestrator).
+  for (const workspace of [false, true]) {
+    const group = chosen.filter((s) => Boolean(s.workspace) === workspace);
+    if (group.length > 0) await record(group, workspace, outDir, log);
+  }
+}
+
+async function record(
+  chosen: Scenario[],
+  workspace: boolean,
+  outDir: string,
+  log: (s: string) => void,
+): Promise<void> {
   const cliPath = await ensureTemporalCli({ log });
   const server = await startDevServer({ cliPath, uiPort: false, log });
   const stops: (() => Promise<unknown>)[] = [() => server.stop()];
@@ -295,6 +346,12 @@ async function main(argv: string[]): Promise<void> {
       ANTHROPIC_API_KEY: SANDBOX_API_KEY,
       ...replayCodecEnv(),
     };
+    if (workspace) {
+      const root = await mkdtemp(join(tmpdir(), 'blogtube-record-'));
+      await chmod(root, 0o755); // the sandbox user must reach the workspace root
+      stops.push(() => rm(root, { recursive: true, force: true }));
+      Object.assign(env, { WORKSPACE_ROOT: root, WORKSPACE_AGENTS: 'on' });
+    }
     const settings = loadSettings(env);
     const connection = await NativeConnection.connect({ address: server.address });
     stops.unshift(() => connection.close());
@@ -303,6 +360,10 @@ async function main(argv: string[]): Promise<void> {
       await createOrchestratorWorker({ settings, connection, env, options }),
       await createModelWorker({ settings, connection, env, options }),
     ];
+    if (workspace) {
+      const ws = await createWorkspaceWorkers({ settings, connection, env, options });
+      workers.push(ws.shared, ws.own);
+    }
     const running = workers.map((w) => w.run());
     stops.unshift(async () => {
       for (const w of workers) w.shutdown();
@@ -384,6 +445,15 @@ async function main(argv: string[]): Promise<void> {
         agentEvents.set(a.agent, events);
         if (scenario.agents && !scenario.agents.includes(a.agent)) continue;
         files.set(historyFileName(scenario.name, `agent-${a.agent}`), toRecorded(id, events));
+      }
+      for (const [suffix, id] of Object.entries(scenario.extra?.(outcome) ?? {}) as [
+        `agent-${string}`,
+        string,
+      ][]) {
+        files.set(
+          historyFileName(scenario.name, suffix),
+          toRecorded(id, await closedHistory(client, id)),
+        );
       }
       expect(files.size > 1, 'at least one agent history');
       scenario.check(outcome, issueEvents, agentEvents);
