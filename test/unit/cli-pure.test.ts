@@ -240,6 +240,7 @@ describe('status and watch views', () => {
     expect(changeLines(checking, fixing)).toEqual([
       'checks test failed (exit 1) 3.2s; fix rounds 1/2',
     ]);
+    expect(renderDetails(fixing)).toContain('checks: test failed (exit 1) 3.2s; fix rounds 1/2');
     expect(renderWatchFrame(fixing, {}, 0)).toMatch(
       /\nchecks test failed \(exit 1\) 3\.2s; fix rounds 1\/2$/,
     );
@@ -299,7 +300,7 @@ describe('operator rules', () => {
       expect(err).toBeInstanceOf(CliError);
       expect((err as CliError).exitCode).toBe(EXIT.usage);
     }
-    expect.assertions(3);
+    expect.assertions(4);
   });
 
   it('parses agent lists and builds visibility queries', () => {
