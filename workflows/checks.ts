@@ -16,7 +16,7 @@ import type { GitHubActivities, VerifyInput } from '../activities/github.js';
 import type { CheckResult, CheckRun, ChecksReport } from '../common/checks.js';
 import { rootMessage } from '../common/failures.js';
 import type { CheckConfig } from '../common/repo-config.js';
-import { totalTokens, type AgentType, type IssueRef } from '../common/schemas.js';
+import { addUsage, totalTokens, type AgentType, type IssueRef } from '../common/schemas.js';
 import type { agentWorkflow } from './agent.js';
 import { GITHUB_ACTIVITY_OPTIONS } from './activity-options.js';
 import { childKind } from './agent-child.js';
@@ -226,6 +226,8 @@ async function fixAgent(
       ...kind.options,
     });
     fixDone(row, result, Date.now() - startedMs);
+    // A retry's kept row counts as the earlier run's; what this round spent is this run's.
+    if (row.carriedFrom) run.keptRowsTokens = addUsage(run.keptRowsTokens, result.tokens);
   } catch (err) {
     if (isCancellation(err)) throw err;
     fixFailed(row, rootMessage(err), Date.now() - startedMs);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { baseCheckWorkflowId } from '../../common/base-check.js';
 import { createOctokit } from '../../common/github-client.js';
 import { agentWorkflowId, issueBranch } from '../../common/ids.js';
-import { AGENT_TYPES, type IssueStatus } from '../../common/schemas.js';
+import { AGENT_TYPES, totalTokens, type IssueStatus } from '../../common/schemas.js';
 import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import { runBlogtube } from '../support/cli-process.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
@@ -227,8 +227,9 @@ describe('blogtube retry --checks', () => {
         sent: [{ round: 1, agents: ['backend'] }],
         stop: 'all_passed',
       });
-      // No agent of the crew ran again: only the fix round's.
+      // No agent of the crew ran again: only the fix round's, whose tokens are this run's.
       expect(status.agents.every((a) => a.carriedFrom !== undefined)).toBe(true);
+      expect(totalTokens(status.tokens)).toBeGreaterThan(0);
       const { combined } = await headStatuses(number);
       expect(combined.state).toBe('success');
       // GitHub's REST API cannot make a draft ready: it stays a draft for a maintainer to mark.
