@@ -11,7 +11,8 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { bridgeUrl, loadSettings, webUiWorkflowUrl } from '../common/env.js';
 import type { Settings } from '../common/env.js';
-import { formatRef, issueWorkflowId, parseIssueRef } from '../common/ids.js';
+import { formatRef, issueWorkflowId } from '../common/ids.js';
+import { parseIssueRef } from '../common/issue-ref.js';
 import { AGENT_TYPES, AgentType, Phase } from '../common/schemas.js';
 import {
   operatorMessageUpdate,

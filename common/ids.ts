@@ -1,6 +1,9 @@
-/** Workflow ids, branch names and the `owner/repo#n` notation. Pure. */
-import { IssueRef } from './schemas.js';
-import type { AgentType } from './schemas.js';
+/**
+ * Workflow ids, branch names and the `owner/repo#n` notation. Pure and free
+ * of zod (the workflow bundle imports it); parsing the notation is in
+ * issue-ref.ts.
+ */
+import type { AgentType, IssueRef } from './schemas.js';
 
 export function issueWorkflowId(ref: IssueRef): string {
   return `issue:${ref.owner}/${ref.repo}#${ref.number}`;
@@ -16,17 +19,6 @@ export function issueBranch(ref: IssueRef): string {
 
 export function formatRef(ref: IssueRef): string {
   return `${ref.owner}/${ref.repo}#${ref.number}`;
-}
-
-/** Parse `owner/repo#12` (or `issue:owner/repo#12`); throws a readable error otherwise. */
-export function parseIssueRef(text: string): IssueRef {
-  const m = /^(?:issue:)?([^/\s#]+)\/([^/\s#]+)#(\d+)$/.exec(text.trim());
-  if (!m) throw new Error(`expected <owner>/<repo>#<number>, got "${text}"`);
-  const parsed = IssueRef.safeParse({ owner: m[1], repo: m[2], number: Number(m[3]) });
-  if (!parsed.success) {
-    throw new Error(`invalid issue reference "${text}": ${parsed.error.issues[0]?.message}`);
-  }
-  return parsed.data;
 }
 
 /**

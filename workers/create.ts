@@ -27,11 +27,9 @@ import { parseAreaLimits } from '../workflows/pure/lease-queue.js';
 import { MODEL_HEARTBEAT_THROTTLE_MS } from '../workflows/activity-options.js';
 import { assertReady, modelFor } from '../common/mode.js';
 import { temporalTarget } from '../common/temporal-config.js';
-import { createAnthropic, createModelActivities } from '../activities/claude.js';
-import { createWorkspaceActivities } from '../activities/workspace/activities.js';
-import { checkSandbox } from '../activities/workspace/sandbox.js';
-import { WorkspaceStore } from '../activities/workspace/workspaces.js';
-import type { Leftovers } from '../activities/workspace/workspaces.js';
+// The model and workspace roles' modules (the Anthropic SDK, the sandbox) are
+// imported by their factories only: an orchestrator process never loads them.
+import type { Leftovers, WorkspaceStore } from '../activities/workspace/workspaces.js';
 import type { ModelActivities } from '../activities/claude.js';
 import { CircuitBreaker } from '../activities/pure/breaker.js';
 import type { Upstream } from '../activities/pure/errors.js';
@@ -215,6 +213,7 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
   const { settings } = ctx;
   assertReady(ctx.env ?? process.env, 'model-worker');
   const metrics = ctx.metrics ?? new WorkerMetrics('model');
+  const { createAnthropic, createModelActivities } = await import('../activities/claude.js');
   const anthropic = createAnthropic(
     settings.ANTHROPIC_BASE_URL,
     readSecret('ANTHROPIC_API_KEY', ctx.env),
@@ -283,6 +282,9 @@ export async function createWorkspaceWorkers(ctx: WorkerContext): Promise<Worksp
   const { settings } = ctx;
   const env = ctx.env ?? process.env;
   assertReady(env, 'workspace-worker');
+  const { checkSandbox } = await import('../activities/workspace/sandbox.js');
+  const { WorkspaceStore } = await import('../activities/workspace/workspaces.js');
+  const { createWorkspaceActivities } = await import('../activities/workspace/activities.js');
   const root = settings.WORKSPACE_ROOT;
   let commands = settings.WORKSPACE_COMMANDS !== 'off';
   if (commands) {

@@ -5,7 +5,7 @@
  */
 import { ActivityCancellationType } from '@temporalio/workflow';
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
-import { PRODUCTION_RUN_SETTINGS } from '../common/run-settings.js';
+import { PRODUCTION_RUN_SETTINGS } from '../common/run-settings-fallback.js';
 
 /**
  * GitHub reads and idempotent writes: short calls, patient retries. They

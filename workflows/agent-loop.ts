@@ -15,7 +15,8 @@ import type { GitHubActivities } from '../activities/github.js';
 import type { ModelActivities } from '../activities/claude.js';
 import { firstUserMessage, renderMessages } from '../common/text/prompts.js';
 import { domainFailure, Failure } from '../common/failures.js';
-import { AgentType, ZERO_USAGE, addUsage, totalTokens } from '../common/schemas.js';
+import { isAgentType } from '../common/agent-types.js';
+import { ZERO_USAGE, addUsage, totalTokens } from '../common/usage.js';
 import type {
   AgentMessage,
   AgentWorkflowInput,
@@ -220,16 +221,16 @@ function crewTool(
   const args = use.input;
   switch (use.name) {
     case 'send_message': {
-      const to = AgentType.safeParse(args.to);
-      if (!to.success || to.data === input.agent || !input.context.teammates.includes(to.data)) {
+      const to = args.to;
+      if (!isAgentType(to) || to === input.agent || !input.context.teammates.includes(to)) {
         return refuse(
           `refused: "to" must be one of: ${input.context.teammates.join(', ') || 'none'}`,
         );
       }
       const text = typeof args.text === 'string' ? args.text.slice(0, 4000) : '';
       if (!text) return refuse('refused: "text" is empty');
-      outbox.push({ from: input.agent, to: to.data, text });
-      return ok(`queued for ${to.data}`);
+      outbox.push({ from: input.agent, to, text });
+      return ok(`queued for ${to}`);
     }
     case 'finish': {
       const s = typeof args.summary === 'string' && args.summary ? args.summary : 'done';

@@ -21,8 +21,8 @@ import type { GitHubActivities, LoadedConfig } from '../activities/github.js';
 import type { RunSettingsActivities } from '../activities/run-settings.js';
 import { Failure, isFailure, rootMessage } from '../common/failures.js';
 import { issueBranch } from '../common/ids.js';
-import { resolveAgents } from '../common/repo-config.js';
-import { legacyRunSettings } from '../common/run-settings.js';
+import { resolveAgents } from '../common/repo-rules.js';
+import { legacyRunSettings } from '../common/run-settings-fallback.js';
 import type { RunSettings } from '../common/run-settings.js';
 import type {
   IssueData,

@@ -3,7 +3,7 @@
  * details" (markdown) and one-line summaries of its agents. Pure.
  */
 import type { AgentStatus, IssueStatus } from '../../common/schemas.js';
-import { totalTokens } from '../../common/schemas.js';
+import { totalTokens } from '../../common/usage.js';
 import { kTokens } from './report.js';
 
 /** `backend agent: done, 4 files, 12.3k tokens`. */

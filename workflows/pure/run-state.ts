@@ -6,7 +6,7 @@
  * phase change (search attribute, Web UI details) are handed in, so the rules
  * can be tested as plain code.
  */
-import { ZERO_USAGE, addUsage, totalTokens } from '../../common/schemas.js';
+import { ZERO_USAGE, addUsage, totalTokens } from '../../common/usage.js';
 import type {
   AgentStatus,
   AgentType,
