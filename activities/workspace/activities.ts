@@ -212,7 +212,8 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
           throw domainFailure(Failure.EditsDiverged, (err as Error).message);
         }
         const setupCommand = input.workspace.setup;
-        if (!setupCommand || input.workspace.commands === 'off') {
+        // A worker that cannot sandbox runs no setup (its agents get editor and search only).
+        if (!setupCommand || input.workspace.commands === 'off' || !deps.commands) {
           return { taskQueue: deps.ownTaskQueue, sha };
         }
         const network = input.workspace.network !== 'none';

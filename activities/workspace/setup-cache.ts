@@ -68,7 +68,7 @@ export type SetupOutcome<R extends SetupRun> =
   | { reused: true; durationMs: number }
   | { reused: false; result: R; stored: boolean; why?: string };
 
-interface Entry {
+export interface Entry {
   kind: 'file' | 'dir' | 'link' | 'other';
   size: number;
   mtimeMs: number;

@@ -15,8 +15,9 @@ import {
   createWorkspaceActivities,
   type WorkspaceActivities,
   type WorkspaceCreated,
+  type WorkspaceRunResult,
 } from '../../activities/workspace/activities.js';
-import { setupEffects } from '../../activities/workspace/setup-cache.js';
+import { setupEffects, type Entry } from '../../activities/workspace/setup-cache.js';
 import { WorkspaceStore } from '../../activities/workspace/workspaces.js';
 import { adminCall } from '../../sandbox/admin-client.js';
 import { commitFile } from '../../sandbox/github/maintainer.js';
@@ -70,13 +71,16 @@ interface Made {
 
 async function workspace(setup = SETUP, extra: Partial<WorkspaceConfig> = {}): Promise<Made> {
   const id = `agent-${++counter}`;
-  const created = await new MockActivityEnvironment().run(activities.workspaceCreate, {
-    id,
-    ref: repo,
-    branch: 'main',
-    edits: [],
-    workspace: WorkspaceConfig.parse({ setup, network: 'none', ...extra }),
-  });
+  const created: WorkspaceCreated = await new MockActivityEnvironment().run(
+    activities.workspaceCreate,
+    {
+      id,
+      ref: repo,
+      branch: 'main',
+      edits: [],
+      workspace: WorkspaceConfig.parse({ setup, network: 'none', ...extra }),
+    },
+  );
   const dirs = store.dirs(id);
   const read = (p: string) => readFile(p, 'utf8').then((t) => t.trim());
   return {
@@ -102,11 +106,14 @@ describe('setup runs once per set of dependency files', () => {
     expect(second.homeStamp).toBe(first.checkoutStamp);
     expect(store.setup.counts.ran - ran).toBe(1);
     // The restored files are the workspace's own: a command sees and may change them.
-    const out = await new MockActivityEnvironment().run(activities.workspaceRun, {
-      id: second.id,
-      command: 'cat node_modules/.stamp/id && echo more >> node_modules/.stamp/id',
-      workspace: WorkspaceConfig.parse({}),
-    });
+    const out: WorkspaceRunResult = await new MockActivityEnvironment().run(
+      activities.workspaceRun,
+      {
+        id: second.id,
+        command: 'cat node_modules/.stamp/id && echo more >> node_modules/.stamp/id',
+        workspace: WorkspaceConfig.parse({}),
+      },
+    );
     expect(out.text).toContain(first.checkoutStamp);
     const third = await workspace();
     expect(third.checkoutStamp).toBe(first.checkoutStamp); // the entry was not touched
@@ -167,10 +174,10 @@ describe('setup runs once per set of dependency files', () => {
 });
 
 describe('what setup did to the checkout', () => {
-  const f = (size: number, mtimeMs = 1) => ({ kind: 'file' as const, size, mtimeMs });
-  const d = { kind: 'dir' as const, size: 0, mtimeMs: 1 };
+  const f = (size: number, mtimeMs = 1): Entry => ({ kind: 'file', size, mtimeMs });
+  const d: Entry = { kind: 'dir', size: 0, mtimeMs: 1 };
   it('created paths are reported by their top, with their bytes', () => {
-    const before = new Map([
+    const before = new Map<string, Entry>([
       ['a.js', f(3)],
       ['lib', d],
     ]);
@@ -188,7 +195,7 @@ describe('what setup did to the checkout', () => {
     });
   });
   it('a changed or deleted file makes the result not reusable', () => {
-    const before = new Map([['a.js', f(3)]]);
+    const before = new Map<string, Entry>([['a.js', f(3)]]);
     expect(setupEffects(before, new Map([['a.js', f(3, 2)]])).changed).toBe('setup changed a.js');
     expect(setupEffects(before, new Map()).changed).toBe('setup deleted a.js');
   });
@@ -207,7 +214,7 @@ describe('bounded disk', () => {
       ownTaskQueue: 'ws/small',
       commands: true,
     });
-    const make = (n: number) =>
+    const make = (n: number): Promise<WorkspaceCreated> =>
       new MockActivityEnvironment().run(acts.workspaceCreate, {
         id: `small-${n}-${++counter}`,
         ref: repo,
