@@ -170,8 +170,7 @@ export async function agentCommands(
   ref: IssueRef,
   s: IssueStatus,
 ): Promise<CommandsByAgent> {
-  const out: CommandsByAgent = {};
-  await Promise.all(
+  const found = await Promise.all(
     s.agents
       .filter((a) => a.state !== 'pending' && a.state !== 'skipped')
       .map(async (a) => {
@@ -179,13 +178,14 @@ export async function agentCommands(
           const commands = await client.workflow
             .getHandle(agentWorkflowId(ref, a.agent))
             .query(agentCommandsQuery);
-          if (commands.length > 0) out[a.agent] = commands;
+          return [a.agent, commands] as const;
         } catch {
-          // An agent without a workspace (no such query), or one not started yet.
+          return [a.agent, []] as const; // no workspace (no such query), or not started yet
         }
       }),
   );
-  return out;
+  // In the plan's order, as the agents' table.
+  return Object.fromEntries(found.filter(([, commands]) => commands.length > 0));
 }
 
 /** Follow a run until it ends; returns the exit code (0 success, 1 otherwise). */
