@@ -221,6 +221,8 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
           store.dirs(input.id),
           { ref: input.ref, command: setupCommand, network, inputs: input.workspace.setup_inputs },
           () => sandboxed(input.id, setupCommand, input.workspace, network),
+          // What setup makes of an agent's edits (a rebuilt workspace) is not shared.
+          input.edits.length === 0,
         );
         if (prepared.reused) {
           return {

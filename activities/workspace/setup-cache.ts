@@ -9,7 +9,8 @@
  * and the whole home it left. It is stored only when setup succeeded and
  * created files without changing or deleting any file that was there before
  * (otherwise restoring it could undo an agent's edit): such a setup simply
- * runs every time. A restore is refused (setup runs) when a path the entry
+ * runs every time. Nor is a setup kept that ran on a checkout holding an
+ * agent's edits (a rebuilt workspace): what it made of them is not shared. A restore is refused (setup runs) when a path the entry
  * would restore already exists in the new checkout.
  *
  *   <root>/<key>/{manifest.json,checkout/,home/}
@@ -230,6 +231,8 @@ export class SetupCache {
     dirs: WorkspaceDirs,
     input: SetupKeyInput,
     setup: () => Promise<R>,
+    /** False: reuse a stored result, but keep none of this setup (a checkout with an agent's edits). */
+    keep = true,
   ): Promise<SetupOutcome<R>> {
     const key = await setupKey(dirs.checkout, input);
     for (;;) {
@@ -244,7 +247,7 @@ export class SetupCache {
         this.counts.reused += 1;
         return { reused: true, durationMs: Date.now() - started };
       }
-      return this.runAndStore(key, dirs, setup);
+      return this.runAndStore(key, dirs, setup, keep);
     })();
     this.running.set(key, work);
     try {
@@ -258,11 +261,15 @@ export class SetupCache {
     key: string,
     dirs: WorkspaceDirs,
     setup: () => Promise<R>,
+    keep: boolean,
   ): Promise<SetupOutcome<R>> {
-    const before = this.maxBytes > 0 ? await walk(dirs.checkout) : undefined;
+    const before = this.maxBytes > 0 && keep ? await walk(dirs.checkout) : undefined;
     const result = await setup();
     this.counts.ran += 1;
-    if (!before) return { reused: false, result, stored: false, why: 'the setup cache is off' };
+    if (!before) {
+      const why = keep ? 'the setup cache is off' : 'the checkout holds edits';
+      return { reused: false, result, stored: false, why };
+    }
     if (result.exitCode !== 0 || result.killed) {
       return { reused: false, result, stored: false, why: 'setup failed' };
     }

@@ -17,6 +17,7 @@ import {
   type WorkspaceCreated,
   type WorkspaceRunResult,
 } from '../../activities/workspace/activities.js';
+import { contentHash, type RecordedEdit } from '../../activities/workspace/pure/edits.js';
 import { setupEffects, type Entry } from '../../activities/workspace/setup-cache.js';
 import { WorkspaceStore } from '../../activities/workspace/workspaces.js';
 import { adminCall } from '../../sandbox/admin-client.js';
@@ -69,7 +70,11 @@ interface Made {
   homeStamp: string;
 }
 
-async function workspace(setup = SETUP, extra: Partial<WorkspaceConfig> = {}): Promise<Made> {
+async function workspace(
+  setup = SETUP,
+  extra: Partial<WorkspaceConfig> = {},
+  edits: RecordedEdit[] = [],
+): Promise<Made> {
   const id = `agent-${++counter}`;
   const created: WorkspaceCreated = await new MockActivityEnvironment().run(
     activities.workspaceCreate,
@@ -77,7 +82,7 @@ async function workspace(setup = SETUP, extra: Partial<WorkspaceConfig> = {}): P
       id,
       ref: repo,
       branch: 'main',
-      edits: [],
+      edits,
       workspace: WorkspaceConfig.parse({ setup, network: 'none', ...extra }),
     },
   );
@@ -146,6 +151,24 @@ describe('setup runs once per set of dependency files', () => {
     expect(changed.checkoutStamp).not.toBe(first.checkoutStamp);
     const other = await workspace(`${SETUP} && true`, inputs);
     expect(other.created.setup?.reused).toBeUndefined();
+  });
+
+  it('a rebuilt workspace (an agent’s edits replayed) reuses a result but stores none of its own', async () => {
+    const text = '# notes\n';
+    const edit: RecordedEdit = {
+      op: { command: 'create', path: 'docs/notes.md', file_text: text },
+      after: contentHash(text),
+      bytes: text.length,
+    };
+    const fresh = `${SETUP} # rebuilt`;
+    const edited = await workspace(fresh, {}, [edit]);
+    expect(edited.created.setup?.reused).toBeUndefined();
+    const plain = await workspace(fresh);
+    expect(plain.created.setup?.reused).toBeUndefined(); // nothing was kept from the edited one
+    expect(plain.checkoutStamp).not.toBe(edited.checkoutStamp);
+    const rebuilt = await workspace(fresh, {}, [edit]);
+    expect(rebuilt.created.setup?.reused).toBe(true);
+    expect(rebuilt.checkoutStamp).toBe(plain.checkoutStamp);
   });
 
   it('workspaces asking at once share one setup run', async () => {
