@@ -22,6 +22,7 @@ import {
 import { AnalyzeInputError, analyzeJsonl, analyzeOne, formatAnalysis } from './analyze.js';
 import { runDemo } from './demo.js';
 import {
+  agentCommands,
   CliError,
   EXIT,
   fetchStatus,
@@ -86,7 +87,7 @@ export function buildCli(settings: Settings = loadSettings()): Command {
   program
     .command('status')
     .description(
-      'show a run: phase, plan, every agent (state, attempts, duration, tokens, cost), messages, PR url',
+      "show a run: phase, plan, every agent (state, attempts, duration, tokens, cost), messages, PR url, workspace agents' commands with their output",
     )
     .argument(...issueArg)
     .option('--json', 'print JSON (the status query, plus an estimated cost)')
@@ -94,7 +95,10 @@ export function buildCli(settings: Settings = loadSettings()): Command {
       const ref = parseIssueOrThrow(issue);
       await withClient(settings, async (client) => {
         const status = await fetchStatus(client.workflow.getHandle(issueWorkflowId(ref)), issue);
-        print(Boolean(opts.json), withCost(status), () => formatStatus(status));
+        const commands = await agentCommands(client, ref, status);
+        print(Boolean(opts.json), { ...withCost(status), commands }, () =>
+          formatStatus(status, commands),
+        );
       });
     });
 

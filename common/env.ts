@@ -34,6 +34,8 @@ const Settings = z.object({
   WORKSPACE_COMMANDS: z.enum(['on', 'off', 'auto']).default('on'),
   /** Concurrent workspace activities (commands included) per workspace worker. */
   WORKSPACE_SLOTS: z.coerce.number().int().positive().default(8),
+  /** Disk for setup results reused across workspaces, per workspace worker; 0: setup always runs. */
+  WORKSPACE_SETUP_CACHE_MB: z.coerce.number().int().min(0).default(4096),
   /** `on`: runs started by the bridge and the CLI give their agents workspaces. */
   WORKSPACE_AGENTS: z.enum(['on', 'off']).default('off'),
   GITHUB_API_URL: z.string().url().default('http://127.0.0.1:3001'),

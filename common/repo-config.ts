@@ -134,7 +134,11 @@ export const WorkspaceConfig = z
       z.enum(['on', 'off']).default('on'),
     ),
     limits: WorkspaceLimits.default(WorkspaceLimits.parse({})),
-    /** Files whose content decides whether an earlier setup result may be reused. */
+    /**
+     * Globs of the files setup depends on: an earlier workspace's setup result
+     * of the same repository and command is restored instead of running setup
+     * while these files' contents are unchanged (activities/workspace/setup-cache.ts).
+     */
     setup_inputs: z.array(glob).min(1).max(50).default(DEFAULT_SETUP_INPUTS),
   })
   .strict();

@@ -112,3 +112,16 @@ export interface AgentProgress {
   paused: boolean;
 }
 export const agentProgressQuery = defineQuery<AgentProgress>('agentProgress');
+
+/** A command a workspace agent ran, with its result (the `run` tool's text, its tail kept). */
+export interface AgentCommand {
+  command: string;
+  /** `exit code <n>, <ms> ms`, a blank line, then the output's last `AGENT_COMMAND_TAIL` characters. */
+  result: string;
+  /** The sandbox failed (the model got a tool error), not merely a non-zero exit. */
+  failed: boolean;
+}
+/** Characters of a command's result a workspace agent keeps for `agentCommandsQuery`. */
+export const AGENT_COMMAND_TAIL = 4000;
+/** A workspace agent's commands so far, in order (queried by `blogtube status`). */
+export const agentCommandsQuery = defineQuery<AgentCommand[]>('agentCommands');

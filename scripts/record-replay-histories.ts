@@ -18,8 +18,9 @@
  * any other `*.json` there is left alone.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -36,7 +37,11 @@ import { planDecisionUpdate, statusQuery } from '../common/workflow-api.js';
 import { startAnthropicSim, SANDBOX_API_KEY } from '../sandbox/anthropic/server.js';
 import type { AgentKnobs } from '../sandbox/anthropic/server.js';
 import { startGitHubSim, SANDBOX_TOKENS, USERS } from '../sandbox/github/server.js';
-import { createModelWorker, createOrchestratorWorker } from '../workers/create.js';
+import {
+  createModelWorker,
+  createOrchestratorWorker,
+  createWorkspaceWorkers,
+} from '../workers/create.js';
 import { startDevServer } from './dev-server.js';
 import {
   historyFileName,
@@ -82,6 +87,8 @@ interface Scenario {
   name: ReplayScenario;
   /** The agents whose histories are kept (default: every agent that started). */
   agents?: AgentType[];
+  /** Runs give their agents workspaces (a workspace worker, `WORKSPACE_AGENTS=on`). */
+  workspaces?: boolean;
   what: string;
   run(ctx: Ctx): Promise<Outcome>;
   /** Throws when the recorded histories do not show what the scenario is for. */
@@ -258,6 +265,31 @@ const SCENARIOS: Scenario[] = [
       );
     },
   },
+  {
+    name: 'workspace-agents',
+    what: 'the demo issue with workspace agents: checkouts, editor, search and sandboxed `run` (the backend’s first edit breaks its test, it sees the failure and fixes it)',
+    workspaces: true,
+    async run(ctx) {
+      await ctx.knobs({ backend: { tests: 'break-then-fix' } });
+      const { ref, handle } = await ctx.openIssue(FULL_CREW_ISSUE);
+      return { ref, status: await settle(handle) };
+    },
+    check({ status }, _issue, agents) {
+      expect(status.phase === 'done' && !status.draft, 'a finished run with a ready PR');
+      const scheduled = (events: Event[]) =>
+        events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+      for (const [agent, events] of agents) {
+        const names = scheduled(events);
+        for (const a of ['workspaceCreate', 'workspaceEdit', 'workspaceRun', 'workspaceFiles']) {
+          expect(names.includes(a), `${agent} calling ${a}`);
+        }
+      }
+      expect(
+        scheduled(agents.get('backend') ?? []).filter((n) => n === 'workspaceRun').length >= 2,
+        'the backend running its tests twice (failing, then passing)',
+      );
+    },
+  },
 ];
 
 async function main(argv: string[]): Promise<void> {
@@ -298,16 +330,38 @@ async function main(argv: string[]): Promise<void> {
     const settings = loadSettings(env);
     const connection = await NativeConnection.connect({ address: server.address });
     stops.unshift(() => connection.close());
-    const options = { shutdownGraceTime: '1s' };
-    const workers: Worker[] = [
-      await createOrchestratorWorker({ settings, connection, env, options }),
-      await createModelWorker({ settings, connection, env, options }),
-    ];
-    const running = workers.map((w) => w.run());
-    stops.unshift(async () => {
-      for (const w of workers) w.shutdown();
-      await Promise.allSettled(running);
-    });
+    const wsRoot = await mkdtemp(join(tmpdir(), 'blogtube-record-ws-'));
+    await chmod(wsRoot, 0o755); // the sandbox user must reach the workspace root
+    stops.push(() => rm(wsRoot, { recursive: true, force: true }));
+    /** The workers of one mode (with or without workspaces); stops the previous ones. */
+    let stopWorkers: (() => Promise<void>) | undefined;
+    let mode: boolean | undefined;
+    const workersFor = async (workspaces: boolean): Promise<void> => {
+      if (mode === workspaces) return;
+      await stopWorkers?.();
+      const wEnv: NodeJS.ProcessEnv = workspaces
+        ? { ...env, WORKSPACE_AGENTS: 'on', WORKSPACE_ROOT: wsRoot }
+        : env;
+      const wSettings = loadSettings(wEnv);
+      const ctx = {
+        settings: wSettings,
+        connection,
+        env: wEnv,
+        options: { shutdownGraceTime: '1s' },
+      };
+      const workers: Worker[] = [await createOrchestratorWorker(ctx), await createModelWorker(ctx)];
+      if (workspaces) {
+        const w = await createWorkspaceWorkers(ctx);
+        workers.push(w.shared, w.own);
+      }
+      const running = workers.map((w) => w.run());
+      stopWorkers = async () => {
+        for (const w of workers) w.shutdown();
+        await Promise.allSettled(running);
+      };
+      mode = workspaces;
+    };
+    stops.unshift(async () => stopWorkers?.());
     const client = await connectClient(settings, env);
     stops.unshift(() => client.connection.close());
     const bridge = createBridge({
@@ -369,6 +423,7 @@ async function main(argv: string[]): Promise<void> {
           });
         },
       };
+      await workersFor(scenario.workspaces === true);
       await sim(anthropic.url, 'DELETE', '/_sim/scenario');
       await ctx.latency(TTFT_MS);
       const outcome = await scenario.run(ctx);

@@ -298,7 +298,9 @@ export async function createWorkspaceWorkers(ctx: WorkerContext): Promise<Worksp
     }
   }
   const octokit = githubClient(ctx);
-  const { store, leftovers } = await WorkspaceStore.open(root, octokit);
+  const { store, leftovers } = await WorkspaceStore.open(root, octokit, {
+    setup: { maxBytes: settings.WORKSPACE_SETUP_CACHE_MB * 1024 * 1024 },
+  });
   if (commands) {
     // The sandbox user must reach the root (not under a 0700 home).
     const problem = checkSandbox({ hostPath: env.PATH, workspaceRoot: root });

@@ -21,6 +21,7 @@ import {
   CancellationScope,
   TimeoutFailure,
   proxyActivities,
+  setHandler,
 } from '@temporalio/workflow';
 import type { WorkspaceActivities } from '../activities/workspace/activities.js';
 import type { EditorResult } from '../activities/workspace/editor.js';
@@ -30,6 +31,11 @@ import { Failure } from '../common/failures.js';
 import type { WriteRules } from '../common/path-guard.js';
 import type { AgentWorkflowResult, ToolUseBlock } from '../common/schemas.js';
 import type { WorkspaceAgentInput } from '../common/workspace-agent.js';
+import {
+  AGENT_COMMAND_TAIL,
+  agentCommandsQuery,
+  type AgentCommand,
+} from '../common/workflow-api.js';
 import { workspaceCallOptions, workspaceCreateOptions } from './activity-options.js';
 import { runAgentLoop, toolAnswers, type ToolOutcome } from './agent-loop.js';
 import { underAreaLease } from './area-lease.js';
@@ -46,6 +52,13 @@ export async function workspaceAgentWorkflow(
   return underAreaLease(`${input.ref.owner}/${input.ref.repo}`, input.agent, () =>
     runWorkspaceAgent(input),
   );
+}
+
+/** The result line and the end of the output: what a person following the run wants to see. */
+function tailOf(text: string): string {
+  if (text.length <= AGENT_COMMAND_TAIL) return text;
+  const firstLine = text.slice(0, text.indexOf('\n') + 1);
+  return `${firstLine}[…]\n${text.slice(-AGENT_COMMAND_TAIL)}`;
 }
 
 /** Did this call fail because the worker holding the workspace is gone? */
@@ -80,6 +93,9 @@ async function runWorkspaceAgent(input: WorkspaceAgentInput): Promise<AgentWorkf
   let sha: string | undefined;
   /** The worker queue of the live workspace, if any. */
   let queue: string | undefined;
+  /** The commands run so far with their results (for `blogtube status`; not part of any decision). */
+  const commandsRun: AgentCommand[] = [];
+  setHandler(agentCommandsQuery, () => commandsRun);
 
   const create = async (): Promise<string> => {
     const { workspaceCreate } = proxyActivities<WorkspaceActivities>(
@@ -152,6 +168,7 @@ async function runWorkspaceAgent(input: WorkspaceAgentInput): Promise<AgentWorkf
     const r = await onWorkspace(Math.min(timeoutSeconds, ws.limits.wall_seconds), (a) =>
       a.workspaceRun({ id, command, timeoutSeconds, workspace: ws }),
     );
+    commandsRun.push({ command, result: tailOf(r.text), failed: r.failed });
     return r.failed ? refuse(r.text) : ok(r.text);
   };
 
