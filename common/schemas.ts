@@ -188,6 +188,8 @@ export const RetrySeed = z.object({
   attempts: z.record(z.string(), z.number().int().nonnegative()),
   /** The plan was approved before: do not ask again. */
   planApproved: z.boolean(),
+  /** The previous run's branch, where the kept work is (absent in seeds made before property 8). */
+  branch: z.string().optional(),
 });
 export type RetrySeed = z.infer<typeof RetrySeed>;
 

@@ -20,7 +20,6 @@ import type { AnalysisActivities } from '../activities/analysis/activity.js';
 import type { GitHubActivities, LoadedConfig } from '../activities/github.js';
 import type { RunSettingsActivities } from '../activities/run-settings.js';
 import { Failure, isFailure, rootMessage } from '../common/failures.js';
-import { issueBranch } from '../common/ids.js';
 import { resolveAgents } from '../common/repo-config.js';
 import { legacyRunSettings } from '../common/run-settings.js';
 import type { RunSettings } from '../common/run-settings.js';
@@ -39,6 +38,7 @@ import { renderDetails } from './pure/details.js';
 import { RunState } from './pure/run-state.js';
 import { RunReport } from './progress.js';
 import { buildPlan } from './pure/scheduler.js';
+import { branchOfRun } from './run-branch.js';
 
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
 const { loadRunSettings } = proxyLocalActivities<RunSettingsActivities>({
@@ -140,7 +140,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
       }
     }
 
-    const branch = issueBranch(ref);
+    const branch = branchOfRun(input);
     await github.ensureBranch(ref, branch, loaded.baseSha);
     status.branch = branch;
     const spec: CrewSpec = {
