@@ -201,7 +201,10 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
       ...createRunSettingsActivities(
         runSettings(settings.profile, settings.MODEL_TASK_QUEUE, workspaceQueueOf(settings)),
       ),
-      ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
+      ...createLeaseActivities({
+        limits: parseAreaLimits(settings.AREA_LIMITS),
+        recheckSeconds: settings.AREA_LEASE_RECHECK_SECONDS,
+      }),
       // App mode: the webhook redelivery job's activity, authenticated as the App itself.
       ...redeliveryActivities(ctx),
     },

@@ -36,6 +36,7 @@ import {
   agentProgressQuery,
 } from '../common/workflow-api.js';
 import { kTokens } from './pure/report.js';
+import { NO_LEASE, type LeaseControl } from './area-lease.js';
 import { GITHUB_ACTIVITY_OPTIONS, modelActivityOptions } from './activity-options.js';
 
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
@@ -68,12 +69,15 @@ export interface AgentKind {
   fileCount(): number;
   /** What to commit once the agent has finished. */
   files(): Promise<StagedFile[]>;
+  /** The agent's area lease: given back during a budget pause. */
+  lease?: LeaseControl;
 }
 
 export async function runAgentLoop(
   input: AgentWorkflowInput,
   kind: AgentKind,
 ): Promise<AgentWorkflowResult> {
+  const lease = kind.lease ?? NO_LEASE;
   const model = proxyActivities<ModelActivities>(
     modelActivityOptions(input.modelTaskQueue, input.modelCallTimeoutMs),
   );
@@ -171,6 +175,8 @@ export async function runAgentLoop(
       const spent = { agent: input.agent, used: totalTokens(usage), budget };
       showDetails(`paused: token budget spent (${spent.used} > ${spent.budget})`);
       await parent.signal(agentBudgetSignal, { ...spent, state: 'paused' });
+      // A paused agent holds no area lease: the next agent in line works meanwhile.
+      await lease.release();
       const raised = await condition(
         () => totalTokens(usage) <= budget,
         `${input.budgetPauseMinutes ?? 60 * 24} minutes`,
@@ -182,6 +188,9 @@ export async function runAgentLoop(
           `${input.agent} agent exhausted its token budget (${totalTokens(usage)} > ${budget}) and it was not raised in time`,
         );
       }
+      // Resumed: queue again for the area's lease, behind whoever got it meanwhile.
+      showDetails('resumed: waiting for the area lease');
+      await lease.acquire();
       await parent.signal(agentBudgetSignal, {
         ...spent,
         budget,
