@@ -328,6 +328,8 @@ export const AgentWorkflowInput = z.object({
   retry: z.number().int().positive().optional(),
   /** Longest one model call may run (the worker profile's agent timeout; default 10 minutes). */
   modelCallTimeoutMs: z.number().int().positive().optional(),
+  /** How long a model call is retried before the agent pauses for an outage (default an hour). */
+  modelRetryWindowMs: z.number().int().positive().optional(),
 });
 export type AgentWorkflowInput = z.infer<typeof AgentWorkflowInput>;
 

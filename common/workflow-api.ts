@@ -109,6 +109,13 @@ export interface AgentBudgetEvent {
   budget: number;
 }
 export const agentBudgetSignal = defineSignal<[AgentBudgetEvent]>('agentBudget');
+/** Agent → issue workflow: the model has been unavailable for its whole retry window (paused), or answers again. */
+export interface AgentOutageEvent {
+  agent: AgentType;
+  state: 'paused' | 'resumed';
+  reason: string;
+}
+export const agentOutageSignal = defineSignal<[AgentOutageEvent]>('agentOutage');
 /** Issue workflow → agent: extra tokens for its budget. */
 export const agentBudgetRaisedSignal = defineSignal<[number]>('agentBudgetRaised');
 

@@ -199,7 +199,12 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
       ...createAnalysisActivities(),
       // Each run reads these once (a local activity: its history keeps them).
       ...createRunSettingsActivities(
-        runSettings(settings.profile, settings.MODEL_TASK_QUEUE, workspaceQueueOf(settings)),
+        runSettings(
+          settings.profile,
+          settings.MODEL_TASK_QUEUE,
+          workspaceQueueOf(settings),
+          settings.MODEL_RETRY_WINDOW_SECONDS && settings.MODEL_RETRY_WINDOW_SECONDS * 1000,
+        ),
       ),
       ...createLeaseActivities({
         limits: parseAreaLimits(settings.AREA_LIMITS),

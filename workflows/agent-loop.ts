@@ -38,6 +38,7 @@ import {
 import { kTokens } from './pure/report.js';
 import { NO_LEASE, type LeaseControl } from './area-lease.js';
 import { GITHUB_ACTIVITY_OPTIONS, modelActivityOptions } from './activity-options.js';
+import { agentOutageHooks, throughOutages } from './model-outage.js';
 
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
 
@@ -110,6 +111,11 @@ export async function runAgentLoop(
     );
   const parent = getExternalWorkflowHandle(input.issueWorkflowId);
 
+  // A long model outage pauses the agent (the run's status says so) instead of failing it.
+  const outage = agentOutageHooks(input, parent, (p, note) => {
+    paused = p;
+    if (note) showDetails(note);
+  });
   const takeInbox = (): ContentBlock[] => {
     if (inbox.length === 0) return [];
     const text = renderMessages(inbox.splice(0, inbox.length));
@@ -133,22 +139,24 @@ export async function runAgentLoop(
 
   for (turn = 1; turn <= input.maxTurns && summary === undefined; turn++) {
     showDetails('working');
-    const reply = await model.callModel.executeWithOptions(
-      {
-        ...modelActivityOptions(input.modelTaskQueue, input.modelCallTimeoutMs),
-        summary: `${input.agent} agent: turn ${turn}, ${kind.fileCount()} file(s), ${kTokens(totalTokens(usage))} tokens so far`,
-      },
-      [
+    const call = () =>
+      model.callModel.executeWithOptions(
         {
-          workflowId: workflowInfo().workflowId,
-          model: input.model,
-          maxTokens: MAX_OUTPUT_TOKENS,
-          context: input.context,
-          messages,
-          ...(kind.tools ? { tools: kind.tools } : {}),
+          ...modelActivityOptions(input.modelTaskQueue, input.modelCallTimeoutMs, outage.windowMs),
+          summary: `${input.agent} agent: turn ${turn}, ${kind.fileCount()} file(s), ${kTokens(totalTokens(usage))} tokens so far`,
         },
-      ],
-    );
+        [
+          {
+            workflowId: workflowInfo().workflowId,
+            model: input.model,
+            maxTokens: MAX_OUTPUT_TOKENS,
+            context: input.context,
+            messages,
+            ...(kind.tools ? { tools: kind.tools } : {}),
+          },
+        ],
+      );
+    const reply = await throughOutages(call, outage);
     usage = addUsage(usage, reply.usage);
     messages.push({ role: 'assistant', content: reply.content });
     const uses = reply.content.filter((b): b is ToolUseBlock => b.type === 'tool_use');
@@ -191,11 +199,7 @@ export async function runAgentLoop(
       // Resumed: queue again for the area's lease, behind whoever got it meanwhile.
       showDetails('resumed: waiting for the area lease');
       await lease.acquire();
-      await parent.signal(agentBudgetSignal, {
-        ...spent,
-        budget,
-        state: 'resumed',
-      });
+      await parent.signal(agentBudgetSignal, { ...spent, budget, state: 'resumed' });
     }
     messages.push({ role: 'user', content: [...results, ...takeInbox()] });
   }

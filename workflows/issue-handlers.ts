@@ -9,6 +9,7 @@ import type { AgentMessage, AgentType } from '../common/schemas.js';
 import {
   agentBudgetSignal,
   agentMessagesSignal,
+  agentOutageSignal,
   issueCommentSignal,
   issueEditedSignal,
   issueTextQuery,
@@ -83,6 +84,7 @@ export function installIssueHandlers(run: RunState, crew: Crew, firstDelivery: s
     for (const [to, batch] of byAddressee) await crew.deliver(to, batch);
   });
   setHandler(agentBudgetSignal, (e) => run.agentBudget(e));
+  setHandler(agentOutageSignal, (e) => run.agentOutage(e));
   setHandler(
     operatorMessageUpdate,
     async (m) => {
