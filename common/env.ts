@@ -86,6 +86,10 @@ const Settings = z.object({
   ACTIVITY_TASK_SLOTS: optionalCount(1),
   /** Agents of one area running at once per repository, across issues: `area=n,…`. */
   AREA_LIMITS: z.string().default('database=1,backend=1,devops=1,frontend=2'),
+  /** Seconds an agent waits for its area's lease before it asks again (doubling, at most 15 minutes). */
+  AREA_LEASE_RECHECK_SECONDS: optionalCount(1),
+  /** Seconds a model call is retried before its agent pauses for a model outage (default 3600). */
+  MODEL_RETRY_WINDOW_SECONDS: optionalCount(1),
 });
 export type Settings = z.infer<typeof Settings> & {
   /** The environment profile (`BLOGTUBE_PROFILE`) with its overrides applied. */

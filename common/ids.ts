@@ -13,8 +13,32 @@ export function agentWorkflowId(ref: IssueRef, agent: AgentType): string {
   return `${issueWorkflowId(ref)}/agent:${agent}`;
 }
 
+/** The branch of runs recorded before branches belonged to a run (and of their retries). */
 export function issueBranch(ref: IssueRef): string {
   return `blogtube/issue-${ref.number}`;
+}
+
+/**
+ * The branch of one run: the issue's number and the last 12 hex digits of the
+ * run's first run id (random in every UUID version Temporal uses). A new run
+ * of the same issue, after Temporal's retention or not, never finds another
+ * run's branch (nor its pull request, which is looked up by head branch).
+ */
+export function runBranch(ref: IssueRef, runId: string): string {
+  const suffix = runId
+    .replace(/[^0-9a-f]/gi, '')
+    .slice(-12)
+    .toLowerCase();
+  return `${issueBranch(ref)}-${suffix}`;
+}
+
+/** Whether `branch` is a branch of one of issue `ref`'s runs (old naming or run-scoped). */
+export function isIssueRunBranch(ref: IssueRef, branch: string): boolean {
+  const base = issueBranch(ref);
+  return (
+    branch === base ||
+    (/^-[0-9a-f]{12}$/.test(branch.slice(base.length)) && branch.startsWith(base))
+  );
 }
 
 export function formatRef(ref: IssueRef): string {

@@ -32,6 +32,11 @@ export const RunSettings = z.object({
    * whole-file tools through the GitHub API.
    */
   workspaceTaskQueue: z.string().min(1).optional(),
+  /**
+   * How long a model call is retried before the agent takes the model for
+   * unavailable and pauses (then tries again after as long); default an hour.
+   */
+  modelRetryWindowMs: z.number().int().positive().optional(),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 
@@ -40,10 +45,12 @@ export function runSettings(
   profile: Pick<ProfileSettings, 'agentTimeoutMs' | 'retryAttempts' | 'maxConcurrentAgents'>,
   modelTaskQueue: string,
   workspaceTaskQueue?: string,
+  modelRetryWindowMs?: number,
 ): RunSettings {
   return RunSettings.parse({
     modelTaskQueue,
     workspaceTaskQueue,
+    modelRetryWindowMs,
     modelCallTimeoutMs: profile.agentTimeoutMs,
     analysisAttempts: profile.retryAttempts,
     maxParallelAgents: profile.maxConcurrentAgents,

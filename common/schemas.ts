@@ -177,6 +177,8 @@ export const RetrySeed = z.object({
   attempts: z.record(z.string(), z.number().int().nonnegative()),
   /** The plan was approved before: do not ask again. */
   planApproved: z.boolean(),
+  /** The previous run's branch, where the kept work is (absent in seeds made before property 8). */
+  branch: z.string().optional(),
 });
 export type RetrySeed = z.infer<typeof RetrySeed>;
 
@@ -315,6 +317,8 @@ export const AgentWorkflowInput = z.object({
   retry: z.number().int().positive().optional(),
   /** Longest one model call may run (the worker profile's agent timeout; default 10 minutes). */
   modelCallTimeoutMs: z.number().int().positive().optional(),
+  /** How long a model call is retried before the agent pauses for an outage (default an hour). */
+  modelRetryWindowMs: z.number().int().positive().optional(),
 });
 export type AgentWorkflowInput = z.infer<typeof AgentWorkflowInput>;
 

@@ -46,6 +46,17 @@ export interface IssueComment {
 }
 export const issueCommentSignal = defineSignal<[IssueComment]>('issueComment');
 
+/**
+ * Why a run is being stopped from outside (the issue was closed, transferred
+ * or deleted): sent by the bridge just before it cancels the run, so the
+ * progress comment says how the run ended.
+ */
+export interface RunStop {
+  reason: string;
+  by: string;
+}
+export const runStopSignal = defineSignal<[RunStop]>('runStop');
+
 export const statusQuery = defineQuery<IssueStatus>('status');
 /** The issue text the run's agents are given (undefined before the run loaded the issue). */
 export const issueTextQuery = defineQuery<IssueText | undefined>('issueText');
@@ -98,6 +109,13 @@ export interface AgentBudgetEvent {
   budget: number;
 }
 export const agentBudgetSignal = defineSignal<[AgentBudgetEvent]>('agentBudget');
+/** Agent → issue workflow: the model has been unavailable for its whole retry window (paused), or answers again. */
+export interface AgentOutageEvent {
+  agent: AgentType;
+  state: 'paused' | 'resumed';
+  reason: string;
+}
+export const agentOutageSignal = defineSignal<[AgentOutageEvent]>('agentOutage');
 /** Issue workflow → agent: extra tokens for its budget. */
 export const agentBudgetRaisedSignal = defineSignal<[number]>('agentBudgetRaised');
 

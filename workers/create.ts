@@ -197,9 +197,17 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
       ...createAnalysisActivities(),
       // Each run reads these once (a local activity: its history keeps them).
       ...createRunSettingsActivities(
-        runSettings(settings.profile, settings.MODEL_TASK_QUEUE, workspaceQueueOf(settings)),
+        runSettings(
+          settings.profile,
+          settings.MODEL_TASK_QUEUE,
+          workspaceQueueOf(settings),
+          settings.MODEL_RETRY_WINDOW_SECONDS && settings.MODEL_RETRY_WINDOW_SECONDS * 1000,
+        ),
       ),
-      ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
+      ...createLeaseActivities({
+        limits: parseAreaLimits(settings.AREA_LIMITS),
+        recheckSeconds: settings.AREA_LEASE_RECHECK_SECONDS,
+      }),
       // App mode: the webhook redelivery job's activity, authenticated as the App itself.
       ...redeliveryActivities(ctx),
     },

@@ -38,7 +38,7 @@ import {
 } from '../common/workflow-api.js';
 import { workspaceCallOptions, workspaceCreateOptions } from './activity-options.js';
 import { runAgentLoop, toolAnswers, type ToolOutcome } from './agent-loop.js';
-import { underAreaLease } from './area-lease.js';
+import { underAreaLease, type LeaseControl } from './area-lease.js';
 
 /** Rebuilds of a lost workspace for one call before the agent gives up. */
 const MAX_REBUILDS = 5;
@@ -49,8 +49,8 @@ export const EDITOR_TOOL_NAME = 'str_replace_based_edit_tool';
 export async function workspaceAgentWorkflow(
   input: WorkspaceAgentInput,
 ): Promise<AgentWorkflowResult> {
-  return underAreaLease(`${input.ref.owner}/${input.ref.repo}`, input.agent, () =>
-    runWorkspaceAgent(input),
+  return underAreaLease(`${input.ref.owner}/${input.ref.repo}`, input.agent, (lease) =>
+    runWorkspaceAgent(input, lease),
   );
 }
 
@@ -71,7 +71,10 @@ export function workspaceLost(err: unknown): boolean {
   );
 }
 
-async function runWorkspaceAgent(input: WorkspaceAgentInput): Promise<AgentWorkflowResult> {
+async function runWorkspaceAgent(
+  input: WorkspaceAgentInput,
+  lease: LeaseControl,
+): Promise<AgentWorkflowResult> {
   const ws = input.workspace;
   const commands = ws.commands === 'on';
   const id = `${input.issueWorkflowId}.${input.agent}${input.retry ? `.r${input.retry}` : ''}`
@@ -176,6 +179,7 @@ async function runWorkspaceAgent(input: WorkspaceAgentInput): Promise<AgentWorkf
     // The workspace is ready (checkout, setup) before the first turn.
     queue = await create();
     return await runAgentLoop(input, {
+      lease,
       tools: {
         set: 'workspace',
         commands,

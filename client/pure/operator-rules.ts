@@ -69,6 +69,7 @@ export function planRetry(prev: IssueStatus, previousRunId: string, only: AgentT
       keep,
       attempts,
       planApproved: prev.agents.some((a) => a.attempts > 0),
+      ...(prev.branch ? { branch: prev.branch } : {}),
     },
     rerun,
   };

@@ -11,7 +11,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import picomatch from 'picomatch';
-import { agentWorkflowId, issueBranch } from '../../common/ids.js';
+import { agentWorkflowId } from '../../common/ids.js';
 import { resolveAgents, validateRepoConfig } from '../../common/repo-config.js';
 import type { AgentType } from '../../common/schemas.js';
 import { FULL_CREW_ISSUE } from '../../sandbox/issues.js';
@@ -89,7 +89,7 @@ describe('the careful crew in workspaces', () => {
     }
 
     // One commit per agent, touching only its own areas.
-    const branch = issueBranch(checks.ref(opened.number));
+    const branch = await checks.branch(opened.number);
     const files = await checks.files(branch);
     const config = resolveAgents(
       validateRepoConfig(parseYaml(files['.github/blogtube.yml'] ?? '') as unknown),
@@ -133,7 +133,7 @@ describe('the careful crew in workspaces', () => {
       expect((counts.workspaceRun ?? 0) >= 2).toBe(true);
       const log = await checks.branchLog(opened.number);
       expect(agentCommits(log).get('backend')).toBe(1);
-      const files = await checks.files(issueBranch(checks.ref(opened.number)));
+      const files = await checks.files(await checks.branch(opened.number));
       expect(Object.values(files).some((t) => t.includes('resutl'))).toBe(false);
       expect(await suiteOn(files, join(scratch, 'fixed'))).toMatchObject({ status: 0 });
 

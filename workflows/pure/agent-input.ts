@@ -83,6 +83,9 @@ export function agentChild(
       budgetPauseMinutes: budgets.pauseMinutes,
       ...(spec.retry ? { retry: spec.retry } : {}),
       modelCallTimeoutMs: spec.settings.modelCallTimeoutMs,
+      ...(spec.settings.modelRetryWindowMs
+        ? { modelRetryWindowMs: spec.settings.modelRetryWindowMs }
+        : {}),
       context: {
         agent,
         repo,
