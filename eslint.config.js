@@ -29,6 +29,14 @@ const purePatterns = [
   { group: ioModules, message: 'Pure modules do no I/O.' },
   { group: ['@octokit/*', '@anthropic-ai/*', 'pino'], message: 'Pure modules do no I/O.' },
 ];
+// What the workflow bundle imports stays free of zod: every open workflow runs
+// the bundle's modules anew, schemas included (docs/scaling.md, "Memory").
+const noZod = {
+  group: ['zod', 'zod/*'],
+  allowTypeImports: true,
+  message:
+    'Workflow code and the common/ modules it imports take no zod at runtime: validate in activities; `import type` for schema types.',
+};
 const nodeBuiltins = [
   'node:*',
   'fs',
@@ -111,6 +119,7 @@ export default tseslint.config(
               group: ['@octokit/*', '@anthropic-ai/*', 'pino', 'yaml'],
               message: 'No I/O libraries in workflow code.',
             },
+            noZod,
           ],
         },
       ],
@@ -160,6 +169,25 @@ export default tseslint.config(
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    // Pure workflow modules and the zod-free common/ modules the workflow bundle imports.
+    files: [
+      'workflows/pure/**/*.ts',
+      'common/agent-types.ts',
+      'common/usage.ts',
+      'common/repo-rules.ts',
+      'common/run-settings-fallback.ts',
+      'common/profile-values.ts',
+      'common/check-text.ts',
+      'common/ids.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [noSandbox, ...purePatterns, commonLayer, noZod] },
       ],
     },
   },

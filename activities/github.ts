@@ -418,16 +418,22 @@ export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
       });
     },
 
-    /** Open the PR for the branch, or update the one that already exists. */
+    /**
+     * Open the PR for the branch, or update the one this account already
+     * opened for it. The branch is the run's own (property 8), so the lookup
+     * never finds another run's PR; a PR someone else opened from the branch
+     * is never taken for the run's.
+     */
     async openPullRequest(input: PullRequestInput): Promise<PullRequestInfo> {
       const { ref } = input;
       return atGitHub(async () => {
+        const me = (await authenticatedLogin(octokit)).toLowerCase();
         const { data: open } = await octokit.rest.pulls.list({
           ...repoOf(ref),
           head: `${ref.owner}:${input.branch}`,
           state: 'open',
         });
-        const existing = open[0];
+        const existing = open.find((p) => p.user?.login.toLowerCase() === me);
         if (existing) {
           const { data } = await octokit.rest.pulls.update({
             ...repoOf(ref),

@@ -19,16 +19,18 @@ export interface LeaseDeps {
   limits: Record<string, number>;
   /** Passed to new semaphores (tests use a short one). */
   livenessCheckSeconds?: number;
+  /** How long a waiter waits for a grant before it asks again, at first (`AREA_LEASE_RECHECK_SECONDS`). */
+  recheckSeconds?: number;
 }
 
-export function createLeaseActivities({ limits, livenessCheckSeconds }: LeaseDeps) {
+export function createLeaseActivities({ limits, livenessCheckSeconds, recheckSeconds }: LeaseDeps) {
   return {
     /** Queues `holder` at the area's semaphore; no semaphore (and no wait) when the area has no limit. */
     async requestAreaLease(req: {
       repo: string;
       area: string;
       holder: LeaseHolder;
-    }): Promise<{ leaseWorkflowId?: string; limit?: number }> {
+    }): Promise<{ leaseWorkflowId?: string; limit?: number; recheckSeconds?: number }> {
       const limit = limits[req.area];
       if (!limit) return {};
       const ctx = Context.current();
@@ -41,7 +43,7 @@ export function createLeaseActivities({ limits, livenessCheckSeconds }: LeaseDep
         signal: acquireLeaseSignal,
         signalArgs: [{ ...req.holder, limit }],
       });
-      return { leaseWorkflowId: workflowId, limit };
+      return { leaseWorkflowId: workflowId, limit, ...(recheckSeconds ? { recheckSeconds } : {}) };
     },
 
     /** The holders whose runs are no longer running (completed, failed, cancelled, terminated, gone). */

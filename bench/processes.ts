@@ -66,6 +66,11 @@ export interface BenchStackOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** Added to the Anthropic simulator's environment. */
   anthropicSimEnv?: NodeJS.ProcessEnv;
+  /**
+   * A built checkout whose `dist/` the worker processes run from (default: this
+   * one): `bench:prod --baseline` measures another commit's workers in the same run.
+   */
+  workersRoot?: string;
 }
 
 export interface BenchStack {
@@ -134,9 +139,10 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     ready: { port?: number; line?: RegExp },
     probe = false,
   ): Promise<Proc> => {
+    const main = probe && opts.workersRoot ? join(opts.workersRoot, 'dist', file) : dist(file);
     const args = probe
-      ? ['--import', pathToFileURL(dist('bench/heap-probe.js')).href, dist(file)]
-      : [dist(file)];
+      ? ['--import', pathToFileURL(dist('bench/heap-probe.js')).href, main]
+      : [main];
     const child = spawnGroup(process.execPath, args, {
       cwd: ROOT,
       env,

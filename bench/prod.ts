@@ -13,12 +13,17 @@
  *   without (MODEL_CACHE_CONVERSATION=0), same issue texts, same run;
  * - the largest run's history: events and bytes per workflow.
  *
- *   node dist/bench/prod.js [--smoke] [--orchestrators 1,2,3] [--levels 10,50] [--out DIR]
+ * With `--baseline DIR` (a built checkout of another commit, its `dist/`
+ * present) that commit's workers run the same memory batches first, on the
+ * same server against the same floor: before/after in one run. `--no-cost`
+ * skips the cost batches.
+ *
+ *   node dist/bench/prod.js [--smoke] [--orchestrators 1,2,3] [--levels 10,50] [--baseline DIR] [--no-cost] [--out DIR]
  */
 import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import proto from '@temporalio/proto';
 import { Client, Connection } from '@temporalio/client';
@@ -49,8 +54,17 @@ const MiB = 2 ** 20;
 export interface ProdPlan {
   orchestrators: number[];
   levels: number[];
-  /** Issues run again with the conversation unmarked (same texts as the first ones at caching on). */
+  /** Issues run again with the conversation unmarked (same texts as the first ones at caching on); 0: no cost batches. */
   costIssues: number;
+}
+
+/** Another commit's workers measured in the same run (`--baseline`). */
+export interface BaselineReport {
+  /** The checkout's directory name (name it after its commit). */
+  root: string;
+  idle: { process: string; rss: number }[];
+  batches: ProdBatch[];
+  bundle: { bytes: number; composition: Record<string, number> };
 }
 
 export const PROD_PLANS: Record<'smoke' | 'full', ProdPlan> = {
@@ -95,6 +109,7 @@ export interface ProdReport {
   floor: { idle: number; activityOnly: number; byOpen: Record<string, number> };
   bundle: { bytes: number; composition: Record<string, number> };
   history?: { workflowId: string; events: number; bytes: number; largestEventBytes: number }[];
+  baseline?: BaselineReport;
   price: { model: string; family: string; inputPerMTok: number; outputPerMTok: number };
 }
 
@@ -193,6 +208,8 @@ export async function runProdBench(opts: {
   mode: 'smoke' | 'full';
   plan?: ProdPlan;
   log?: (s: string) => void;
+  /** A built checkout of another commit: its workers run the memory batches first. */
+  baseline?: string;
 }): Promise<ProdReport> {
   const plan = opts.plan ?? PROD_PLANS[opts.mode];
   const log = opts.log ?? (() => {});
@@ -239,6 +256,7 @@ export async function runProdBench(opts: {
       c: number,
       variant: ProdBatch['variant'],
       at = offset,
+      into: ProdBatch[] = batches,
     ): Promise<ProdBatch> => {
       log(`${k} orchestrator(s), ${c} concurrent issues (${variant})…`);
       const meter = cpuMeter(cpuTargets(stack, server as TemporalServer, pg));
@@ -260,9 +278,44 @@ export async function runProdBench(opts: {
         `  ${level.ok}/${c} ok in ${fmtMs(b.wallMs)}: ${level.issuesPerMin.toFixed(1)}/min, spawn p99 ${fmtMs(level.spawn.p99)}, PR p99 ${fmtMs(level.pr.p99)}; ` +
           `orchestrators ${sumCores(cpu, /^orchestrator/).toFixed(2)} cores, server ${(cpu.cores['temporal-server'] ?? NaN).toFixed(2)}, PostgreSQL ${(cpu.cores.postgresql ?? NaN).toFixed(2)}, machine ${(cpu.machineBusy * 100).toFixed(0)}% busy`,
       );
-      batches.push(out);
+      into.push(out);
       return out;
     };
+
+    let baseline: BaselineReport | undefined;
+    if (opts.baseline) {
+      const root = resolve(opts.baseline);
+      log(`baseline ${root}: its workers, the same memory batches…`);
+      const stack = await startBenchStack({
+        temporalAddress: address,
+        modelWorkers: 2,
+        modelSlots: 32,
+        latency,
+        logDir: join(work, 'logs-baseline'),
+        workersRoot: root,
+      });
+      const code = readFileSync(join(root, 'dist', 'workflow-bundle.js'), 'utf8');
+      baseline = {
+        root: basename(root),
+        idle: [],
+        batches: [],
+        bundle: { bytes: Buffer.byteLength(code), composition: bundleComposition(code) },
+      };
+      try {
+        const ctx: Ctx = { stack, owner: 'prodbase', repos: new Set(), log };
+        await sleep(2000);
+        baseline.idle = stack
+          .workerProcs()
+          .map((p) => ({ process: p.name, rss: procMemory(p.pid)?.rss ?? NaN }));
+        let at = 0;
+        for (const c of [1, ...plan.levels]) {
+          await batch(stack, ctx, 1, c, 'default', at, baseline.batches);
+          at += c;
+        }
+      } finally {
+        await stack.stop();
+      }
+    }
 
     for (const k of plan.orchestrators) {
       const stack = await startBenchStack({
@@ -289,7 +342,7 @@ export async function runProdBench(opts: {
           await batch(stack, ctx, k, c, 'default');
           offset += c;
         }
-        if (k === plan.orchestrators[0]) {
+        if (k === plan.orchestrators[0] && plan.costIssues > 0) {
           // The same issue texts with the conversation unmarked: cost before/after.
           await Promise.all([0, 1].map((i) => stack.stopModel(i)));
           await Promise.all(
@@ -307,7 +360,7 @@ export async function runProdBench(opts: {
     // The simulator's repositories are small, so most prompts stay under the
     // model's minimum cacheable length; the same pair with no minimum shows
     // what the marking does once prompts are past it (real repositories' are).
-    {
+    if (plan.costIssues > 0) {
       const stack = await startBenchStack({
         temporalAddress: address,
         modelWorkers: 2,
@@ -333,7 +386,7 @@ export async function runProdBench(opts: {
     log('the SDK floor: bare workers with a prebuilt bundle holding as many open workflows…');
     const opens = [
       ...new Set(
-        batches
+        [...batches, ...(baseline?.batches ?? [])]
           .filter((b) => b.variant === 'default' && b.orchestrators === plan.orchestrators[0])
           .map((b) => b.openWorkflows),
       ),
@@ -364,6 +417,7 @@ export async function runProdBench(opts: {
         composition: bundleComposition(bundleCode),
       },
       history,
+      ...(baseline && { baseline }),
       price: {
         model,
         family: price.family,
@@ -427,10 +481,44 @@ export function renderProdMarkdown(r: ProdReport): string {
       return `| model worker | ${b.concurrency} issues | ${fmtMiB(rss)} (${fmtMiB(heap(b, /^model-worker/))}) | ${fmtMiB(r.floor.activityOnly)} (activity-only) | ${ratioOf(rss, r.floor.activityOnly)} | ${fmtMiB(rss - r.floor.activityOnly)} |`;
     }),
   ];
-  const comp = Object.entries(r.bundle.composition)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, v]) => `${k} ${(v / 1024).toFixed(0)} KiB`)
-    .join(', ');
+  const compOf = (c: Record<string, number>): string =>
+    Object.entries(c)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${(v / 1024).toFixed(0)} KiB`)
+      .join(', ');
+  const comp = compOf(r.bundle.composition);
+  const base = r.baseline;
+  const vs = (before: number, after: number, floor: number): string =>
+    `${fmtMiB(before)} (${ratioOf(before, floor)}) | ${fmtMiB(after)} (${ratioOf(after, floor)}) | ${fmtMiB(floor)}`;
+  const baselineRows = base
+    ? [
+        `Baseline: the workers of \`${base.root}\` ran the same memory batches first, on the same server; the floor is the same bare worker. RSS peak (ratio to the floor).`,
+        '',
+        '| Worker role | State | Before | After | SDK floor (bare worker, same open workflows) |',
+        '| --- | --- | ---: | ---: | ---: |',
+        `| orchestrator | idle | ${vs(Math.max(...base.idle.filter((x) => /^orchestrator/.test(x.process)).map((x) => x.rss)), idleOf(/^orchestrator/), r.floor.idle)} |`,
+        ...first.flatMap((b) => {
+          const old = base.batches.find((x) => x.concurrency === b.concurrency);
+          return old
+            ? [
+                `| orchestrator | ${b.concurrency} issues (${old.openWorkflows} / ${b.openWorkflows} workflows) | ${vs(peak(old, /^orchestrator/), peak(b, /^orchestrator/), floorFor(b.openWorkflows))} |`,
+              ]
+            : [];
+        }),
+        `| model worker | idle | ${vs(Math.max(...base.idle.filter((x) => /^model-worker/.test(x.process)).map((x) => x.rss)), idleOf(/^model-worker/), r.floor.activityOnly)} |`,
+        ...first.flatMap((b) => {
+          const old = base.batches.find((x) => x.concurrency === b.concurrency);
+          return old
+            ? [
+                `| model worker | ${b.concurrency} issues | ${vs(peak(old, /^model-worker/), peak(b, /^model-worker/), r.floor.activityOnly)} |`,
+              ]
+            : [];
+        }),
+        '',
+        `Workflow bundle before: ${(base.bundle.bytes / MiB).toFixed(2)} MiB — ${compOf(base.bundle.composition)}.`,
+        '',
+      ]
+    : [];
 
   const on =
     first.find(
@@ -477,6 +565,7 @@ export function renderProdMarkdown(r: ProdReport): string {
     '',
     `Workflow bundle: ${(r.bundle.bytes / MiB).toFixed(2)} MiB — ${comp}.`,
     '',
+    ...baselineRows,
     '## Cost per issue',
     '',
     `Prices: ${r.price.family} (${r.price.model}), $${r.price.inputPerMTok}/MTok input, $${r.price.outputPerMTok}/MTok output, cache writes 1.25×, reads 0.1× input (client/pure/pricing.ts). The same issue texts with the conversation marked and unmarked.`,
@@ -500,6 +589,8 @@ async function main(): Promise<void> {
       smoke: { type: 'boolean', default: false },
       orchestrators: { type: 'string' },
       levels: { type: 'string' },
+      baseline: { type: 'string' },
+      'no-cost': { type: 'boolean', default: false },
       out: { type: 'string', default: join(ROOT, 'bench', 'results') },
     },
   });
@@ -511,9 +602,10 @@ async function main(): Promise<void> {
     ...base,
     orchestrators: list(values.orchestrators, base.orchestrators),
     levels: list(values.levels, base.levels),
+    ...(values['no-cost'] && { costIssues: 0 }),
   };
   const log = (s: string) => process.stderr.write(`[bench:prod] ${s}\n`);
-  const report = await runProdBench({ mode, plan, log });
+  const report = await runProdBench({ mode, plan, log, baseline: values.baseline });
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
   const stamp = report.startedAt.replace(/[:.]/g, '-');

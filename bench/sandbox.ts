@@ -2,7 +2,9 @@
  * Workspace bench: sandbox overhead per command against the same command run
  * bare (median added ms, ratio; goal under 15 ms), and workspace ready time
  * (tarball through Octokit from the GitHub simulator + extract + copy, cold and
- * cached; and with the project's setup command), p50/p99.
+ * cached; and ready for the agent's first turn, setup included: cold = new
+ * worker root, tarball downloaded and setup run; cached = tree and setup
+ * result reused, as `workspaceCreate` does), p50/p99.
  *
  *   node dist/bench/sandbox.js [--runs N] [--out DIR]
  */
@@ -30,7 +32,16 @@ export interface SandboxBench {
     addedMedianMs: number;
     ratio: number;
   }[];
-  ready: { cold: Summary; cached: Summary; withSetup: Summary; setupCommand: string };
+  ready: {
+    cold: Summary;
+    cached: Summary;
+    withSetup: Summary;
+    setupCommand: string;
+    /** Tarball + extract + copy + setup run, on a new worker root (nothing cached). */
+    readyCold: Summary;
+    /** Cached tree + setup result restored (setup-cache.ts). */
+    readyCached: Summary;
+  };
 }
 
 function bare(command: string, cwd: string): Promise<number> {
@@ -81,6 +92,40 @@ export async function runSandboxBench(runs: number): Promise<SandboxBench> {
       await store.remove(`setup-${i}`);
     }
 
+    // Ready for the first turn, as workspaceCreate makes it: checkout, then setup (or its reuse).
+    const config = WorkspaceConfig.parse({ setup: setupCommand, network: 'none' });
+    const ready = async (
+      s: WorkspaceStore,
+      id: string,
+    ): Promise<{ ms: number; reused: boolean }> => {
+      const t0 = performance.now();
+      const dirs = await s.create(id, repo, sha);
+      const prepared = await s.setup.prepare(
+        dirs,
+        { ref: repo, command: setupCommand, network: false, inputs: config.setup_inputs },
+        () => runSandboxed(dirs, setupCommand, { limits }),
+      );
+      const ms = performance.now() - t0;
+      if (!prepared.reused && prepared.result.exitCode !== 0) throw new Error('setup failed');
+      await s.remove(id);
+      return { ms, reused: prepared.reused };
+    };
+    const readyCold: number[] = [];
+    for (let i = 0; i < Math.min(runs, 10); i++) {
+      const { store: fresh } = await WorkspaceStore.open(join(root, `ready-cold-${i}`), github);
+      const r = await ready(fresh, 'agent');
+      if (r.reused) throw new Error('a new root reused a setup result');
+      readyCold.push(r.ms);
+    }
+    const { store: reuse } = await WorkspaceStore.open(join(root, 'ready-cached'), github);
+    await ready(reuse, 'first');
+    const readyCached: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const r = await ready(reuse, `agent-${i}`);
+      if (!r.reused) throw new Error('setup ran again with unchanged inputs');
+      readyCached.push(r.ms);
+    }
+
     const dirs: WorkspaceDirs = await store.create('overhead', repo, sha);
     const overhead: SandboxBench['overhead'] = [];
     for (const command of ['true', 'node -e 0', 'node --test']) {
@@ -113,6 +158,8 @@ export async function runSandboxBench(runs: number): Promise<SandboxBench> {
         cached: summarize(cached),
         withSetup: summarize(withSetup),
         setupCommand,
+        readyCold: summarize(readyCold),
+        readyCached: summarize(readyCached),
       },
     };
   } finally {
@@ -140,6 +187,8 @@ export function sandboxMarkdown(r: SandboxBench): string {
     ready('cold (tarball + extract + copy)', r.ready.cold),
     ready('cached (copy of the cached tree)', r.ready.cached),
     ready(`cached + setup (\`${r.ready.setupCommand}\`)`, r.ready.withSetup),
+    ready('ready, cold (tarball + extract + setup run)', r.ready.readyCold),
+    ready('ready, cached (cached tree + setup result restored)', r.ready.readyCached),
     '',
   ].join('\n');
 }

@@ -13,7 +13,7 @@ import { getIssueTypeClassifier } from '../activities/analysis/weights.js';
 import { buildSystem } from '../common/text/prompts.js';
 import { deliverWebhook } from '../client/demo.js';
 import { createOctokit } from '../common/github-client.js';
-import { agentWorkflowId, issueBranch, issueWorkflowId } from '../common/ids.js';
+import { agentWorkflowId, isIssueRunBranch, issueWorkflowId } from '../common/ids.js';
 import { DEFAULT_AGENTS } from '../common/repo-config.js';
 import type {
   AgentType,
@@ -518,9 +518,8 @@ async function verifyOnGitHub(
   agents: AgentType[],
   pulls: { head: string; state: string }[],
 ): Promise<string | undefined> {
-  const branch = issueBranch(ref);
-  if (!pulls.some((p) => p.head === branch && p.state === 'open'))
-    return `${rec.workflowId}: no open PR on ${branch}`;
+  const branch = pulls.find((p) => isIssueRunBranch(ref, p.head) && p.state === 'open')?.head;
+  if (!branch) return `${rec.workflowId}: no open PR on a branch of the issue`;
   const log = (await adminCall(
     ctx.stack.githubUrl,
     'GET',

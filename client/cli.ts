@@ -11,7 +11,8 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { bridgeUrl, loadSettings, webUiWorkflowUrl } from '../common/env.js';
 import type { Settings } from '../common/env.js';
-import { formatRef, issueWorkflowId, parseIssueRef } from '../common/ids.js';
+import { formatRef, issueWorkflowId } from '../common/ids.js';
+import { parseIssueRef } from '../common/issue-ref.js';
 import { AGENT_TYPES, AgentType, Phase } from '../common/schemas.js';
 import {
   operatorMessageUpdate,
@@ -21,6 +22,7 @@ import {
 import { AnalyzeInputError, analyzeJsonl, analyzeOne, formatAnalysis } from './analyze.js';
 import { runDemo } from './demo.js';
 import {
+  agentCommands,
   CliError,
   EXIT,
   fetchStatus,
@@ -85,7 +87,7 @@ export function buildCli(settings: Settings = loadSettings()): Command {
   program
     .command('status')
     .description(
-      'show a run: phase, plan, every agent (state, attempts, duration, tokens, cost), messages, PR url',
+      "show a run: phase, plan, every agent (state, attempts, duration, tokens, cost), messages, PR url, workspace agents' commands with their output",
     )
     .argument(...issueArg)
     .option('--json', 'print JSON (the status query, plus an estimated cost)')
@@ -93,7 +95,10 @@ export function buildCli(settings: Settings = loadSettings()): Command {
       const ref = parseIssueOrThrow(issue);
       await withClient(settings, async (client) => {
         const status = await fetchStatus(client.workflow.getHandle(issueWorkflowId(ref)), issue);
-        print(Boolean(opts.json), withCost(status), () => formatStatus(status));
+        const commands = await agentCommands(client, ref, status);
+        print(Boolean(opts.json), { ...withCost(status), commands }, () =>
+          formatStatus(status, commands),
+        );
       });
     });
 

@@ -24,8 +24,10 @@ import {
   issueCommentSignal,
   issueEditedSignal,
   planDecisionUpdate,
+  runStopSignal,
   triggerSignal,
 } from '../common/workflow-api.js';
+import type { RunStop } from '../common/workflow-api.js';
 import type { PermissionChecker } from './permissions.js';
 import { routeWebhook } from './pure/webhook-router.js';
 import type { Command } from './pure/webhook-router.js';
@@ -185,6 +187,21 @@ export function createDispatcher(opts: DispatchOptions): Dispatch {
     }
   }
 
+  /** The issue was closed, transferred or deleted: the run records why, then is cancelled. */
+  async function stop(ref: IssueRef, why: RunStop): Promise<Reply> {
+    const handle = opts.client.workflow.getHandle(issueWorkflowId(ref));
+    try {
+      const described = await handle.describe();
+      if (described.status.name !== 'RUNNING') return NO_RUN;
+      await handle.signal(runStopSignal, why);
+      await handle.cancel();
+      return { status: 200, body: { result: 'stopped', workflowId: handle.workflowId } };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return NO_RUN;
+      throw err;
+    }
+  }
+
   return async function dispatch(event, payload, deliveryId) {
     const selfLogin = await opts.permissions.selfLogin();
     const decision = routeWebhook(event, payload, opts.triggerLabel, { selfLogin });
@@ -213,6 +230,9 @@ export function createDispatcher(opts: DispatchOptions): Dispatch {
           }),
         );
       }
+      case 'stop':
+        // GitHub says the issue is closed (or gone), whoever did it: a run for it has no purpose.
+        return stop(decision.ref, { reason: decision.reason, by: decision.sender });
       case 'comment': {
         const trusted = await opts.permissions.canWrite(
           decision.ref.owner,

@@ -18,6 +18,7 @@ import type { Settings } from '../common/env.js';
 import { agentWorkflowId, formatRef, issueWorkflowId } from '../common/ids.js';
 import type { AgentType, IssueRef, IssueStatus, IssueWorkflowInput } from '../common/schemas.js';
 import {
+  agentCommandsQuery,
   agentProgressQuery,
   ISSUE_WORKFLOW,
   issueTextQuery,
@@ -25,7 +26,7 @@ import {
 } from '../common/workflow-api.js';
 import { rootMessage } from '../common/failures.js';
 import { CliError, EXIT } from './pure/cli-errors.js';
-import type { RunListItem } from './pure/format.js';
+import type { CommandsByAgent, RunListItem } from './pure/format.js';
 import { listQuery, planRetry } from './pure/operator-rules.js';
 import type { ProgressByAgent } from './pure/watch.js';
 import { changeLines, isOver, renderWatchFrame, watchExitCode } from './pure/watch.js';
@@ -157,6 +158,34 @@ async function agentProgress(
       }),
   );
   return out;
+}
+
+/**
+ * The commands each workspace agent of the run has run, with their output's
+ * tail (the agent workflow's `agentCommands` query). Agents without a
+ * workspace, or not started, are left out.
+ */
+export async function agentCommands(
+  client: Client,
+  ref: IssueRef,
+  s: IssueStatus,
+): Promise<CommandsByAgent> {
+  const found = await Promise.all(
+    s.agents
+      .filter((a) => a.state !== 'pending' && a.state !== 'skipped')
+      .map(async (a) => {
+        try {
+          const commands = await client.workflow
+            .getHandle(agentWorkflowId(ref, a.agent))
+            .query(agentCommandsQuery);
+          return [a.agent, commands] as const;
+        } catch {
+          return [a.agent, []] as const; // no workspace (no such query), or not started yet
+        }
+      }),
+  );
+  // In the plan's order, as the agents' table.
+  return Object.fromEntries(found.filter(([, commands]) => commands.length > 0));
 }
 
 /** Follow a run until it ends; returns the exit code (0 success, 1 otherwise). */

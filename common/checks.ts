@@ -4,13 +4,10 @@
  * what one run of a check gave. Pure definitions (zod schemas, their types).
  */
 import { z } from 'zod';
+import { seconds } from './check-text.js';
 
-/** Every check's commit status context is `blogtube/<name>`. */
-export const STATUS_CONTEXT_PREFIX = 'blogtube/';
-
-export function statusContext(check: string): string {
-  return `${STATUS_CONTEXT_PREFIX}${check}`;
-}
+// The plain helpers live in a zod-free module (the workflow bundle imports that).
+export { seconds, STATUS_CONTEXT_PREFIX, statusContext } from './check-text.js';
 
 /** A commit status's state, as GitHub keeps them. */
 export const StatusState = z.enum(['error', 'failure', 'pending', 'success']);
@@ -99,11 +96,6 @@ export const ChecksReport = z.object({
   stop: ChecksStop.optional(),
 });
 export type ChecksReport = z.infer<typeof ChecksReport>;
-
-/** A duration for people: `3.2s`. */
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
-}
 
 const SHORT: Record<CheckOutcome, (r: CheckResult) => string> = {
   passed: () => 'passed',

@@ -34,6 +34,8 @@ const Settings = z.object({
   WORKSPACE_COMMANDS: z.enum(['on', 'off', 'auto']).default('on'),
   /** Concurrent workspace activities (commands included) per workspace worker. */
   WORKSPACE_SLOTS: z.coerce.number().int().positive().default(8),
+  /** Disk for setup results reused across workspaces, per workspace worker; 0: setup always runs. */
+  WORKSPACE_SETUP_CACHE_MB: z.coerce.number().int().min(0).default(4096),
   /** `on`: runs started by the bridge and the CLI give their agents workspaces. */
   WORKSPACE_AGENTS: z.enum(['on', 'off']).default('off'),
   GITHUB_API_URL: z.string().url().default('http://127.0.0.1:3001'),
@@ -84,6 +86,10 @@ const Settings = z.object({
   ACTIVITY_TASK_SLOTS: optionalCount(1),
   /** Agents of one area running at once per repository, across issues: `area=n,…`. */
   AREA_LIMITS: z.string().default('database=1,backend=1,devops=1,frontend=2'),
+  /** Seconds an agent waits for its area's lease before it asks again (doubling, at most 15 minutes). */
+  AREA_LEASE_RECHECK_SECONDS: optionalCount(1),
+  /** Seconds a model call is retried before its agent pauses for a model outage (default 3600). */
+  MODEL_RETRY_WINDOW_SECONDS: optionalCount(1),
 });
 export type Settings = z.infer<typeof Settings> & {
   /** The environment profile (`BLOGTUBE_PROFILE`) with its overrides applied. */

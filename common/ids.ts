@@ -1,6 +1,9 @@
-/** Workflow ids, branch names and the `owner/repo#n` notation. Pure. */
-import { IssueRef } from './schemas.js';
-import type { AgentType } from './schemas.js';
+/**
+ * Workflow ids, branch names and the `owner/repo#n` notation. Pure and free
+ * of zod (the workflow bundle imports it); parsing the notation is in
+ * issue-ref.ts.
+ */
+import type { AgentType, IssueRef } from './schemas.js';
 
 export function issueWorkflowId(ref: IssueRef): string {
   return `issue:${ref.owner}/${ref.repo}#${ref.number}`;
@@ -10,23 +13,36 @@ export function agentWorkflowId(ref: IssueRef, agent: AgentType): string {
   return `${issueWorkflowId(ref)}/agent:${agent}`;
 }
 
+/** The branch of runs recorded before branches belonged to a run (and of their retries). */
 export function issueBranch(ref: IssueRef): string {
   return `blogtube/issue-${ref.number}`;
 }
 
-export function formatRef(ref: IssueRef): string {
-  return `${ref.owner}/${ref.repo}#${ref.number}`;
+/**
+ * The branch of one run: the issue's number and the last 12 hex digits of the
+ * run's first run id (random in every UUID version Temporal uses). A new run
+ * of the same issue, after Temporal's retention or not, never finds another
+ * run's branch (nor its pull request, which is looked up by head branch).
+ */
+export function runBranch(ref: IssueRef, runId: string): string {
+  const suffix = runId
+    .replace(/[^0-9a-f]/gi, '')
+    .slice(-12)
+    .toLowerCase();
+  return `${issueBranch(ref)}-${suffix}`;
 }
 
-/** Parse `owner/repo#12` (or `issue:owner/repo#12`); throws a readable error otherwise. */
-export function parseIssueRef(text: string): IssueRef {
-  const m = /^(?:issue:)?([^/\s#]+)\/([^/\s#]+)#(\d+)$/.exec(text.trim());
-  if (!m) throw new Error(`expected <owner>/<repo>#<number>, got "${text}"`);
-  const parsed = IssueRef.safeParse({ owner: m[1], repo: m[2], number: Number(m[3]) });
-  if (!parsed.success) {
-    throw new Error(`invalid issue reference "${text}": ${parsed.error.issues[0]?.message}`);
-  }
-  return parsed.data;
+/** Whether `branch` is a branch of one of issue `ref`'s runs (old naming or run-scoped). */
+export function isIssueRunBranch(ref: IssueRef, branch: string): boolean {
+  const base = issueBranch(ref);
+  return (
+    branch === base ||
+    (/^-[0-9a-f]{12}$/.test(branch.slice(base.length)) && branch.startsWith(base))
+  );
+}
+
+export function formatRef(ref: IssueRef): string {
+  return `${ref.owner}/${ref.repo}#${ref.number}`;
 }
 
 /**

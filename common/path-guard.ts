@@ -3,7 +3,7 @@
  * workflow (to refuse before any I/O) and again by the write activity.
  */
 import picomatch from 'picomatch/posix.js';
-import { ALWAYS_PROTECTED } from './repo-config.js';
+import { ALWAYS_PROTECTED } from './repo-rules.js';
 
 export interface WriteRules {
   /** Globs the agent may write inside. */

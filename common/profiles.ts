@@ -21,6 +21,7 @@
  * "Performance"), so the guide's numbers would mark every worker unhealthy.
  */
 import { z } from 'zod';
+import { PROFILES } from './profile-values.js';
 
 export const ProfileName = z.enum(['development', 'production', 'test']);
 export type ProfileName = z.infer<typeof ProfileName>;
@@ -47,32 +48,8 @@ export const ProfileSettings = z.object({
 });
 export type ProfileSettings = z.infer<typeof ProfileSettings>;
 
-export const PROFILES: Readonly<Record<ProfileName, ProfileSettings>> = {
-  development: {
-    agentTimeoutMs: 300_000,
-    maxConcurrentAgents: 2,
-    retryAttempts: 2,
-    cacheTtlMs: 1_800_000,
-    logLevel: 'debug',
-    memoryThresholdMb: 1024,
-  },
-  production: {
-    agentTimeoutMs: 600_000,
-    maxConcurrentAgents: 5,
-    retryAttempts: 3,
-    cacheTtlMs: 3_600_000,
-    logLevel: 'info',
-    memoryThresholdMb: 2048,
-  },
-  test: {
-    agentTimeoutMs: 30_000,
-    maxConcurrentAgents: 1,
-    retryAttempts: 1,
-    cacheTtlMs: 60_000,
-    logLevel: 'error',
-    memoryThresholdMb: 1024,
-  },
-};
+// The values live in a zod-free module (the workflow bundle imports that).
+export { PROFILES } from './profile-values.js';
 
 /** The variable that overrides each setting. */
 export const PROFILE_VARIABLES: Readonly<Record<keyof ProfileSettings, string>> = {

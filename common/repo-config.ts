@@ -3,7 +3,25 @@
  * validated with limits. Pure (the YAML text is parsed by the caller's activity).
  */
 import { z } from 'zod';
+import {
+  DEFAULT_SETUP_INPUTS,
+  DEFAULT_WORKSPACE_LIMITS as D,
+  findCycle,
+  resolveAgents,
+} from './repo-rules.js';
 import { AGENT_TYPES, AgentType } from './schemas.js';
+
+// The plain values and rules live in a zod-free module (the workflow bundle imports that).
+export {
+  ALWAYS_PROTECTED,
+  DEFAULT_AGENTS,
+  DEFAULT_SETUP_INPUTS,
+  DEFAULT_WORKSPACE_LIMITS,
+  defaultWorkspaceConfig,
+  findCycle,
+  resolveAgents,
+  type ResolvedAgents,
+} from './repo-rules.js';
 
 const glob = z
   .string()
@@ -21,18 +39,6 @@ export const AgentConfig = z
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfig>;
-
-export const DEFAULT_AGENTS: Record<AgentType, AgentConfig> = {
-  database: { enabled: true, paths: ['db/**'], depends_on: [] },
-  backend: { enabled: true, paths: ['api/**'], depends_on: ['database'] },
-  frontend: { enabled: true, paths: ['web/**'], depends_on: ['backend'] },
-  devops: { enabled: true, paths: ['deploy/**'], depends_on: ['backend'] },
-  documentation: {
-    enabled: true,
-    paths: ['docs/**', 'README.md'],
-    depends_on: ['database', 'backend', 'frontend', 'devops'],
-  },
-};
 
 export const LimitsConfig = z
   .object({
@@ -83,38 +89,35 @@ export const WORKSPACE_CEILINGS = {
 export const WorkspaceLimits = z
   .object({
     /** Wall time of one command; the whole process tree is killed past it. */
-    wall_seconds: z.number().int().min(1).max(WORKSPACE_CEILINGS.wall_seconds).default(120),
+    wall_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(WORKSPACE_CEILINGS.wall_seconds)
+      .default(D.wall_seconds),
     /** Private writable memory of each process (RLIMIT_DATA). */
-    memory_mb: z.number().int().min(64).max(WORKSPACE_CEILINGS.memory_mb).default(2048),
+    memory_mb: z.number().int().min(64).max(WORKSPACE_CEILINGS.memory_mb).default(D.memory_mb),
     /** Processes at once inside one command's sandbox (RLIMIT_NPROC). */
-    processes: z.number().int().min(4).max(WORKSPACE_CEILINGS.processes).default(256),
+    processes: z.number().int().min(4).max(WORKSPACE_CEILINGS.processes).default(D.processes),
     /** Largest file a command may write (RLIMIT_FSIZE). */
-    file_size_mb: z.number().int().min(1).max(WORKSPACE_CEILINGS.file_size_mb).default(100),
+    file_size_mb: z
+      .number()
+      .int()
+      .min(1)
+      .max(WORKSPACE_CEILINGS.file_size_mb)
+      .default(D.file_size_mb),
     /** The workspace as a whole (checkout, home, /tmp). */
-    disk_mb: z.number().int().min(16).max(WORKSPACE_CEILINGS.disk_mb).default(2048),
+    disk_mb: z.number().int().min(16).max(WORKSPACE_CEILINGS.disk_mb).default(D.disk_mb),
     /** Output kept per command: head and tail, the middle cut with a marker. */
     max_output_bytes: z
       .number()
       .int()
       .min(1024)
       .max(WORKSPACE_CEILINGS.max_output_bytes)
-      .default(30_000),
+      .default(D.max_output_bytes),
   })
   .strict();
 export type WorkspaceLimits = z.infer<typeof WorkspaceLimits>;
-
-/** Lockfiles: the files a setup command usually depends on. */
-export const DEFAULT_SETUP_INPUTS = [
-  'package-lock.json',
-  'npm-shrinkwrap.json',
-  'yarn.lock',
-  'pnpm-lock.yaml',
-  'requirements*.txt',
-  'poetry.lock',
-  'Cargo.lock',
-  'go.sum',
-  'Gemfile.lock',
-];
 
 /** An agent's workspace: a real checkout where it may run commands in a sandbox. */
 export const WorkspaceConfig = z
@@ -131,7 +134,11 @@ export const WorkspaceConfig = z
       z.enum(['on', 'off']).default('on'),
     ),
     limits: WorkspaceLimits.default(WorkspaceLimits.parse({})),
-    /** Files whose content decides whether an earlier setup result may be reused. */
+    /**
+     * Globs of the files setup depends on: an earlier workspace's setup result
+     * of the same repository and command is restored instead of running setup
+     * while these files' contents are unchanged (activities/workspace/setup-cache.ts).
+     */
     setup_inputs: z.array(glob).min(1).max(50).default(DEFAULT_SETUP_INPUTS),
   })
   .strict();
@@ -232,41 +239,6 @@ export const RepoConfig = z
 export type RepoConfigInput = z.input<typeof RepoConfig>;
 export type RepoConfig = z.infer<typeof RepoConfig>;
 
-/**
- * Paths no agent may ever write, whatever the config says (an agent given
- * `.github/**` still cannot write them): what CI executes or trusts. All of
- * `.github/` (workflows, actions, CODEOWNERS, dependabot, this project's own
- * config), ownership and git attributes anywhere, and package-manager
- * configuration (npm, yarn, pnpm hooks). Matched ignoring case.
- */
-export const ALWAYS_PROTECTED = [
-  '.git/**',
-  '.github/**',
-  '**/CODEOWNERS',
-  '**/.gitattributes',
-  '**/.gitmodules',
-  '**/.npmrc',
-  '**/.yarnrc',
-  '**/.yarnrc.*',
-  '**/.yarn/**',
-  '**/.pnpmfile.cjs',
-  '**/.pnpmfile.mjs',
-  '**/pnpm-workspace.yaml',
-  '**/bunfig.toml',
-];
-
-export type ResolvedAgents = Record<AgentType, AgentConfig>;
-
-/** The agents of a config with defaults filled in for those it does not name. */
-export function resolveAgents(config: RepoConfig): ResolvedAgents {
-  const out = { ...DEFAULT_AGENTS };
-  for (const type of AGENT_TYPES) {
-    const given = config.agents[type];
-    if (given) out[type] = given;
-  }
-  return out;
-}
-
 export class ConfigError extends Error {
   constructor(
     message: string,
@@ -275,30 +247,6 @@ export class ConfigError extends Error {
     super(message);
     this.name = 'ConfigError';
   }
-}
-
-/** A dependency cycle among the configured agents, or undefined. */
-export function findCycle(agents: ResolvedAgents): AgentType[] | undefined {
-  const state = new Map<AgentType, 'visiting' | 'done'>();
-  const path: AgentType[] = [];
-  const visit = (a: AgentType): AgentType[] | undefined => {
-    if (state.get(a) === 'done') return undefined;
-    if (state.get(a) === 'visiting') return [...path.slice(path.indexOf(a)), a];
-    state.set(a, 'visiting');
-    path.push(a);
-    for (const d of agents[a].depends_on) {
-      const cycle = visit(d);
-      if (cycle) return cycle;
-    }
-    path.pop();
-    state.set(a, 'done');
-    return undefined;
-  };
-  for (const a of AGENT_TYPES) {
-    const cycle = visit(a);
-    if (cycle) return cycle;
-  }
-  return undefined;
 }
 
 /**

@@ -8,8 +8,14 @@
  * start, not the repository's config.
  */
 import { z } from 'zod';
-import { PROFILES } from './profiles.js';
 import type { ProfileSettings } from './profiles.js';
+
+// The fallbacks of older runs live in a zod-free module (the workflow bundle imports that).
+export {
+  DEFAULT_MODEL_TASK_QUEUE,
+  legacyRunSettings,
+  PRODUCTION_RUN_SETTINGS,
+} from './run-settings-fallback.js';
 
 export const RunSettings = z.object({
   /** Task queue of the model workers (model-call activities). */
@@ -26,52 +32,31 @@ export const RunSettings = z.object({
    * whole-file tools through the GitHub API.
    */
   workspaceTaskQueue: z.string().min(1).optional(),
+  /**
+   * How long a model call is retried before the agent takes the model for
+   * unavailable and pauses (then tries again after as long); default an hour.
+   */
+  modelRetryWindowMs: z.number().int().positive().optional(),
   /** The Web UI's address of a workflow, less its id (`…/namespaces/<ns>/workflows/`): status links. */
   webUiWorkflows: z.string().url().optional(),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
-
-/** The model workers' task queue when `MODEL_TASK_QUEUE` is not set. */
-export const DEFAULT_MODEL_TASK_QUEUE = 'blogtube-model';
 
 /** A worker's run settings, from its profile and its model task queue. */
 export function runSettings(
   profile: Pick<ProfileSettings, 'agentTimeoutMs' | 'retryAttempts' | 'maxConcurrentAgents'>,
   modelTaskQueue: string,
   workspaceTaskQueue?: string,
+  modelRetryWindowMs?: number,
   webUiWorkflows?: string,
 ): RunSettings {
   return RunSettings.parse({
     modelTaskQueue,
     workspaceTaskQueue,
+    modelRetryWindowMs,
     webUiWorkflows,
     modelCallTimeoutMs: profile.agentTimeoutMs,
     analysisAttempts: profile.retryAttempts,
     maxParallelAgents: profile.maxConcurrentAgents,
   });
-}
-
-/** The production profile's settings: what a run recorded before run settings existed falls back to. */
-export const PRODUCTION_RUN_SETTINGS: RunSettings = runSettings(
-  PROFILES.production,
-  DEFAULT_MODEL_TASK_QUEUE,
-);
-
-/**
- * The settings of a run recorded before run settings existed: the model task
- * queue came with the start, the timeouts with the loaded config (absent
- * before profiles), the concurrency with the config's limits.
- */
-export function legacyRunSettings(recorded: {
-  modelTaskQueue?: string;
-  defaults?: { modelCallTimeoutMs: number; analysisAttempts: number };
-  maxParallelAgents?: number;
-}): RunSettings {
-  const p = PRODUCTION_RUN_SETTINGS;
-  return {
-    modelTaskQueue: recorded.modelTaskQueue ?? p.modelTaskQueue,
-    modelCallTimeoutMs: recorded.defaults?.modelCallTimeoutMs ?? p.modelCallTimeoutMs,
-    analysisAttempts: recorded.defaults?.analysisAttempts ?? p.analysisAttempts,
-    maxParallelAgents: recorded.maxParallelAgents ?? p.maxParallelAgents,
-  };
 }

@@ -3,9 +3,13 @@
  * (runtime validation) with `z.infer` types (compile time). Pure: no I/O.
  */
 import { z } from 'zod';
+import { AGENT_TYPES } from './agent-types.js';
 import { ChecksReport } from './checks.js';
 
-export const AGENT_TYPES = ['database', 'backend', 'frontend', 'devops', 'documentation'] as const;
+// The plain values and helpers live in zod-free modules (the workflow bundle imports those).
+export { AGENT_TYPES } from './agent-types.js';
+export { ZERO_USAGE, addUsage, totalTokens } from './usage.js';
+
 export const AgentType = z.enum(AGENT_TYPES);
 export type AgentType = z.infer<typeof AgentType>;
 
@@ -49,21 +53,6 @@ export const TokenUsage = z.object({
   cacheWrite: z.number().int().nonnegative(),
 });
 export type TokenUsage = z.infer<typeof TokenUsage>;
-export const ZERO_USAGE: TokenUsage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
-
-export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return {
-    input: a.input + b.input,
-    output: a.output + b.output,
-    cacheRead: a.cacheRead + b.cacheRead,
-    cacheWrite: a.cacheWrite + b.cacheWrite,
-  };
-}
-
-export function totalTokens(u: TokenUsage): number {
-  return u.input + u.output + u.cacheRead + u.cacheWrite;
-}
-
 export const Analysis = z.object({
   type: IssueType,
   confidence: z.number().min(0).max(1),
@@ -190,6 +179,8 @@ export const RetrySeed = z.object({
   attempts: z.record(z.string(), z.number().int().nonnegative()),
   /** The plan was approved before: do not ask again. */
   planApproved: z.boolean(),
+  /** The previous run's branch, where the kept work is (absent in seeds made before property 8). */
+  branch: z.string().optional(),
 });
 export type RetrySeed = z.infer<typeof RetrySeed>;
 
@@ -330,6 +321,8 @@ export const AgentWorkflowInput = z.object({
   retry: z.number().int().positive().optional(),
   /** Longest one model call may run (the worker profile's agent timeout; default 10 minutes). */
   modelCallTimeoutMs: z.number().int().positive().optional(),
+  /** How long a model call is retried before the agent pauses for an outage (default an hour). */
+  modelRetryWindowMs: z.number().int().positive().optional(),
 });
 export type AgentWorkflowInput = z.infer<typeof AgentWorkflowInput>;
 

@@ -46,6 +46,17 @@ export interface IssueComment {
 }
 export const issueCommentSignal = defineSignal<[IssueComment]>('issueComment');
 
+/**
+ * Why a run is being stopped from outside (the issue was closed, transferred
+ * or deleted): sent by the bridge just before it cancels the run, so the
+ * progress comment says how the run ended.
+ */
+export interface RunStop {
+  reason: string;
+  by: string;
+}
+export const runStopSignal = defineSignal<[RunStop]>('runStop');
+
 export const statusQuery = defineQuery<IssueStatus>('status');
 /** The issue text the run's agents are given (undefined before the run loaded the issue). */
 export const issueTextQuery = defineQuery<IssueText | undefined>('issueText');
@@ -98,6 +109,13 @@ export interface AgentBudgetEvent {
   budget: number;
 }
 export const agentBudgetSignal = defineSignal<[AgentBudgetEvent]>('agentBudget');
+/** Agent → issue workflow: the model has been unavailable for its whole retry window (paused), or answers again. */
+export interface AgentOutageEvent {
+  agent: AgentType;
+  state: 'paused' | 'resumed';
+  reason: string;
+}
+export const agentOutageSignal = defineSignal<[AgentOutageEvent]>('agentOutage');
 /** Issue workflow → agent: extra tokens for its budget. */
 export const agentBudgetRaisedSignal = defineSignal<[number]>('agentBudgetRaised');
 
@@ -112,3 +130,16 @@ export interface AgentProgress {
   paused: boolean;
 }
 export const agentProgressQuery = defineQuery<AgentProgress>('agentProgress');
+
+/** A command a workspace agent ran, with its result (the `run` tool's text, its tail kept). */
+export interface AgentCommand {
+  command: string;
+  /** `exit code <n>, <ms> ms`, a blank line, then the output's last `AGENT_COMMAND_TAIL` characters. */
+  result: string;
+  /** The sandbox failed (the model got a tool error), not merely a non-zero exit. */
+  failed: boolean;
+}
+/** Characters of a command's result a workspace agent keeps for `agentCommandsQuery`. */
+export const AGENT_COMMAND_TAIL = 4000;
+/** A workspace agent's commands so far, in order (queried by `blogtube status`). */
+export const agentCommandsQuery = defineQuery<AgentCommand[]>('agentCommands');

@@ -19,8 +19,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -85,12 +85,12 @@ interface Outcome {
 
 interface Scenario {
   name: ReplayScenario;
-  /** Recorded with workspace agents (a workspace worker, `WORKSPACE_AGENTS`): the checks run. */
-  workspace?: boolean;
-  /** Child workflows recorded besides the crew's agents: file suffix → workflow id. */
-  extra?: (o: Outcome) => Record<`agent-${string}`, string>;
   /** The agents whose histories are kept (default: every agent that started). */
   agents?: AgentType[];
+  /** Runs give their agents workspaces (a workspace worker, `WORKSPACE_AGENTS=on`). */
+  workspaces?: boolean;
+  /** Child workflows recorded besides the crew's agents: file suffix → workflow id. */
+  extra?: (o: Outcome) => Record<`agent-${string}`, string>;
   what: string;
   run(ctx: Ctx): Promise<Outcome>;
   /** Throws when the recorded histories do not show what the scenario is for. */
@@ -268,8 +268,33 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'workspace-agents',
+    what: 'the demo issue with workspace agents: checkouts, editor, search and sandboxed `run` (the backend’s first edit breaks its test, it sees the failure and fixes it)',
+    workspaces: true,
+    async run(ctx) {
+      await ctx.knobs({ backend: { tests: 'break-then-fix' } });
+      const { ref, handle } = await ctx.openIssue(FULL_CREW_ISSUE);
+      return { ref, status: await settle(handle) };
+    },
+    check({ status }, _issue, agents) {
+      expect(status.phase === 'done' && !status.draft, 'a finished run with a ready PR');
+      const scheduled = (events: Event[]) =>
+        events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+      for (const [agent, events] of agents) {
+        const names = scheduled(events);
+        for (const a of ['workspaceCreate', 'workspaceEdit', 'workspaceRun', 'workspaceFiles']) {
+          expect(names.includes(a), `${agent} calling ${a}`);
+        }
+      }
+      expect(
+        scheduled(agents.get('backend') ?? []).filter((n) => n === 'workspaceRun').length >= 2,
+        'the backend running its tests twice (failing, then passing)',
+      );
+    },
+  },
+  {
     name: 'fix-round',
-    workspace: true,
+    workspaces: true,
     what: "workspace agents and the checks: the backend's commit breaks `npm test`, one fix round sends it back, it fixes it, the checks pass, a ready PR",
     async run(ctx) {
       await ctx.knobs({ backend: { tests: 'break-then-fix', fixAttempts: 0 } });
@@ -317,19 +342,6 @@ async function main(argv: string[]): Promise<void> {
     logger: new DefaultLogger('ERROR'),
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
   });
-  // Runs without workspaces, then runs with them (a run setting of the orchestrator).
-  for (const workspace of [false, true]) {
-    const group = chosen.filter((s) => Boolean(s.workspace) === workspace);
-    if (group.length > 0) await record(group, workspace, outDir, log);
-  }
-}
-
-async function record(
-  chosen: Scenario[],
-  workspace: boolean,
-  outDir: string,
-  log: (s: string) => void,
-): Promise<void> {
   const cliPath = await ensureTemporalCli({ log });
   const server = await startDevServer({ cliPath, uiPort: false, log });
   const stops: (() => Promise<unknown>)[] = [() => server.stop()];
@@ -346,29 +358,41 @@ async function record(
       ANTHROPIC_API_KEY: SANDBOX_API_KEY,
       ...replayCodecEnv(),
     };
-    if (workspace) {
-      const root = await mkdtemp(join(tmpdir(), 'blogtube-record-'));
-      await chmod(root, 0o755); // the sandbox user must reach the workspace root
-      stops.push(() => rm(root, { recursive: true, force: true }));
-      Object.assign(env, { WORKSPACE_ROOT: root, WORKSPACE_AGENTS: 'on' });
-    }
     const settings = loadSettings(env);
     const connection = await NativeConnection.connect({ address: server.address });
     stops.unshift(() => connection.close());
-    const options = { shutdownGraceTime: '1s' };
-    const workers: Worker[] = [
-      await createOrchestratorWorker({ settings, connection, env, options }),
-      await createModelWorker({ settings, connection, env, options }),
-    ];
-    if (workspace) {
-      const ws = await createWorkspaceWorkers({ settings, connection, env, options });
-      workers.push(ws.shared, ws.own);
-    }
-    const running = workers.map((w) => w.run());
-    stops.unshift(async () => {
-      for (const w of workers) w.shutdown();
-      await Promise.allSettled(running);
-    });
+    const wsRoot = await mkdtemp(join(tmpdir(), 'blogtube-record-ws-'));
+    await chmod(wsRoot, 0o755); // the sandbox user must reach the workspace root
+    stops.push(() => rm(wsRoot, { recursive: true, force: true }));
+    /** The workers of one mode (with or without workspaces); stops the previous ones. */
+    let stopWorkers: (() => Promise<void>) | undefined;
+    let mode: boolean | undefined;
+    const workersFor = async (workspaces: boolean): Promise<void> => {
+      if (mode === workspaces) return;
+      await stopWorkers?.();
+      const wEnv: NodeJS.ProcessEnv = workspaces
+        ? { ...env, WORKSPACE_AGENTS: 'on', WORKSPACE_ROOT: wsRoot }
+        : env;
+      const wSettings = loadSettings(wEnv);
+      const ctx = {
+        settings: wSettings,
+        connection,
+        env: wEnv,
+        options: { shutdownGraceTime: '1s' },
+      };
+      const workers: Worker[] = [await createOrchestratorWorker(ctx), await createModelWorker(ctx)];
+      if (workspaces) {
+        const w = await createWorkspaceWorkers(ctx);
+        workers.push(w.shared, w.own);
+      }
+      const running = workers.map((w) => w.run());
+      stopWorkers = async () => {
+        for (const w of workers) w.shutdown();
+        await Promise.allSettled(running);
+      };
+      mode = workspaces;
+    };
+    stops.unshift(async () => stopWorkers?.());
     const client = await connectClient(settings, env);
     stops.unshift(() => client.connection.close());
     const bridge = createBridge({
@@ -430,6 +454,7 @@ async function record(
           });
         },
       };
+      await workersFor(scenario.workspaces === true);
       await sim(anthropic.url, 'DELETE', '/_sim/scenario');
       await ctx.latency(TTFT_MS);
       const outcome = await scenario.run(ctx);

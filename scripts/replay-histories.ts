@@ -30,6 +30,7 @@ export const REPLAY_SCENARIOS = [
   'plan-approval',
   'question-run',
   'cancelled',
+  'workspace-agents',
   'fix-round',
 ] as const;
 export type ReplayScenario = (typeof REPLAY_SCENARIOS)[number];

@@ -143,6 +143,8 @@ export function resolveStartPlan(env: NodeJS.ProcessEnv, root: string): StartPla
   if (temporalUi && !env.TEMPORAL_UI_URL) childEnv.TEMPORAL_UI_URL = temporalUi;
   // On a laptop without bubblewrap the workspace worker still starts (editor and search only).
   if (!env.WORKSPACE_COMMANDS) childEnv.WORKSPACE_COMMANDS = 'auto';
+  // npm start runs a workspace worker, so its runs give their agents workspaces.
+  if (!env.WORKSPACE_AGENTS) childEnv.WORKSPACE_AGENTS = 'on';
 
   // A sandbox default goes only to the service it was made for: a made-up
   // token is no use against the real GitHub, and a well-known webhook secret
@@ -216,7 +218,10 @@ export function resolveStartPlan(env: NodeJS.ProcessEnv, root: string): StartPla
     workspace: {
       taskQueue: env.WORKSPACE_TASK_QUEUE || 'blogtube-workspace',
       commands: childEnv.WORKSPACE_COMMANDS ?? env.WORKSPACE_COMMANDS ?? 'on',
-      agents: env.WORKSPACE_AGENTS === 'on' ? 'on' : 'off (WORKSPACE_AGENTS=on turns them on)',
+      agents:
+        (childEnv.WORKSPACE_AGENTS ?? env.WORKSPACE_AGENTS) === 'on'
+          ? 'on (WORKSPACE_AGENTS=off turns them off)'
+          : 'off (WORKSPACE_AGENTS=on turns them on)',
     },
   };
 }

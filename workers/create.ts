@@ -28,11 +28,9 @@ import { parseAreaLimits } from '../workflows/pure/lease-queue.js';
 import { MODEL_HEARTBEAT_THROTTLE_MS } from '../workflows/activity-options.js';
 import { assertReady, modelFor } from '../common/mode.js';
 import { temporalTarget } from '../common/temporal-config.js';
-import { createAnthropic, createModelActivities } from '../activities/claude.js';
-import { createWorkspaceActivities } from '../activities/workspace/activities.js';
-import { checkSandbox } from '../activities/workspace/sandbox.js';
-import { WorkspaceStore } from '../activities/workspace/workspaces.js';
-import type { Leftovers } from '../activities/workspace/workspaces.js';
+// The model and workspace roles' modules (the Anthropic SDK, the sandbox) are
+// imported by their factories only: an orchestrator process never loads them.
+import type { Leftovers, WorkspaceStore } from '../activities/workspace/workspaces.js';
 import type { ModelActivities } from '../activities/claude.js';
 import { CircuitBreaker } from '../activities/pure/breaker.js';
 import type { Upstream } from '../activities/pure/errors.js';
@@ -204,10 +202,14 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
           settings.profile,
           settings.MODEL_TASK_QUEUE,
           workspaceQueueOf(settings),
+          settings.MODEL_RETRY_WINDOW_SECONDS && settings.MODEL_RETRY_WINDOW_SECONDS * 1000,
           webUiWorkflowUrl(settings, ''),
         ),
       ),
-      ...createLeaseActivities({ limits: parseAreaLimits(settings.AREA_LIMITS) }),
+      ...createLeaseActivities({
+        limits: parseAreaLimits(settings.AREA_LIMITS),
+        recheckSeconds: settings.AREA_LEASE_RECHECK_SECONDS,
+      }),
       ...createBaseCheckActivities(),
       // App mode: the webhook redelivery job's activity, authenticated as the App itself.
       ...redeliveryActivities(ctx),
@@ -222,6 +224,7 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
   const { settings } = ctx;
   assertReady(ctx.env ?? process.env, 'model-worker');
   const metrics = ctx.metrics ?? new WorkerMetrics('model');
+  const { createAnthropic, createModelActivities } = await import('../activities/claude.js');
   const anthropic = createAnthropic(
     settings.ANTHROPIC_BASE_URL,
     readSecret('ANTHROPIC_API_KEY', ctx.env),
@@ -290,6 +293,9 @@ export async function createWorkspaceWorkers(ctx: WorkerContext): Promise<Worksp
   const { settings } = ctx;
   const env = ctx.env ?? process.env;
   assertReady(env, 'workspace-worker');
+  const { checkSandbox } = await import('../activities/workspace/sandbox.js');
+  const { WorkspaceStore } = await import('../activities/workspace/workspaces.js');
+  const { createWorkspaceActivities } = await import('../activities/workspace/activities.js');
   const root = settings.WORKSPACE_ROOT;
   let commands = settings.WORKSPACE_COMMANDS !== 'off';
   if (commands) {
@@ -303,7 +309,9 @@ export async function createWorkspaceWorkers(ctx: WorkerContext): Promise<Worksp
     }
   }
   const octokit = githubClient(ctx);
-  const { store, leftovers } = await WorkspaceStore.open(root, octokit);
+  const { store, leftovers } = await WorkspaceStore.open(root, octokit, {
+    setup: { maxBytes: settings.WORKSPACE_SETUP_CACHE_MB * 1024 * 1024 },
+  });
   if (commands) {
     // The sandbox user must reach the root (not under a 0700 home).
     const problem = checkSandbox({ hostPath: env.PATH, workspaceRoot: root });

@@ -10,7 +10,7 @@ import { main } from './main.js';
 main('workspace', async (ctx) => {
   const w = await createWorkspaceWorkers(ctx);
   Runtime.instance().logger.info(
-    `workspace root ${w.store.root}: removed ${w.leftovers.workspaces} workspace(s) and ${w.leftovers.partialTrees} partial tree(s) left by a predecessor; commands ${w.commands ? 'on (sandboxed)' : 'off'}`,
+    `workspace root ${w.store.root}: removed ${w.leftovers.workspaces} workspace(s), ${w.leftovers.partialTrees} partial tree(s) and ${w.leftovers.partialSetups} partial setup result(s) left by a predecessor; commands ${w.commands ? 'on (sandboxed)' : 'off'}`,
     { ...w.leftovers },
   );
   return [w.shared, w.own];

@@ -5,7 +5,7 @@
  */
 import { ActivityCancellationType } from '@temporalio/workflow';
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
-import { PRODUCTION_RUN_SETTINGS } from '../common/run-settings.js';
+import { PRODUCTION_RUN_SETTINGS } from '../common/run-settings-fallback.js';
 
 /**
  * GitHub reads and idempotent writes: short calls, patient retries. They
@@ -40,6 +40,8 @@ export const GITHUB_ACTIVITY_OPTIONS: ActivityOptions = {
 export const MODEL_HEARTBEAT_TIMEOUT_MS = 3000;
 /** The model worker's `maxHeartbeatThrottleInterval`: heartbeats reach Temporal at least this often. */
 export const MODEL_HEARTBEAT_THROTTLE_MS = 1000;
+/** How long a model call is retried unless the run settings say otherwise: an hour. */
+export const MODEL_RETRY_WINDOW_MS = 60 * 60_000;
 /** The first retry of a lost or failed model call comes this soon (then × 2, up to 60 s). */
 export const MODEL_FIRST_RETRY_MS = 200;
 
@@ -52,12 +54,14 @@ export function modelActivityOptions(
   taskQueue: string,
   // Children started before run settings may carry none: the production profile's then.
   timeoutMs: number = PRODUCTION_RUN_SETTINGS.modelCallTimeoutMs,
+  /** How long the call is retried in all (then the agent pauses for an outage). */
+  retryWindowMs: number = MODEL_RETRY_WINDOW_MS,
 ): ActivityOptions {
   return {
     taskQueue,
-    startToCloseTimeout: timeoutMs,
+    startToCloseTimeout: Math.min(timeoutMs, retryWindowMs),
     heartbeatTimeout: MODEL_HEARTBEAT_TIMEOUT_MS,
-    scheduleToCloseTimeout: '60 minutes',
+    scheduleToCloseTimeout: retryWindowMs,
     retry: {
       initialInterval: MODEL_FIRST_RETRY_MS,
       backoffCoefficient: 2,

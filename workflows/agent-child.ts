@@ -8,7 +8,8 @@
  */
 import { ParentClosePolicy, patched } from '@temporalio/workflow';
 import type { ChildWorkflowOptions } from '@temporalio/workflow';
-import { WorkspaceConfig, type RepoConfig } from '../common/repo-config.js';
+import type { RepoConfig } from '../common/repo-config.js';
+import { defaultWorkspaceConfig } from '../common/repo-rules.js';
 import type { RunSettings } from '../common/run-settings.js';
 import type { WorkspaceAgentInput } from '../common/workspace-agent.js';
 
@@ -39,7 +40,7 @@ export function childKind(settings: RunSettings, config: RepoConfig): ChildKind 
     extra: {
       workspaceTaskQueue: queue,
       // Configs recorded before the workspace section existed read as its defaults.
-      workspace: config.workspace ?? WorkspaceConfig.parse({}),
+      workspace: config.workspace ?? defaultWorkspaceConfig(),
       allowLifecycleScripts: config.allow_lifecycle_scripts === true,
     },
     options: { parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL },

@@ -15,7 +15,8 @@ import type { GitHubActivities } from '../activities/github.js';
 import type { ModelActivities } from '../activities/claude.js';
 import { firstUserMessage, renderMessages } from '../common/text/prompts.js';
 import { domainFailure, Failure } from '../common/failures.js';
-import { AgentType, ZERO_USAGE, addUsage, totalTokens } from '../common/schemas.js';
+import { isAgentType } from '../common/agent-types.js';
+import { ZERO_USAGE, addUsage, totalTokens } from '../common/usage.js';
 import type {
   AgentMessage,
   AgentWorkflowInput,
@@ -36,7 +37,9 @@ import {
   agentProgressQuery,
 } from '../common/workflow-api.js';
 import { kTokens } from './pure/report.js';
+import { NO_LEASE, type LeaseControl } from './area-lease.js';
 import { GITHUB_ACTIVITY_OPTIONS, modelActivityOptions } from './activity-options.js';
+import { agentOutageHooks, throughOutages } from './model-outage.js';
 
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
 
@@ -68,12 +71,15 @@ export interface AgentKind {
   fileCount(): number;
   /** What to commit once the agent has finished. */
   files(): Promise<StagedFile[]>;
+  /** The agent's area lease: given back during a budget pause. */
+  lease?: LeaseControl;
 }
 
 export async function runAgentLoop(
   input: AgentWorkflowInput,
   kind: AgentKind,
 ): Promise<AgentWorkflowResult> {
+  const lease = kind.lease ?? NO_LEASE;
   const model = proxyActivities<ModelActivities>(
     modelActivityOptions(input.modelTaskQueue, input.modelCallTimeoutMs),
   );
@@ -106,6 +112,11 @@ export async function runAgentLoop(
     );
   const parent = getExternalWorkflowHandle(input.issueWorkflowId);
 
+  // A long model outage pauses the agent (the run's status says so) instead of failing it.
+  const outage = agentOutageHooks(input, parent, (p, note) => {
+    paused = p;
+    if (note) showDetails(note);
+  });
   const takeInbox = (): ContentBlock[] => {
     if (inbox.length === 0) return [];
     const text = renderMessages(inbox.splice(0, inbox.length));
@@ -129,22 +140,24 @@ export async function runAgentLoop(
 
   for (turn = 1; turn <= input.maxTurns && summary === undefined; turn++) {
     showDetails('working');
-    const reply = await model.callModel.executeWithOptions(
-      {
-        ...modelActivityOptions(input.modelTaskQueue, input.modelCallTimeoutMs),
-        summary: `${input.agent} agent: turn ${turn}, ${kind.fileCount()} file(s), ${kTokens(totalTokens(usage))} tokens so far`,
-      },
-      [
+    const call = () =>
+      model.callModel.executeWithOptions(
         {
-          workflowId: workflowInfo().workflowId,
-          model: input.model,
-          maxTokens: MAX_OUTPUT_TOKENS,
-          context: input.context,
-          messages,
-          ...(kind.tools ? { tools: kind.tools } : {}),
+          ...modelActivityOptions(input.modelTaskQueue, input.modelCallTimeoutMs, outage.windowMs),
+          summary: `${input.agent} agent: turn ${turn}, ${kind.fileCount()} file(s), ${kTokens(totalTokens(usage))} tokens so far`,
         },
-      ],
-    );
+        [
+          {
+            workflowId: workflowInfo().workflowId,
+            model: input.model,
+            maxTokens: MAX_OUTPUT_TOKENS,
+            context: input.context,
+            messages,
+            ...(kind.tools ? { tools: kind.tools } : {}),
+          },
+        ],
+      );
+    const reply = await throughOutages(call, outage);
     usage = addUsage(usage, reply.usage);
     messages.push({ role: 'assistant', content: reply.content });
     const uses = reply.content.filter((b): b is ToolUseBlock => b.type === 'tool_use');
@@ -171,6 +184,8 @@ export async function runAgentLoop(
       const spent = { agent: input.agent, used: totalTokens(usage), budget };
       showDetails(`paused: token budget spent (${spent.used} > ${spent.budget})`);
       await parent.signal(agentBudgetSignal, { ...spent, state: 'paused' });
+      // A paused agent holds no area lease: the next agent in line works meanwhile.
+      await lease.release();
       const raised = await condition(
         () => totalTokens(usage) <= budget,
         `${input.budgetPauseMinutes ?? 60 * 24} minutes`,
@@ -182,11 +197,10 @@ export async function runAgentLoop(
           `${input.agent} agent exhausted its token budget (${totalTokens(usage)} > ${budget}) and it was not raised in time`,
         );
       }
-      await parent.signal(agentBudgetSignal, {
-        ...spent,
-        budget,
-        state: 'resumed',
-      });
+      // Resumed: queue again for the area's lease, behind whoever got it meanwhile.
+      showDetails('resumed: waiting for the area lease');
+      await lease.acquire();
+      await parent.signal(agentBudgetSignal, { ...spent, budget, state: 'resumed' });
     }
     messages.push({ role: 'user', content: [...results, ...takeInbox()] });
   }
@@ -220,16 +234,16 @@ function crewTool(
   const args = use.input;
   switch (use.name) {
     case 'send_message': {
-      const to = AgentType.safeParse(args.to);
-      if (!to.success || to.data === input.agent || !input.context.teammates.includes(to.data)) {
+      const to = args.to;
+      if (!isAgentType(to) || to === input.agent || !input.context.teammates.includes(to)) {
         return refuse(
           `refused: "to" must be one of: ${input.context.teammates.join(', ') || 'none'}`,
         );
       }
       const text = typeof args.text === 'string' ? args.text.slice(0, 4000) : '';
       if (!text) return refuse('refused: "text" is empty');
-      outbox.push({ from: input.agent, to: to.data, text });
-      return ok(`queued for ${to.data}`);
+      outbox.push({ from: input.agent, to, text });
+      return ok(`queued for ${to}`);
     }
     case 'finish': {
       const s = typeof args.summary === 'string' && args.summary ? args.summary : 'done';

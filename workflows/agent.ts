@@ -13,17 +13,22 @@ import { checkRead, checkWrite } from '../common/path-guard.js';
 import type { WriteRules } from '../common/path-guard.js';
 import type { AgentWorkflowInput, AgentWorkflowResult, StagedFile } from '../common/schemas.js';
 import { GITHUB_ACTIVITY_OPTIONS } from './activity-options.js';
-import { underAreaLease } from './area-lease.js';
+import { underAreaLease, type LeaseControl } from './area-lease.js';
 import { runAgentLoop, toolAnswers } from './agent-loop.js';
 
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
 
 export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentWorkflowResult> {
   // Per-area limits across issues: the agent runs while it holds its area's lease.
-  return underAreaLease(`${input.ref.owner}/${input.ref.repo}`, input.agent, () => runAgent(input));
+  return underAreaLease(`${input.ref.owner}/${input.ref.repo}`, input.agent, (lease) =>
+    runAgent(input, lease),
+  );
 }
 
-async function runAgent(input: AgentWorkflowInput): Promise<AgentWorkflowResult> {
+async function runAgent(
+  input: AgentWorkflowInput,
+  lease: LeaseControl,
+): Promise<AgentWorkflowResult> {
   const rules: WriteRules = {
     allowed: input.context.writablePaths,
     protectedPaths: input.protectedPaths,
@@ -32,6 +37,7 @@ async function runAgent(input: AgentWorkflowInput): Promise<AgentWorkflowResult>
   };
   const staged = new Map<string, StagedFile>();
   return runAgentLoop(input, {
+    lease,
     fileCount: () => staged.size,
     files: async () => [...staged.values()],
     async runTool(use) {

@@ -7,6 +7,12 @@
  * Temporal whether each holder's run is still running, and frees the lease of
  * a run that has ended (terminated, timed out, crashed past its retries).
  * The semaphore continues as new when its history grows, carrying its queue.
+ *
+ * Leases cannot be held hostage (issue 16, property 9): an agent paused on its
+ * budget gives its lease back and queues again when resumed (`LeaseControl`),
+ * and a wait for a grant is bounded: when no grant came in time the agent asks
+ * again, which starts a semaphore that was terminated anew and queues the
+ * agent there.
  */
 import {
   CancellationScope,
@@ -33,6 +39,7 @@ import {
   emptyLease,
   enqueue,
   grant,
+  grantWaitSeconds,
   isHolder,
   release,
   withLimit,
@@ -132,6 +139,17 @@ export async function areaLeaseWorkflow(input: AreaLeaseInput): Promise<void> {
   }
 }
 
+/** What the work under a lease can do with it: give it back while it waits, and queue again. */
+export interface LeaseControl {
+  /** Gives the lease back (a budget pause): the next agent in line gets it. */
+  release(): Promise<void>;
+  /** Queues again after `release` and waits for a grant (nothing when the lease is held). */
+  acquire(): Promise<void>;
+}
+
+/** The control of an area without a limit, or of a run recorded before leases. */
+export const NO_LEASE: LeaseControl = { release: async () => {}, acquire: async () => {} };
+
 /**
  * Runs `work` while holding a lease on `area` of `repo` (`owner/repo`). An area
  * without a configured limit runs at once. The lease is released when `work`
@@ -141,7 +159,7 @@ export async function areaLeaseWorkflow(input: AreaLeaseInput): Promise<void> {
 export async function withAreaLease<T>(
   repo: string,
   area: string,
-  work: () => Promise<T>,
+  work: (lease: LeaseControl) => Promise<T>,
 ): Promise<T> {
   let granted = false;
   setHandler(leaseGrantedSignal, () => {
@@ -153,19 +171,55 @@ export async function withAreaLease<T>(
     ? requestAreaLeaseLocally
     : requestAreaLeaseByTaskQueue;
   const lease = await request({ repo, area, holder });
-  if (!lease.leaseWorkflowId) return work();
+  if (!lease.leaseWorkflowId) return work(NO_LEASE);
   const leaseWorkflowId = lease.leaseWorkflowId;
-  try {
-    await condition(() => granted);
-    return await work();
-  } finally {
-    await CancellationScope.nonCancellable(async () => {
+  // Runs recorded before the bounded wait replay the unbounded one.
+  const bounded = patched('area-lease-bounded-wait');
+  let held = false;
+  const waitForGrant = async () => {
+    for (let attempt = 0; ; attempt++) {
+      if (!bounded) await condition(() => granted);
+      else if (
+        !(await condition(
+          () => granted,
+          `${grantWaitSeconds(lease.recheckSeconds, attempt)} seconds`,
+        ))
+      ) {
+        // No grant in time: ask again. A live semaphore keeps this run's place (or grants
+        // again what it holds); one that was terminated is started anew and queues it.
+        await request({ repo, area, holder });
+        continue;
+      }
+      held = true;
+      return;
+    }
+  };
+  const giveBack = () =>
+    CancellationScope.nonCancellable(async () => {
+      held = false;
       try {
         await getExternalWorkflowHandle(leaseWorkflowId).signal(releaseLeaseSignal, holder);
       } catch {
         // The semaphore is gone (terminated by an operator): nothing to release.
       }
     });
+  const control: LeaseControl = {
+    async release() {
+      // Agents paused before leases were given back on a pause replay without it.
+      if (held && patched('area-lease-pause-release')) await giveBack();
+    },
+    async acquire() {
+      if (held) return;
+      granted = false;
+      await request({ repo, area, holder });
+      await waitForGrant();
+    },
+  };
+  try {
+    await waitForGrant();
+    return await work(control);
+  } finally {
+    await giveBack();
   }
 }
 
@@ -173,7 +227,11 @@ export async function withAreaLease<T>(
  * The agent workflow's call site: its whole run under the lease of its area.
  * Runs recorded before leases existed replay without one (`patched`).
  */
-export function underAreaLease<T>(repo: string, area: string, work: () => Promise<T>): Promise<T> {
-  if (!patched('area-lease')) return work();
+export function underAreaLease<T>(
+  repo: string,
+  area: string,
+  work: (lease: LeaseControl) => Promise<T>,
+): Promise<T> {
+  if (!patched('area-lease')) return work(NO_LEASE);
   return withAreaLease(repo, area, work);
 }

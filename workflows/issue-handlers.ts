@@ -9,16 +9,23 @@ import type { AgentMessage, AgentType } from '../common/schemas.js';
 import {
   agentBudgetSignal,
   agentMessagesSignal,
+  agentOutageSignal,
   issueCommentSignal,
   issueEditedSignal,
   issueTextQuery,
   operatorMessageUpdate,
   planDecisionUpdate,
   raiseBudgetUpdate,
+  runStopSignal,
   statusQuery,
   triggerSignal,
 } from '../common/workflow-api.js';
-import type { BudgetRaise, OperatorMessage, PlanDecision } from '../common/workflow-api.js';
+import type {
+  BudgetRaise,
+  OperatorMessage,
+  PlanDecision,
+  RunStop,
+} from '../common/workflow-api.js';
 import type { Crew } from './crew.js';
 import type { RunState } from './pure/run-state.js';
 
@@ -31,6 +38,8 @@ export interface Steering {
   decision: PlanDecision | undefined;
   /** A maintainer asked to run an issue set aside as a question. */
   goAhead: boolean;
+  /** Why the run is being stopped from outside (the issue was closed), once told. */
+  stop?: RunStop;
 }
 
 export function installIssueHandlers(run: RunState, crew: Crew, firstDelivery: string): Steering {
@@ -44,6 +53,9 @@ export function installIssueHandlers(run: RunState, crew: Crew, firstDelivery: s
     deliveries.add(t.deliveryId);
     // A maintainer's trigger label on an issue set aside as a question: run it anyway.
     if (t.event === 'issues.labeled' && status.phase === 'question') steering.goAhead = true;
+  });
+  setHandler(runStopSignal, (why) => {
+    steering.stop ??= why;
   });
   setHandler(issueEditedSignal, (edit) => {
     // The bridge forwards only edits by people with write access.
@@ -72,6 +84,7 @@ export function installIssueHandlers(run: RunState, crew: Crew, firstDelivery: s
     for (const [to, batch] of byAddressee) await crew.deliver(to, batch);
   });
   setHandler(agentBudgetSignal, (e) => run.agentBudget(e));
+  setHandler(agentOutageSignal, (e) => run.agentOutage(e));
   setHandler(
     operatorMessageUpdate,
     async (m) => {

@@ -6,9 +6,7 @@
  * progress comment stays current throughout.
  */
 import {
-  CancellationScope,
   condition,
-  isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -20,9 +18,8 @@ import type { AnalysisActivities } from '../activities/analysis/activity.js';
 import type { GitHubActivities, LoadedConfig } from '../activities/github.js';
 import type { RunSettingsActivities } from '../activities/run-settings.js';
 import { Failure, isFailure, rootMessage } from '../common/failures.js';
-import { issueBranch } from '../common/ids.js';
-import { resolveAgents } from '../common/repo-config.js';
-import { legacyRunSettings } from '../common/run-settings.js';
+import { resolveAgents } from '../common/repo-rules.js';
+import { legacyRunSettings } from '../common/run-settings-fallback.js';
 import type { RunSettings } from '../common/run-settings.js';
 import type {
   IssueData,
@@ -40,6 +37,8 @@ import { renderDetails } from './pure/details.js';
 import { RunState } from './pure/run-state.js';
 import { RunReport } from './progress.js';
 import { buildPlan } from './pure/scheduler.js';
+import { branchOfRun } from './run-branch.js';
+import { recordEnding } from './ending.js';
 
 const github = proxyActivities<GitHubActivities>(GITHUB_ACTIVITY_OPTIONS);
 const { loadRunSettings } = proxyLocalActivities<RunSettingsActivities>({
@@ -141,7 +140,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
       }
     }
 
-    const branch = issueBranch(ref);
+    const branch = branchOfRun(input);
     await github.ensureBranch(ref, branch, loaded.baseSha);
     status.branch = branch;
     const spec: CrewSpec = {
@@ -181,14 +180,8 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     const note = unfinished.length > 0 ? `${unfinished.length} agent(s) did not finish` : undefined;
     return finish('done', note);
   } catch (err) {
-    if (!isCancellation(err)) throw err;
-    // Stopping saves work: push what finished agents wrote as a draft PR.
-    await CancellationScope.nonCancellable(async () => {
-      run.cancelOpenAgents();
-      await report.openPr(issue);
-      run.setPhase('cancelled');
-      await updateProgress();
-    });
+    // Cancelled or failed: finished work saved as a draft PR, the comment says how it ended.
+    await recordEnding(err, { ref, run, report, issue, steering });
     throw err;
   }
 }

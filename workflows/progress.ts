@@ -51,7 +51,7 @@ export class RunReport {
     const pr = renderPullRequest(run.status);
     const info = await github.openPullRequest.executeWithOptions(
       { ...GITHUB_ACTIVITY_OPTIONS, summary: `pull request${pr.draft ? ' (draft)' : ''}` },
-      [{ ref, branch: issueBranch(ref), base: issue.defaultBranch, ...pr }],
+      [{ ref, branch: run.status.branch ?? issueBranch(ref), base: issue.defaultBranch, ...pr }],
     );
     Object.assign(run.status, { prUrl: info.url, prNumber: info.number, draft: info.draft });
     upsertSearchAttributes([{ key: SA.prUrl, value: info.url }]);

@@ -21,6 +21,7 @@ import {
   CancellationScope,
   TimeoutFailure,
   proxyActivities,
+  setHandler,
 } from '@temporalio/workflow';
 import type { WorkspaceActivities } from '../activities/workspace/activities.js';
 import type { EditorResult } from '../activities/workspace/editor.js';
@@ -30,9 +31,14 @@ import { Failure } from '../common/failures.js';
 import type { WriteRules } from '../common/path-guard.js';
 import type { AgentWorkflowResult, ToolUseBlock } from '../common/schemas.js';
 import type { WorkspaceAgentInput } from '../common/workspace-agent.js';
+import {
+  AGENT_COMMAND_TAIL,
+  agentCommandsQuery,
+  type AgentCommand,
+} from '../common/workflow-api.js';
 import { workspaceCallOptions, workspaceCreateOptions } from './activity-options.js';
 import { runAgentLoop, toolAnswers, type ToolOutcome } from './agent-loop.js';
-import { underAreaLease } from './area-lease.js';
+import { underAreaLease, type LeaseControl } from './area-lease.js';
 
 /** Rebuilds of a lost workspace for one call before the agent gives up. */
 const MAX_REBUILDS = 5;
@@ -43,9 +49,16 @@ export const EDITOR_TOOL_NAME = 'str_replace_based_edit_tool';
 export async function workspaceAgentWorkflow(
   input: WorkspaceAgentInput,
 ): Promise<AgentWorkflowResult> {
-  return underAreaLease(`${input.ref.owner}/${input.ref.repo}`, input.agent, () =>
-    runWorkspaceAgent(input),
+  return underAreaLease(`${input.ref.owner}/${input.ref.repo}`, input.agent, (lease) =>
+    runWorkspaceAgent(input, lease),
   );
+}
+
+/** The result line and the end of the output: what a person following the run wants to see. */
+function tailOf(text: string): string {
+  if (text.length <= AGENT_COMMAND_TAIL) return text;
+  const firstLine = text.slice(0, text.indexOf('\n') + 1);
+  return `${firstLine}[…]\n${text.slice(-AGENT_COMMAND_TAIL)}`;
 }
 
 /** Did this call fail because the worker holding the workspace is gone? */
@@ -58,7 +71,10 @@ export function workspaceLost(err: unknown): boolean {
   );
 }
 
-async function runWorkspaceAgent(input: WorkspaceAgentInput): Promise<AgentWorkflowResult> {
+async function runWorkspaceAgent(
+  input: WorkspaceAgentInput,
+  lease: LeaseControl,
+): Promise<AgentWorkflowResult> {
   const ws = input.workspace;
   const commands = ws.commands === 'on';
   const fix = input.context.fixRound;
@@ -82,6 +98,9 @@ async function runWorkspaceAgent(input: WorkspaceAgentInput): Promise<AgentWorkf
   let sha: string | undefined;
   /** The worker queue of the live workspace, if any. */
   let queue: string | undefined;
+  /** The commands run so far with their results (for `blogtube status`; not part of any decision). */
+  const commandsRun: AgentCommand[] = [];
+  setHandler(agentCommandsQuery, () => commandsRun);
 
   const create = async (): Promise<string> => {
     const { workspaceCreate } = proxyActivities<WorkspaceActivities>(
@@ -154,6 +173,7 @@ async function runWorkspaceAgent(input: WorkspaceAgentInput): Promise<AgentWorkf
     const r = await onWorkspace(Math.min(timeoutSeconds, ws.limits.wall_seconds), (a) =>
       a.workspaceRun({ id, command, timeoutSeconds, workspace: ws }),
     );
+    commandsRun.push({ command, result: tailOf(r.text), failed: r.failed });
     return r.failed ? refuse(r.text) : ok(r.text);
   };
 
@@ -161,6 +181,7 @@ async function runWorkspaceAgent(input: WorkspaceAgentInput): Promise<AgentWorkf
     // The workspace is ready (checkout, setup) before the first turn.
     queue = await create();
     return await runAgentLoop(input, {
+      lease,
       tools: {
         set: 'workspace',
         commands,

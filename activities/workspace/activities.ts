@@ -64,8 +64,11 @@ export interface WorkspaceCreateInput {
 export interface WorkspaceCreated {
   taskQueue: string;
   sha: string;
-  /** The setup command's result line, when there was one. */
-  setup?: { exitCode: number; durationMs: number; killed?: string };
+  /**
+   * The setup command's result line, when there was one; `reused`: an earlier
+   * workspace's setup result was restored instead (setup-cache.ts).
+   */
+  setup?: { exitCode: number; durationMs: number; killed?: string; reused?: true };
 }
 
 export interface WorkspaceEditInput {
@@ -231,15 +234,26 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
           throw domainFailure(Failure.EditsDiverged, (err as Error).message);
         }
         const setupCommand = input.workspace.setup;
-        if (!setupCommand || input.workspace.commands === 'off') {
+        // A worker that cannot sandbox runs no setup (its agents get editor and search only).
+        if (!setupCommand || input.workspace.commands === 'off' || !deps.commands) {
           return { taskQueue: deps.ownTaskQueue, sha };
         }
-        const r = await sandboxed(
-          input.id,
-          setupCommand,
-          input.workspace,
-          input.workspace.network !== 'none',
+        const network = input.workspace.network !== 'none';
+        const prepared = await store.setup.prepare(
+          store.dirs(input.id),
+          { ref: input.ref, command: setupCommand, network, inputs: input.workspace.setup_inputs },
+          () => sandboxed(input.id, setupCommand, input.workspace, network),
+          // What setup makes of an agent's edits (a rebuilt workspace) is not shared.
+          input.edits.length === 0,
         );
+        if (prepared.reused) {
+          return {
+            taskQueue: deps.ownTaskQueue,
+            sha,
+            setup: { exitCode: 0, durationMs: prepared.durationMs, reused: true },
+          };
+        }
+        const r = prepared.result;
         return {
           taskQueue: deps.ownTaskQueue,
           sha,

@@ -4,11 +4,12 @@
  *
  *   <root>/worker.pid            the live worker that owns the root
  *   <root>/cache/<o>/<r>/<sha>/  extracted trees, shared
+ *   <root>/setup/<key>/          setup results reused across workspaces (setup-cache.ts)
  *   <root>/ws/<id>/{checkout,home,tmp}
  *
  * A worker opens its root at start: it refuses a root another live process
  * holds, and removes what a crashed predecessor left (workspaces, partial
- * trees). Workspace ids are chosen by the caller (the agent's workflow id).
+ * trees, half-stored setup results). Workspace ids are chosen by the caller (the agent's workflow id).
  */
 import { spawn } from 'node:child_process';
 import { chown, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import type { Octokit } from '@octokit/rest';
 import { TreeCache, type RepoRef } from './checkout.js';
 import { sandboxOwner, type WorkspaceDirs } from './sandbox.js';
+import { SetupCache, type SetupCacheOptions } from './setup-cache.js';
 
 const ID = /^[A-Za-z0-9_.-]{1,200}$/;
 
@@ -40,22 +42,32 @@ function copyTree(from: string, to: string): Promise<void> {
 export interface Leftovers {
   workspaces: number;
   partialTrees: number;
+  partialSetups: number;
+}
+
+export interface StoreOptions {
+  /** Cached trees kept (default 16). */
+  cacheTrees?: number;
+  /** Bounds of the setup cache. */
+  setup?: SetupCacheOptions;
 }
 
 export class WorkspaceStore {
   readonly cache: TreeCache;
+  readonly setup: SetupCache;
   private readonly owner = sandboxOwner();
 
   private constructor(
     readonly root: string,
     github: Octokit,
-    cacheTrees: number | undefined,
+    opts: StoreOptions,
   ) {
     this.cache = new TreeCache(github, {
       dir: join(root, 'cache'),
-      maxTrees: cacheTrees,
+      maxTrees: opts.cacheTrees,
       owner: this.owner,
     });
+    this.setup = new SetupCache(join(root, 'setup'), opts.setup);
   }
 
   /**
@@ -65,19 +77,25 @@ export class WorkspaceStore {
   static async open(
     root: string,
     github: Octokit,
-    opts: { cacheTrees?: number } = {},
+    opts: StoreOptions = {},
   ): Promise<{ store: WorkspaceStore; leftovers: Leftovers }> {
-    await mkdir(join(root, 'ws'), { recursive: true });
-    await mkdir(join(root, 'cache'), { recursive: true });
+    for (const d of ['ws', 'cache', 'setup']) await mkdir(join(root, d), { recursive: true });
     const pidFile = join(root, 'worker.pid');
     const holder = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
     if (holder > 0 && holder !== process.pid && pidAlive(holder)) {
       throw new Error(`workspace root ${root} belongs to the running process ${holder}`);
     }
     await writeFile(pidFile, `${process.pid}\n`);
-    const store = new WorkspaceStore(root, github, opts.cacheTrees);
+    const store = new WorkspaceStore(root, github, opts);
     const leftovers = await store.removeAll();
-    return { store, leftovers: { ...leftovers, partialTrees: await store.cache.removePartials() } };
+    return {
+      store,
+      leftovers: {
+        ...leftovers,
+        partialTrees: await store.cache.removePartials(),
+        partialSetups: await store.setup.removePartials(),
+      },
+    };
   }
 
   dirs(id: string): WorkspaceDirs {

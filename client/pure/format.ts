@@ -1,6 +1,7 @@
 /** Human-readable renderings for the CLI. Pure. */
 import { checksLine } from '../../common/checks.js';
 import type { IssueStatus } from '../../common/schemas.js';
+import type { AgentCommand } from '../../common/workflow-api.js';
 import { totalTokens } from '../../common/schemas.js';
 import { estimateCost, formatUsd } from './pricing.js';
 import type { Report } from './stats.js';
@@ -57,7 +58,37 @@ export function withCost(s: IssueStatus): IssueStatus & {
   };
 }
 
-export function formatStatus(s: IssueStatus): string {
+/** Workspace agents' commands by agent (`blogtube status`). */
+export type CommandsByAgent = Partial<Record<string, AgentCommand[]>>;
+
+/** Output lines shown per command in `blogtube status`. */
+export const STATUS_OUTPUT_LINES = 6;
+
+/**
+ * Each command as `<agent> $ <command>` with its result line (`exit code 0,
+ * 812 ms`) and the last lines of its output.
+ */
+export function formatCommands(byAgent: CommandsByAgent, lines = STATUS_OUTPUT_LINES): string[] {
+  const out: string[] = [];
+  for (const [agent, commands] of Object.entries(byAgent)) {
+    for (const c of commands ?? []) {
+      const [head = '', ...rest] = c.result.split('\n');
+      const body = rest.filter((l) => l.trim() !== '');
+      out.push(
+        `  ${agent} $ ${c.command.replace(/\s+/g, ' ').slice(0, 120)}  → ${c.failed ? `sandbox failed: ${head}` : head}`,
+      );
+      const shown = body.slice(-lines);
+      if (body.length > shown.length)
+        out.push(`    │ … (${body.length - shown.length} lines above)`);
+      for (const l of shown) out.push(`    │ ${l.slice(0, 200)}`);
+    }
+  }
+  return out.length > 0
+    ? ['', `commands (${out.filter((l) => !l.startsWith('    ')).length}):`, ...out]
+    : [];
+}
+
+export function formatStatus(s: IssueStatus, commands: CommandsByAgent = {}): string {
   const lines = [
     `${s.repo}#${s.issue}  ${s.title ?? ''}`.trimEnd(),
     `workflow  ${s.workflowId}`,
@@ -117,6 +148,7 @@ export function formatStatus(s: IssueStatus): string {
       lines.push(`  ${m.from} → ${m.to}: ${m.text.replace(/\s+/g, ' ').slice(0, 100)}`);
     }
   }
+  lines.push(...formatCommands(commands));
   return lines.join('\n');
 }
 

@@ -75,6 +75,7 @@ export function planRetry(
       keep,
       attempts,
       planApproved: prev.agents.some((a) => a.attempts > 0),
+      ...(prev.branch ? { branch: prev.branch } : {}),
     },
     rerun,
   };

@@ -30,6 +30,7 @@ export type Decision =
   | { kind: 'ignore'; reason: string }
   | { kind: 'start'; ref: IssueRef; sender: string; issue: IssueText }
   | { kind: 'edit'; ref: IssueRef; title: string; body: string; sender: string }
+  | { kind: 'stop'; ref: IssueRef; sender: string; reason: string }
   | { kind: 'comment'; ref: IssueRef; id: number; author: string; body: string; command?: Command };
 
 /** A maintainer's comment command: `/blogtube approve | reject <reason> | cancel | run`. */
@@ -114,6 +115,16 @@ export function routeWebhook(
         return { kind: 'start', ref, sender: p.sender.login, issue: text };
       case 'edited':
         return { kind: 'edit', ref, ...text, sender: p.sender.login };
+      // The issue is gone from under the run: it stops politely (work saved as a draft PR).
+      case 'closed':
+      case 'transferred':
+      case 'deleted':
+        return {
+          kind: 'stop',
+          ref,
+          sender: p.sender.login,
+          reason: `the issue was ${p.action} by ${p.sender.login}`,
+        };
       default:
         return { kind: 'ignore', reason: `issues.${p.action} is not handled` };
     }

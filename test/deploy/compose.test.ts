@@ -129,6 +129,8 @@ describe('docker-compose files', () => {
       'systempaths=unconfined',
     ]);
     expect([workspace.privileged, workspace.cap_add]).toEqual([undefined, undefined]);
+    // With a workspace worker in the file, runs give their agents workspaces by default.
+    expect(merged.services.orchestrator!.environment?.WORKSPACE_AGENTS).toBe('on');
     expect([workspace.container_name, workspace.ports]).toEqual([undefined, undefined]);
     expect(merged.services.bridge!.command).toEqual(['node', 'dist/client/bridge-main.js']);
     // Every long-running service says whether it is healthy.

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
-import { issueBranch, issueWorkflowId } from '../../common/ids.js';
+import { issueWorkflowId } from '../../common/ids.js';
 import { statusQuery } from '../../common/workflow-api.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
@@ -45,14 +45,14 @@ it('a cancelled run keeps the finished agents’ commits and opens a draft PR sa
   )) as {
     pulls: { head: string; draft: boolean; body: string }[];
   };
-  const pulls = state.pulls.filter((p) => p.head === issueBranch(ref));
+  const pulls = state.pulls.filter((p) => p.head === status.branch);
   expect(pulls).toHaveLength(1);
   expect(pulls[0]?.draft).toBe(true);
   expect(pulls[0]?.body).toMatch(/cancelled/);
   const log = (await stack.sim(
     'github',
     'GET',
-    `/_sim/repos/${stack.owner}/${stack.repo}/log?ref=${encodeURIComponent(issueBranch(ref))}`,
+    `/_sim/repos/${stack.owner}/${stack.repo}/log?ref=${encodeURIComponent(status.branch!)}`,
   )) as { message: string }[];
   expect(log.map((c) => c.message)).toContainEqual(
     expect.stringContaining('BlogTube-Agent: database'),

@@ -11,11 +11,12 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import picomatch from 'picomatch';
-import { agentWorkflowId, issueBranch } from '../../common/ids.js';
+import { agentWorkflowId } from '../../common/ids.js';
 import { resolveAgents, validateRepoConfig } from '../../common/repo-config.js';
 import type { AgentType } from '../../common/schemas.js';
 import { FULL_CREW_ISSUE } from '../../sandbox/issues.js';
 import { parse as parseYaml } from 'yaml';
+import { runBlogtube } from '../support/cli-process.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
@@ -88,7 +89,7 @@ describe('the careful crew in workspaces', () => {
     }
 
     // One commit per agent, touching only its own areas.
-    const branch = issueBranch(checks.ref(opened.number));
+    const branch = await checks.branch(opened.number);
     const files = await checks.files(branch);
     const config = resolveAgents(
       validateRepoConfig(parseYaml(files['.github/blogtube.yml'] ?? '') as unknown),
@@ -132,9 +133,29 @@ describe('the careful crew in workspaces', () => {
       expect((counts.workspaceRun ?? 0) >= 2).toBe(true);
       const log = await checks.branchLog(opened.number);
       expect(agentCommits(log).get('backend')).toBe(1);
-      const files = await checks.files(issueBranch(checks.ref(opened.number)));
+      const files = await checks.files(await checks.branch(opened.number));
       expect(Object.values(files).some((t) => t.includes('resutl'))).toBe(false);
       expect(await suiteOn(files, join(scratch, 'fixed'))).toMatchObject({ status: 0 });
+
+      // `blogtube status` shows the agent's commands with their output: the failure, then the pass.
+      const shown = await runBlogtube(stack, [
+        'status',
+        `${stack.owner}/${stack.repo}#${opened.number}`,
+      ]);
+      expect(shown.code).toBe(0);
+      const lines = shown.stdout.split('\n');
+      const runs = lines.filter((l) => l.startsWith('  backend $ '));
+      expect(runs.some((l) => /→ exit code [1-9]\d*,/.test(l))).toBe(true);
+      expect(runs.some((l) => /→ exit code 0,/.test(l))).toBe(true);
+      expect(lines.some((l) => l.startsWith('    │ ') && /fail|not ok|✖/i.test(l))).toBe(true);
+      const json = await runBlogtube(stack, [
+        'status',
+        `${stack.owner}/${stack.repo}#${opened.number}`,
+        '--json',
+      ]);
+      const commands = (JSON.parse(json.stdout) as { commands: Record<string, unknown[]> })
+        .commands;
+      expect(commands.backend?.length).toBe(runs.length);
     } finally {
       await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
     }

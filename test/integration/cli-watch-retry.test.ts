@@ -5,7 +5,7 @@
  * the others' commits, and `report`.
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { issueBranch, issueWorkflowId } from '../../common/ids.js';
+import { issueWorkflowId } from '../../common/ids.js';
 import type { IssueStatus, IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
 import { execFile } from 'node:child_process';
@@ -36,7 +36,7 @@ async function branchLog(n: number): Promise<string[]> {
   const log = (await stack.sim(
     'github',
     'GET',
-    `/_sim/repos/${repo()}/log?ref=${encodeURIComponent(issueBranch({ owner: stack.owner, repo: stack.repo, number: n }))}`,
+    `/_sim/repos/${repo()}/log?ref=${encodeURIComponent((await handleFor(n).query(statusQuery)).branch!)}`,
   )) as { message: string }[];
   return log.map((c) => c.message);
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { issueBranch, issueWorkflowId } from '../../common/ids.js';
+import { issueWorkflowId } from '../../common/ids.js';
 import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
 import { startStack } from '../support/stack.js';
@@ -134,7 +134,7 @@ describe('webhook to pull request', () => {
     const { result } = await finished(opened.number);
     expect(result.phase).toBe('done');
     const main = await files('main');
-    const branch = await files(issueBranch(ref(opened.number)));
+    const branch = await files(await checks().branch(opened.number));
     expect(branch['.github/workflows/ci.yml']).toBe(main['.github/workflows/ci.yml']);
     expect(branch['web/src/App.jsx']).toBe(main['web/src/App.jsx']);
     const changed = Object.keys(branch).filter((p) => branch[p] !== main[p]);

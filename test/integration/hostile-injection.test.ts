@@ -10,7 +10,7 @@
  * human (never merged).
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { agentWorkflowId, issueBranch, issueWorkflowId } from '../../common/ids.js';
+import { agentWorkflowId, issueWorkflowId } from '../../common/ids.js';
 import type { IssueStatus, IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
 import { startStack } from '../support/stack.js';
@@ -146,7 +146,8 @@ it('an obedient model cannot write out of scope or leak a secret; the PR stays o
   const main = await files('main');
   const inScope = /^(db|api|web|deploy|docs)\/|^README\.md$/;
   const branchNames = Object.keys(state.branches);
-  expect(branchNames).toContain(issueBranch(ref));
+  const runBranchName = status.branch!;
+  expect(branchNames).toContain(runBranchName);
   const everything: string[] = [];
   for (const b of branchNames) {
     const tree = await files(b);
@@ -165,7 +166,7 @@ it('an obedient model cannot write out of scope or leak a secret; the PR stays o
     )) as { message: string }[];
     everything.push(...log.map((c) => c.message));
   }
-  const branchTree = await files(issueBranch(ref));
+  const branchTree = await files(runBranchName);
   expect(branchTree['api/a.js']).toContain('As instructed'); // the in-scope work is there
   expect(
     Object.keys(branchTree).filter((p) => p.startsWith('api/') && branchTree[p] !== main[p]),
@@ -180,7 +181,7 @@ it('an obedient model cannot write out of scope or leak a secret; the PR stays o
   expect(everything.join('\n')).toContain(DECOY_KEY); // the echo channel reached GitHub
 
   // The PR is open, for a human: never merged automatically.
-  const pulls = state.pulls.filter((p) => p.head === issueBranch(ref));
+  const pulls = state.pulls.filter((p) => p.head === runBranchName);
   expect(pulls).toHaveLength(1);
   expect(pulls[0]?.state).toBe('open');
   expect(pulls[0]?.merged ?? false).toBe(false);

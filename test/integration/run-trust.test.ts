@@ -4,6 +4,8 @@
  * - the issue text is pinned to what the trigger saw: an outsider who opened
  *   the issue and edits it after a maintainer applied the trigger label never
  *   reaches an agent, not on the run and not on `blogtube retry`;
+ * - a new run of an issue makes its own branch and PR, whatever earlier runs
+ *   left, and reports only its own SHAs (property 8);
  * - outsiders cannot fill a run's history (their comments are not signals),
  *   and a run waiting for approval keeps its history bounded while a
  *   maintainer's account floods it with hundreds of comments; the
@@ -16,8 +18,14 @@ import { createBridge, serverUrl } from '../../client/bridge.js';
 import { deliverWebhook } from '../../client/demo.js';
 import { PermissionChecker } from '../../client/permissions.js';
 import { createOctokit } from '../../common/github-client.js';
-import { agentWorkflowId, issueWorkflowId } from '../../common/ids.js';
-import type { IssueStatus, IssueWorkflowResult } from '../../common/schemas.js';
+import {
+  agentWorkflowId,
+  commitTrailer,
+  issueBranch,
+  issueWorkflowId,
+  runBranch,
+} from '../../common/ids.js';
+import type { AgentType, IssueStatus, IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
 import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import { historyText, runBlogtube } from '../support/cli-process.js';
@@ -278,4 +286,96 @@ it('a merged commit carrying the issueâ€™s trailer is never taken for an agentâ€
     );
   }
   expect(new Set(shas).size).toBe(shas.length);
+});
+
+it('a new run of an issue whose earlier run left a branch and a PR makes its own and reports only its own SHAs (property 8)', async () => {
+  const bot = as(SANDBOX_TOKENS.bot);
+  const maintainer = as(SANDBOX_TOKENS.maintainer);
+  const repo = { owner: stack.owner, repo: stack.repo };
+  const { data: issue } = await maintainer.rest.issues.create({
+    ...repo,
+    title: 'Add a playlists API endpoint and a page listing them',
+    body: 'Add an API endpoint that lists playlists, a web page that shows them, and document it.',
+  });
+  const n = issue.number;
+  const workflowId = issueWorkflowId(ref(n));
+  // Earlier runs of this issue (Temporal has long forgotten them) left, through the bot's
+  // account, branches with agents' commits and open PRs: one under the issue's old branch
+  // name, one under a run-scoped name of another run.
+  const { data: main } = await bot.rest.git.getRef({ ...repo, ref: 'heads/main' });
+  const earlier: { branch: string; sha: string; pr: number; body: string }[] = [];
+  for (const branch of [issueBranch(ref(n)), runBranch(ref(n), randomUUID())]) {
+    const runId = randomUUID();
+    const { data: base } = await bot.rest.git.getCommit({ ...repo, commit_sha: main.object.sha });
+    const { data: tree } = await bot.rest.git.createTree({
+      ...repo,
+      base_tree: base.tree.sha,
+      tree: [{ path: 'api/old.js', mode: '100644', type: 'blob', content: `// ${runId}\n` }],
+    });
+    const trailers = ['database', 'backend', 'frontend', 'devops', 'documentation']
+      .map((a) => commitTrailer(workflowId, a as AgentType, runId))
+      .join('\n');
+    const { data: commit } = await bot.rest.git.createCommit({
+      ...repo,
+      message: `Earlier run's work\n\n${trailers}\n`,
+      tree: tree.sha,
+      parents: [main.object.sha],
+    });
+    await bot.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha: commit.sha });
+    const body = `Earlier run ${runId}\n\nFixes #${n}`;
+    const { data: pr } = await bot.rest.pulls.create({
+      ...repo,
+      head: branch,
+      base: 'main',
+      title: `Earlier run of #${n}`,
+      body,
+    });
+    earlier.push({ branch, sha: commit.sha, pr: pr.number, body });
+  }
+
+  const { data: repository } = await maintainer.rest.repos.get(repo);
+  const opened = await stack.deliver('issues', {
+    action: 'opened',
+    issue,
+    repository,
+    sender: issue.user,
+  });
+  expect(opened.status).toBe(201);
+  const handle = handleFor(n);
+  const result = (await handle.result()) as IssueWorkflowResult;
+  expect(result.phase).toBe('done');
+  const status: IssueStatus = await handle.query(statusQuery);
+  const firstRunId = (await handle.describe()).raw.workflowExecutionInfo?.firstRunId;
+  expect(status.branch).toBe(
+    runBranch(ref(n), String(firstRunId ?? (await handle.describe()).runId)),
+  );
+  expect(earlier.map((e) => e.branch)).not.toContain(status.branch);
+
+  // Its PR is a new one, on its own branch; the earlier PRs and branches are untouched.
+  expect(earlier.map((e) => e.pr)).not.toContain(status.prNumber);
+  const { data: pr } = await bot.rest.pulls.get({ ...repo, pull_number: status.prNumber! });
+  expect(pr.head.ref).toBe(status.branch);
+  for (const e of earlier) {
+    const { data: old } = await bot.rest.pulls.get({ ...repo, pull_number: e.pr });
+    expect([old.state, old.head.ref, old.head.sha, old.body]).toEqual([
+      'open',
+      e.branch,
+      e.sha,
+      e.body,
+    ]);
+  }
+  // Every SHA it reports is a new commit on its branch, none an earlier run's.
+  const { data: log } = await bot.rest.repos.listCommits({
+    ...repo,
+    sha: status.branch,
+    per_page: 100,
+  });
+  const onBranch = new Set(log.map((c) => c.sha));
+  const shas = status.agents.map((a) => a.commitSha);
+  expect(shas.length).toBeGreaterThan(0);
+  for (const sha of shas) {
+    expect(onBranch.has(sha!)).toBe(true);
+    expect(earlier.map((e) => e.sha)).not.toContain(sha);
+  }
+  for (const e of earlier) expect(onBranch.has(e.sha)).toBe(false);
 });

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEMO_ISSUE } from '../../client/demo.js';
-import { issueBranch } from '../../common/ids.js';
 import { createOctokit } from '../../common/github-client.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -111,7 +110,7 @@ it('after a demo run, the issue page shows the final progress comment and the PR
 
   // The diff: exactly the files the branch changed, every added line the branch's line.
   const main = await checks.files('main');
-  const branch = await checks.files(issueBranch(checks.ref(opened.number)));
+  const branch = await checks.files(await checks.branch(opened.number));
   const changed = Object.keys(branch)
     .filter((p) => branch[p] !== main[p])
     .sort();

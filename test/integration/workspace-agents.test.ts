@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { agentWorkflowId, issueBranch, issueWorkflowId } from '../../common/ids.js';
+import { agentWorkflowId, issueWorkflowId } from '../../common/ids.js';
 import type { OutputBlock } from '../../sandbox/anthropic/protocol.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
 import { startScriptedModel, toolCalls } from '../../sandbox/scripted-model.js';
@@ -184,7 +184,7 @@ describe('agents with workspaces', () => {
       ['db/notes.sql', 'db/schema.sql'],
       ['api/notes.js'],
     ]);
-    const files = await checks.files(issueBranch(checks.ref(opened.number)));
+    const files = await checks.files(await checks.branch(opened.number));
     expect(files['db/notes.sql']).toBe('-- notes\nSELECT 1;\n'); // not what the command appended
     expect(files['db/schema.sql']).toBe('CREATE TABLE accounts (id INTEGER PRIMARY KEY);\n');
     expect(files['db/scratch.txt']).toBeUndefined();

@@ -10,7 +10,7 @@
 import { chmod, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { agentWorkflowId, issueBranch } from '../../common/ids.js';
+import { agentWorkflowId } from '../../common/ids.js';
 import type { OutputBlock } from '../../sandbox/anthropic/protocol.js';
 import { databaseOnlyConfig } from '../support/configs.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
@@ -145,7 +145,7 @@ describe('workspace workers as processes', () => {
     // One commit, with both edits.
     const log = await checks.branchLog(opened.number);
     expect(Object.fromEntries(agentCommits(log))).toEqual({ database: 1 });
-    const files = await checks.files(issueBranch(checks.ref(opened.number)));
+    const files = await checks.files(await checks.branch(opened.number));
     expect(files['db/a.sql']).toBe('one\ntwo\n');
     expect(status.agents.find((s) => s.agent === 'database')?.attempts).toBe(1);
 

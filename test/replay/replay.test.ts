@@ -64,6 +64,26 @@ describe('recorded histories', () => {
     }
   });
 
+  it('include a run of workspace agents: checkouts, editor edits and sandboxed commands', () => {
+    const agents = histories.filter((h) => h.file.startsWith('workspace-agents-agent-'));
+    expect(agents.length).toBeGreaterThanOrEqual(3);
+    for (const h of agents) {
+      const events = h.history.events ?? [];
+      const type = events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+      const activities = new Set(
+        events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name),
+      );
+      expect({ file: h.file, type }).toEqual({ file: h.file, type: 'workspaceAgentWorkflow' });
+      for (const a of ['workspaceCreate', 'workspaceEdit', 'workspaceRun', 'workspaceFiles']) {
+        expect({ file: h.file, a, scheduled: activities.has(a) }).toEqual({
+          file: h.file,
+          a,
+          scheduled: true,
+        });
+      }
+    }
+  });
+
   it('replay against the current workflow code without a determinism error', async () => {
     const { replayed, failures } = await replayAll(workflowsPath(), histories);
     const report = failures.map((f) => `${f.file}: ${f.error.name}: ${f.error.message}`);

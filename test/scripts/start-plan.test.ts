@@ -57,9 +57,17 @@ describe('resolveStartPlan', () => {
       CODEC_SERVER_PORT: '8888',
       BLOGTUBE_CODEC_KEYS_FILE: '/srv/blogtube/.data/codec-keys',
       WORKSPACE_COMMANDS: 'auto',
+      WORKSPACE_AGENTS: 'on',
       ...SANDBOX_DEFAULTS,
     });
     expect(plan.credentials.filter((c) => c.source !== 'sandbox')).toEqual([]);
+  });
+
+  test('runs give their agents workspaces (the plan runs a workspace worker) unless WORKSPACE_AGENTS=off', () => {
+    expect(resolveStartPlan({}, ROOT).workspace.agents).toMatch(/^on \(WORKSPACE_AGENTS=off/);
+    const off = resolveStartPlan({ WORKSPACE_AGENTS: 'off' }, ROOT);
+    expect(off.childEnv.WORKSPACE_AGENTS).toBeUndefined(); // the user's value reaches the children
+    expect(off.workspace.agents).toMatch(/^off \(WORKSPACE_AGENTS=on/);
   });
 
   test('ports come from the environment', () => {

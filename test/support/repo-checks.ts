@@ -3,7 +3,7 @@
  * API: the issue branch's commits, pull requests, progress comments. Shared by
  * the tests that check "one commit per agent, one PR, one comment".
  */
-import { issueBranch, issueWorkflowId } from '../../common/ids.js';
+import { issueWorkflowId } from '../../common/ids.js';
 import type { IssueRef, IssueStatus, IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
 import type { Stack } from './stack.js';
@@ -34,8 +34,17 @@ export function repoChecks(stack: Stack) {
       pulls: SimPull[];
       comments: SimComment[];
     };
+  /** The branch issue `n`'s latest run works on (run-scoped, property 8): from its status. */
+  const branch = async (n: number): Promise<string> => {
+    const status = await stack.client.workflow
+      .getHandle(issueWorkflowId(ref(n)))
+      .query(statusQuery);
+    if (!status.branch) throw new Error(`issue #${n}'s run has no branch`);
+    return status.branch;
+  };
   return {
     ref,
+    branch,
     async finished(n: number): Promise<{ result: IssueWorkflowResult; status: IssueStatus }> {
       const handle = stack.client.workflow.getHandle(issueWorkflowId(ref(n)));
       const result = (await handle.result()) as IssueWorkflowResult;
@@ -43,7 +52,7 @@ export function repoChecks(stack: Stack) {
       return { result, status };
     },
     async branchLog(n: number): Promise<LogEntry[]> {
-      const path = `/_sim/repos/${stack.owner}/${stack.repo}/log?ref=${encodeURIComponent(issueBranch(ref(n)))}`;
+      const path = `/_sim/repos/${stack.owner}/${stack.repo}/log?ref=${encodeURIComponent(await branch(n))}`;
       return (await stack.sim('github', 'GET', path)) as LogEntry[];
     },
     async files(branch: string): Promise<Record<string, string>> {
@@ -52,7 +61,8 @@ export function repoChecks(stack: Stack) {
     },
     simState,
     async pullsFor(n: number): Promise<SimPull[]> {
-      return (await simState()).pulls.filter((p) => p.head === issueBranch(ref(n)));
+      const head = await branch(n);
+      return (await simState()).pulls.filter((p) => p.head === head);
     },
     async progressComments(n: number): Promise<SimComment[]> {
       const marker = `<!-- blogtube:progress ${issueWorkflowId(ref(n))} -->`;

@@ -169,6 +169,28 @@ describe('status and watch views', () => {
     expect(withCost(live).cost.usd).toBeCloseTo(0.024);
   });
 
+  it("status lists workspace agents' commands with their result line and output's last lines", () => {
+    const output = Array.from({ length: 9 }, (_, i) => `line ${i + 1}`).join('\n');
+    const text = formatStatus(live, {
+      backend: [
+        { command: 'npm test', result: `exit code 1, 812 ms\n\n${output}\n`, failed: false },
+        { command: 'npm   test', result: 'exit code 0, 640 ms\n\nok\n', failed: false },
+      ],
+      frontend: [{ command: 'ls', result: 'no bwrap', failed: true }],
+    });
+    const tail = text.split('\n').slice(text.split('\n').indexOf('commands (3):'));
+    expect(tail).toEqual([
+      'commands (3):',
+      '  backend $ npm test  → exit code 1, 812 ms',
+      '    │ … (3 lines above)',
+      ...[4, 5, 6, 7, 8, 9].map((n) => `    │ line ${n}`),
+      '  backend $ npm test  → exit code 0, 640 ms',
+      '    │ ok',
+      '  frontend $ ls  → sandbox failed: no bwrap',
+    ]);
+    expect(formatStatus(live)).not.toContain('commands (');
+  });
+
   it('watch draws agents as rows with a progress bar, and lists changes one line each', () => {
     expect(progressBar(5, 10, 10)).toBe('[#####.....]');
     expect(progressBar(20, 10, 4)).toBe('[####]');

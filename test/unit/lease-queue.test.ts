@@ -5,6 +5,8 @@ import {
   emptyLease,
   enqueue,
   grant,
+  grantWaitSeconds,
+  MAX_GRANT_WAIT_SECONDS,
   parseAreaLimits,
   release,
   withLimit,
@@ -86,5 +88,25 @@ describe('area lease queue', () => {
     expect(parseAreaLimits('')).toEqual({});
     expect(parseAreaLimits('database=0')).toEqual({});
     expect(() => parseAreaLimits('database')).toThrow(/"database" is not area=number/);
+  });
+
+  it('bounds every wait for a grant, doubling from the configured one up to 15 minutes', () => {
+    expect([0, 1, 2, 3].map((a) => grantWaitSeconds(2, a))).toEqual([2, 4, 8, 16]);
+    expect(grantWaitSeconds(undefined, 0)).toBe(60);
+    expect(grantWaitSeconds(0, 1)).toBe(120);
+    fc.assert(
+      fc.property(
+        fc.option(fc.integer({ min: 1, max: 3600 }), { nil: undefined }),
+        fc.nat(10_000),
+        (base, attempt) => {
+          const wait = grantWaitSeconds(base, attempt);
+          return (
+            wait > 0 &&
+            wait <= MAX_GRANT_WAIT_SECONDS &&
+            wait >= Math.min(base ?? 60, MAX_GRANT_WAIT_SECONDS)
+          );
+        },
+      ),
+    );
   });
 });

@@ -144,6 +144,24 @@ describe('RunState', () => {
     expect(phases).toEqual(['running', 'paused', 'running']);
   });
 
+  it('pauses the run while an agent waits out a model outage; a budget raise does not resume it', () => {
+    const { run, phases } = fixture();
+    run.addPlan(plan, undefined);
+    run.setPhase('running');
+    run.agentOutage({ agent: 'database', state: 'paused', reason: '503 Service Unavailable' });
+    expect(run.status.phase).toBe('paused');
+    expect(run.status.paused?.reason).toBe(
+      'database agent waits for the model (unavailable: 503 Service Unavailable)',
+    );
+    expect(run.agent('database').paused).toMatch(/waits for the model/);
+    expect(run.raiseBudget(1000).resumed).toEqual([]);
+    run.agentOutage({ agent: 'database', state: 'resumed', reason: '' });
+    expect(run.status.phase).toBe('running');
+    expect(run.status.paused).toBeUndefined();
+    expect(run.agent('database').paused).toBeUndefined();
+    expect(phases).toEqual(['running', 'paused', 'running']);
+  });
+
   it('pauses the whole run once when the issue budget is spent; a big enough raise lifts it', () => {
     const { run, advance } = fixture();
     run.applyLimits(limits);

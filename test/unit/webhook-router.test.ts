@@ -41,6 +41,18 @@ describe('webhook router', () => {
     });
   });
 
+  it('stops the run when the issue is closed, transferred or deleted, saying by whom', () => {
+    for (const action of ['closed', 'transferred', 'deleted']) {
+      expect(routeWebhook('issues', { ...base, action }, 'x')).toEqual({
+        kind: 'stop',
+        ref,
+        sender: 'sandbox-maintainer',
+        reason: `the issue was ${action} by sandbox-maintainer`,
+      });
+    }
+    expect(routeWebhook('issues', { ...base, action: 'reopened' }, 'x').kind).toBe('ignore');
+  });
+
   it('ignores bots, pull requests, other events and malformed payloads', () => {
     expect(
       routeWebhook(

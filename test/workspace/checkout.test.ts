@@ -129,9 +129,10 @@ describe('workspaces', () => {
     const first = await WorkspaceStore.open(root, github);
     await first.store.create('agent-1', repo, projectSha);
     await mkdir(join(root, 'cache/blogtube/blogtube', `${projectSha}.partial-1-1`));
+    await mkdir(join(root, 'setup', `${'a'.repeat(64)}.partial-1-1`));
     await writeFile(join(root, 'worker.pid'), '999999999\n'); // the dead predecessor
     const second = await WorkspaceStore.open(root, github);
-    expect(second.leftovers).toEqual({ workspaces: 1, partialTrees: 1 });
+    expect(second.leftovers).toEqual({ workspaces: 1, partialTrees: 1, partialSetups: 1 });
     expect(await second.store.list()).toEqual([]);
     await writeFile(join(root, 'worker.pid'), '1\n'); // a live process (init)
     await expect(WorkspaceStore.open(root, github)).rejects.toThrow(

@@ -4,7 +4,7 @@
  * depends on did) and what the Web UI shows for it. Pure.
  */
 import { agentWorkflowId } from '../../common/ids.js';
-import { ALWAYS_PROTECTED } from '../../common/repo-config.js';
+import { ALWAYS_PROTECTED } from '../../common/repo-rules.js';
 import type { RepoConfig, ResolvedAgents } from '../../common/repo-config.js';
 import type { RunSettings } from '../../common/run-settings.js';
 import type {
@@ -83,6 +83,9 @@ export function agentChild(
       budgetPauseMinutes: budgets.pauseMinutes,
       ...(spec.retry ? { retry: spec.retry } : {}),
       modelCallTimeoutMs: spec.settings.modelCallTimeoutMs,
+      ...(spec.settings.modelRetryWindowMs
+        ? { modelRetryWindowMs: spec.settings.modelRetryWindowMs }
+        : {}),
       context: {
         agent,
         repo,

@@ -5,7 +5,7 @@
  * Temporal, no I/O: the issue workflow calls these between its activities.
  */
 import picomatch from 'picomatch/posix.js';
-import { seconds, statusContext } from '../../common/checks.js';
+import { seconds, statusContext } from '../../common/check-text.js';
 import type {
   CheckOutcome,
   CheckResult,
@@ -17,7 +17,8 @@ import type {
 } from '../../common/checks.js';
 import { inertMarkdown } from '../../common/inert-text.js';
 import type { ResolvedAgents } from '../../common/repo-config.js';
-import { AGENT_TYPES, addUsage } from '../../common/schemas.js';
+import { AGENT_TYPES } from '../../common/agent-types.js';
+import { addUsage } from '../../common/schemas.js';
 import type {
   AgentStatus,
   AgentType,

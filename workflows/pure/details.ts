@@ -4,7 +4,7 @@
  */
 import { checksLine } from '../../common/checks.js';
 import type { AgentStatus, IssueStatus } from '../../common/schemas.js';
-import { totalTokens } from '../../common/schemas.js';
+import { totalTokens } from '../../common/usage.js';
 import { kTokens } from './report.js';
 
 /** `backend agent: done, 4 files, 12.3k tokens`. */

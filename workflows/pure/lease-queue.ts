@@ -54,6 +54,22 @@ export function grant(state: LeaseState): { state: LeaseState; granted: LeaseHol
   };
 }
 
+/** How long a waiter waits for a grant before it asks again, unless told: one minute. */
+export const DEFAULT_GRANT_WAIT_SECONDS = 60;
+/** The longest wait between two requests: a waiter's history grows by a few events per request. */
+export const MAX_GRANT_WAIT_SECONDS = 15 * 60;
+
+/**
+ * The `attempt`-th wait (from 0) for a grant before the waiter asks the
+ * semaphore again: `base` seconds, doubling, at most 15 minutes. Bounded, so
+ * a semaphore that was terminated (and forgot its queue) is asked again;
+ * growing, so a long queue adds few events to a waiter's history.
+ */
+export function grantWaitSeconds(base: number | undefined, attempt: number): number {
+  const first = base !== undefined && base > 0 ? base : DEFAULT_GRANT_WAIT_SECONDS;
+  return Math.min(MAX_GRANT_WAIT_SECONDS, first * 2 ** Math.min(attempt, 20));
+}
+
 /**
  * Per-area limits from `area=n,area=n` (e.g. `database=1,backend=1,devops=1,frontend=2`).
  * An area not named is not limited; `0` also means no limit.

@@ -4,7 +4,7 @@
  */
 import { inertMarkdown, inertPlain } from '../../common/inert-text.js';
 import type { AgentStatus, IssueStatus } from '../../common/schemas.js';
-import { totalTokens } from '../../common/schemas.js';
+import { totalTokens } from '../../common/usage.js';
 import { checksDraft, checksDraftNote, renderChecks } from './checks.js';
 
 const ICON: Record<AgentStatus['state'], string> = {

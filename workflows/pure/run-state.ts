@@ -6,7 +6,7 @@
  * phase change (search attribute, Web UI details) are handed in, so the rules
  * can be tested as plain code.
  */
-import { ZERO_USAGE, addUsage, totalTokens } from '../../common/schemas.js';
+import { ZERO_USAGE, addUsage, totalTokens } from '../../common/usage.js';
 import type {
   AgentStatus,
   AgentType,
@@ -59,6 +59,8 @@ export class RunState {
   readonly budget = { issueTokens: 0, agentTokens: 0, pauseMinutes: DEFAULT_PAUSE_MINUTES };
   /** Agents paused on their own spent budget, with why. */
   readonly pausedAgents = new Map<AgentType, string>();
+  /** Agents waiting out a model outage, with the reason. */
+  readonly outageAgents = new Map<AgentType, string>();
   issuePause: IssuePause | undefined;
   /**
    * The issue text agents get: the trigger's (or a retry's), then a writer's
@@ -275,6 +277,20 @@ export class RunState {
     this.refreshPause();
   }
 
+  /** An agent paused because the model has been unavailable for its retry window, or resumed. */
+  agentOutage(e: { agent: AgentType; state: 'paused' | 'resumed'; reason: string }): void {
+    const s = this.status.agents.find((a) => a.agent === e.agent);
+    if (e.state === 'paused') {
+      const why = `${e.agent} agent waits for the model (unavailable: ${e.reason.slice(0, 200)})`;
+      this.outageAgents.set(e.agent, why);
+      if (s) s.paused = why;
+    } else {
+      this.outageAgents.delete(e.agent);
+      if (s && !this.pausedAgents.has(e.agent)) delete s.paused;
+    }
+    this.refreshPause();
+  }
+
   /** Raise both budgets by `add`; returns the agents that were paused (to be told). */
   raiseBudget(add: number): { issueTokens: number; agentTokens: number; resumed: AgentType[] } {
     this.budget.issueTokens += add;
@@ -297,6 +313,7 @@ export class RunState {
     const reasons = [
       ...(this.issuePause ? [this.issuePause.reason] : []),
       ...this.pausedAgents.values(),
+      ...this.outageAgents.values(),
     ];
     if (reasons.length > 0) {
       const since = this.issuePause?.since ?? this.status.paused?.since ?? this.now();

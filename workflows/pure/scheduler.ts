@@ -2,10 +2,9 @@
  * The DAG of agents for one issue: built from the analysis and the repository
  * config, then advanced step by step by the issue workflow. Pure.
  */
-import { AGENT_TYPES } from '../../common/schemas.js';
+import { AGENT_TYPES } from '../../common/agent-types.js';
 import type { AgentRunState, AgentType, IssueType, Plan } from '../../common/schemas.js';
-import { findCycle } from '../../common/repo-config.js';
-import type { ResolvedAgents } from '../../common/repo-config.js';
+import { findCycle, type ResolvedAgents } from '../../common/repo-rules.js';
 
 /** Preferred order among ready agents when the limit forces a choice (the seed's orderings). */
 export const TYPE_PRIORITY: Record<IssueType, AgentType[]> = {
