@@ -112,7 +112,7 @@ describe('a check whose workspace worker dies', () => {
     const statuses = await octokit.paginate(octokit.rest.repos.listCommitStatusesForRef, {
       owner: stack.owner,
       repo: stack.repo,
-      ref: issueBranch(checks.ref(opened.number)),
+      ref: status.branch ?? issueBranch(checks.ref(opened.number)),
       per_page: 100,
     });
     expect(statuses.map((s) => [s.context, s.state]).sort()).toEqual([

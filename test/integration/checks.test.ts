@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { baseCheckWorkflowId } from '../../common/base-check.js';
 import { createOctokit } from '../../common/github-client.js';
-import { agentWorkflowId, issueBranch } from '../../common/ids.js';
+import { agentWorkflowId, issueBranch, issueWorkflowId } from '../../common/ids.js';
+import { statusQuery } from '../../common/workflow-api.js';
 import { AGENT_TYPES, totalTokens, type IssueStatus } from '../../common/schemas.js';
 import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import { runBlogtube } from '../support/cli-process.js';
@@ -49,7 +50,10 @@ const BOOKMARKS = {
 /** The head commit's statuses as GitHub answers them (combined: the latest per context). */
 async function headStatuses(number: number) {
   const octokit = createOctokit(stack.github.url, SANDBOX_TOKENS.maintainer);
-  const ref = issueBranch({ owner: stack.owner, repo: stack.repo, number });
+  // The run's own branch (a run works on a branch named by its first run id).
+  const issue = { owner: stack.owner, repo: stack.repo, number };
+  const status = await stack.client.workflow.getHandle(issueWorkflowId(issue)).query(statusQuery);
+  const ref = status.branch ?? issueBranch(issue);
   const { data: combined } = await octokit.rest.repos.getCombinedStatusForRef({
     owner: stack.owner,
     repo: stack.repo,

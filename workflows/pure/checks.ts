@@ -18,7 +18,7 @@ import type {
 import { inertMarkdown } from '../../common/inert-text.js';
 import type { ResolvedAgents } from '../../common/repo-config.js';
 import { AGENT_TYPES } from '../../common/agent-types.js';
-import { addUsage } from '../../common/schemas.js';
+import { addUsage } from '../../common/usage.js';
 import type {
   AgentStatus,
   AgentType,

@@ -2,7 +2,7 @@
  * What the Temporal Web UI shows of a run: the issue workflow's "current
  * details" (markdown) and one-line summaries of its agents. Pure.
  */
-import { checksLine } from '../../common/checks.js';
+import { checksLine } from '../../common/check-text.js';
 import type { AgentStatus, IssueStatus } from '../../common/schemas.js';
 import { totalTokens } from '../../common/usage.js';
 import { kTokens } from './report.js';
