@@ -247,17 +247,21 @@ export function buildCli(settings: Settings = loadSettings()): Command {
     )
     .argument(...issueArg)
     .option('--agent <types...>', `only these agents (of: ${AGENT_TYPES.join(', ')})`)
+    .option(
+      '--checks',
+      "run the repository's checks (and their fix rounds) again on the branch head, even when every agent finished",
+    )
     .option('--json', 'print JSON')
-    .action(async (issue: string, opts: { agent?: string[]; json?: boolean }) => {
+    .action(async (issue: string, opts: { agent?: string[]; checks?: boolean; json?: boolean }) => {
       const ref = parseIssueOrThrow(issue);
       const only = parseAgents(opts.agent);
       await withClient(settings, async (client) => {
-        const r = await retryRun(client, settings, ref, only);
+        const r = await retryRun(client, settings, ref, only, Boolean(opts.checks));
         const uiUrl = webUiWorkflowUrl(settings, r.workflowId);
         print(Boolean(opts.json), { ...r, uiUrl }, () =>
           [
             `retry ${r.retry} of ${issue} started (run ${r.runId}, after ${r.previousRunId})`,
-            `runs again: ${r.rerun.join(', ') || 'the whole run'}`,
+            `runs again: ${r.rerun.join(', ') || (opts.checks ? 'the checks' : 'the whole run')}`,
             `kept:       ${r.kept.join(', ') || 'nothing'}`,
             `Follow:     npx blogtube watch ${formatRef(ref)}`,
           ].join('\n'),

@@ -223,6 +223,8 @@ export async function retryRun(
   settings: Settings,
   ref: IssueRef,
   only: AgentType[],
+  /** Run the checks (and fix rounds) again on the branch head, even when no agent reruns. */
+  checks = false,
 ): Promise<{
   workflowId: string;
   runId: string;
@@ -249,7 +251,7 @@ export async function retryRun(
     );
   }
   const prev = await fetchStatus(handle, formatRef(ref));
-  const { seed, rerun } = planRetry(prev, description.runId, only);
+  const { seed, rerun } = planRetry(prev, description.runId, only, checks);
   // The retry works from the text the previous run was given, not from GitHub's current text
   // (a later edit by someone without write access never reaches an agent).
   const issue = await handle.query(issueTextQuery).catch((err: unknown) => {
@@ -275,7 +277,7 @@ export async function retryRun(
       args: [input],
       // The bridge never starts a second run (REJECT_DUPLICATE); an operator's retry may.
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      staticSummary: `${formatRef(ref)} retry ${seed.number}: ${rerun.join(', ') || 'whole run'}`,
+      staticSummary: `${formatRef(ref)} retry ${seed.number}: ${rerun.join(', ') || (checks ? 'checks' : 'whole run')}`,
     });
     return {
       workflowId,

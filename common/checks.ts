@@ -4,7 +4,6 @@
  * what one run of a check gave. Pure definitions (zod schemas, their types).
  */
 import { z } from 'zod';
-import { seconds } from './check-text.js';
 
 // The plain helpers live in a zod-free module (the workflow bundle imports that).
 export { seconds, STATUS_CONTEXT_PREFIX, statusContext } from './check-text.js';
@@ -74,6 +73,8 @@ export const ChecksStop = z.enum([
   'budget_spent',
   /** No agent changed files, so nobody can be sent a failure. */
   'no_agent',
+  /** The deployment runs no workspace workers: the checks could not run. */
+  'no_workspace',
 ]);
 export type ChecksStop = z.infer<typeof ChecksStop>;
 
@@ -95,20 +96,5 @@ export const ChecksReport = z.object({
 });
 export type ChecksReport = z.infer<typeof ChecksReport>;
 
-const SHORT: Record<CheckOutcome, (r: CheckResult) => string> = {
-  passed: () => 'passed',
-  failed: (r) => `failed (exit ${r.exitCode})`,
-  timed_out: () => 'timed out',
-  failing_on_base: () => 'failing on base',
-};
-
-/** One line for a terminal: each check's result and time, running ones, the fix rounds. */
-export function checksLine(report: ChecksReport): string {
-  if (report.configured === 0) return 'none configured';
-  const parts = report.results.map(
-    (r) => `${r.name} ${SHORT[r.outcome](r)} ${seconds(r.durationMs)}`,
-  );
-  for (const name of report.running ?? []) parts.push(`${name} running`);
-  parts.push(`fix rounds ${report.roundsUsed}/${report.maxFixRounds}`);
-  return parts.join('; ');
-}
+/** One line for a terminal or the Web UI (defined beside the other texts, free of zod). */
+export { checksLine } from './check-text.js';

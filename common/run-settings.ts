@@ -37,6 +37,8 @@ export const RunSettings = z.object({
    * unavailable and pauses (then tries again after as long); default an hour.
    */
   modelRetryWindowMs: z.number().int().positive().optional(),
+  /** The Web UI's address of a workflow, less its id (`…/namespaces/<ns>/workflows/`): status links. */
+  webUiWorkflows: z.string().url().optional(),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 
@@ -46,11 +48,13 @@ export function runSettings(
   modelTaskQueue: string,
   workspaceTaskQueue?: string,
   modelRetryWindowMs?: number,
+  webUiWorkflows?: string,
 ): RunSettings {
   return RunSettings.parse({
     modelTaskQueue,
     workspaceTaskQueue,
     modelRetryWindowMs,
+    webUiWorkflows,
     modelCallTimeoutMs: profile.agentTimeoutMs,
     analysisAttempts: profile.retryAttempts,
     maxParallelAgents: profile.maxConcurrentAgents,

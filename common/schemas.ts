@@ -118,6 +118,8 @@ export const Phase = z.enum([
   'running',
   /** Waiting for a bigger token budget (`blogtube budget`), a cancellation or the timeout. */
   'paused',
+  /** The repository's checks at the branch head, and their fix rounds. */
+  'checking',
   'opening_pr',
   'done',
   'failed',
@@ -262,6 +264,8 @@ export const PromptContext = z.object({
   dependencySummaries: z.array(z.object({ agent: AgentType, summary: z.string() })),
   /** Commit the repository's agent docs are read at (cache key with repo). */
   docsRef: z.string(),
+  /** A fix round after failed checks: the failures routed to this agent (its first message). */
+  fixRound: z.object({ round: z.number().int().positive(), message: z.string() }).optional(),
 });
 export type PromptContext = z.infer<typeof PromptContext>;
 

@@ -89,6 +89,8 @@ interface Scenario {
   agents?: AgentType[];
   /** Runs give their agents workspaces (a workspace worker, `WORKSPACE_AGENTS=on`). */
   workspaces?: boolean;
+  /** Child workflows recorded besides the crew's agents: file suffix → workflow id. */
+  extra?: (o: Outcome) => Record<`agent-${string}`, string>;
   what: string;
   run(ctx: Ctx): Promise<Outcome>;
   /** Throws when the recorded histories do not show what the scenario is for. */
@@ -290,6 +292,35 @@ const SCENARIOS: Scenario[] = [
       );
     },
   },
+  {
+    name: 'fix-round',
+    workspaces: true,
+    what: "workspace agents and the checks: the backend's commit breaks `npm test`, one fix round sends it back, it fixes it, the checks pass, a ready PR",
+    async run(ctx) {
+      await ctx.knobs({ backend: { tests: 'break-then-fix', fixAttempts: 0 } });
+      const { ref, handle } = await ctx.openIssue({
+        title: 'Add favorites: users can favorite videos',
+        body: 'A favorites table in the database and an API endpoint to list favorites.',
+      });
+      return { ref, status: await settle(handle) };
+    },
+    extra: ({ ref }) => ({ 'agent-fixbackend': `${agentWorkflowId(ref, 'backend')}/fix:1` }),
+    check({ status }, issue) {
+      expect(status.phase === 'done' && !status.draft, 'a finished run with a ready PR');
+      const c = status.checks;
+      expect(
+        c?.roundsUsed === 1 && c.stop === 'all_passed',
+        'one fix round, then every check passes',
+      );
+      expect(c?.rounds?.[0]?.agents.join() === 'backend', 'the round sent to the backend only');
+      expect(
+        issue.some(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'workspaceCheck',
+        ),
+        'checks run by the issue workflow',
+      );
+    },
+  },
 ];
 
 async function main(argv: string[]): Promise<void> {
@@ -439,6 +470,15 @@ async function main(argv: string[]): Promise<void> {
         agentEvents.set(a.agent, events);
         if (scenario.agents && !scenario.agents.includes(a.agent)) continue;
         files.set(historyFileName(scenario.name, `agent-${a.agent}`), toRecorded(id, events));
+      }
+      for (const [suffix, id] of Object.entries(scenario.extra?.(outcome) ?? {}) as [
+        `agent-${string}`,
+        string,
+      ][]) {
+        files.set(
+          historyFileName(scenario.name, suffix),
+          toRecorded(id, await closedHistory(client, id)),
+        );
       }
       expect(files.size > 1, 'at least one agent history');
       scenario.check(outcome, issueEvents, agentEvents);

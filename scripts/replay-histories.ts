@@ -31,6 +31,7 @@ export const REPLAY_SCENARIOS = [
   'question-run',
   'cancelled',
   'workspace-agents',
+  'fix-round',
 ] as const;
 export type ReplayScenario = (typeof REPLAY_SCENARIOS)[number];
 

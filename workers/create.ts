@@ -23,6 +23,7 @@ import {
 } from '../common/github-app.js';
 import { createRedeliveryActivities } from '../activities/redelivery.js';
 import { createLeaseActivities } from '../activities/lease.js';
+import { createBaseCheckActivities } from '../activities/base-check.js';
 import { parseAreaLimits } from '../workflows/pure/lease-queue.js';
 import { MODEL_HEARTBEAT_THROTTLE_MS } from '../workflows/activity-options.js';
 import { assertReady, modelFor } from '../common/mode.js';
@@ -34,7 +35,7 @@ import type { ModelActivities } from '../activities/claude.js';
 import { CircuitBreaker } from '../activities/pure/breaker.js';
 import type { Upstream } from '../activities/pure/errors.js';
 import { createDataConverter } from '../common/codec.js';
-import { readSecret, workspaceQueueOf } from '../common/env.js';
+import { readSecret, webUiWorkflowUrl, workspaceQueueOf } from '../common/env.js';
 import type { Settings } from '../common/env.js';
 import { WorkerMetrics } from '../common/metrics.js';
 import { prebuiltWorkflowBundle } from './workflow-bundle.js';
@@ -202,12 +203,14 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
           settings.MODEL_TASK_QUEUE,
           workspaceQueueOf(settings),
           settings.MODEL_RETRY_WINDOW_SECONDS && settings.MODEL_RETRY_WINDOW_SECONDS * 1000,
+          webUiWorkflowUrl(settings, ''),
         ),
       ),
       ...createLeaseActivities({
         limits: parseAreaLimits(settings.AREA_LIMITS),
         recheckSeconds: settings.AREA_LEASE_RECHECK_SECONDS,
       }),
+      ...createBaseCheckActivities(),
       // App mode: the webhook redelivery job's activity, authenticated as the App itself.
       ...redeliveryActivities(ctx),
     },
@@ -343,7 +346,14 @@ export async function createWorkspaceWorkers(ctx: WorkerContext): Promise<Worksp
   const own = await Worker.create({
     ...common,
     taskQueue: ownTaskQueue,
-    activities: { workspaceEdit, workspaceSearch, workspaceRun, workspaceFiles, workspaceRemove },
+    activities: {
+      workspaceEdit,
+      workspaceSearch,
+      workspaceRun,
+      workspaceFiles,
+      workspaceRemove,
+      workspaceCheck: activities.workspaceCheck,
+    },
   });
   remember(shared, metrics);
   remember(own, metrics);

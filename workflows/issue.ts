@@ -29,6 +29,7 @@ import type {
 } from '../common/schemas.js';
 import { SA } from '../common/search-attributes.js';
 import { analysisOptions, GITHUB_ACTIVITY_OPTIONS } from './activity-options.js';
+import { runChecksPhase, verifyInput } from './checks.js';
 import { Crew } from './crew.js';
 import { installIssueHandlers } from './issue-handlers.js';
 import type { CrewSpec } from './pure/agent-input.js';
@@ -162,6 +163,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     if (run.credentialRefused && !run.hasCommits()) {
       return finish('failed', run.credentialRefused);
     }
+    await runChecksPhase({ spec, run, baseBranch: issue.defaultBranch, updateProgress });
     run.setPhase('opening_pr');
     const opened = await report.openPr(issue);
     const unfinished = status.agents.filter((a) => a.state !== 'done');
@@ -169,7 +171,7 @@ export async function issueWorkflow(input: IssueWorkflowInput): Promise<IssueWor
     try {
       await github.verifyRun.executeWithOptions(
         { ...GITHUB_ACTIVITY_OPTIONS, summary: 'verify branch and pull request on GitHub' },
-        [{ ref, branch, commits: run.commits(), prNumber: status.prNumber }],
+        [verifyInput(run, ref, branch)],
       );
     } catch (err) {
       if (isFailure(err, Failure.VerificationFailed)) return finish('failed', rootMessage(err));

@@ -77,9 +77,11 @@ async function runWorkspaceAgent(
 ): Promise<AgentWorkflowResult> {
   const ws = input.workspace;
   const commands = ws.commands === 'on';
-  const id = `${input.issueWorkflowId}.${input.agent}${input.retry ? `.r${input.retry}` : ''}`
-    .replace(/[^A-Za-z0-9_.-]/g, '_')
-    .slice(0, 200);
+  const fix = input.context.fixRound;
+  const id =
+    `${input.issueWorkflowId}.${input.agent}${input.retry ? `.r${input.retry}` : ''}${fix ? `.fix${fix.round}` : ''}`
+      .replace(/[^A-Za-z0-9_.-]/g, '_')
+      .slice(0, 200);
   const ref = { owner: input.ref.owner, repo: input.ref.repo };
   const rules: WriteRules = {
     allowed: input.context.writablePaths,

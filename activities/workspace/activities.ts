@@ -87,6 +87,28 @@ export interface WorkspaceRunInput {
   workspace: WorkspaceConfig;
 }
 
+/** One of the repository's checks, run once in a workspace made for it. */
+export interface WorkspaceCheckInput {
+  id: string;
+  command: string;
+  /** The check's time limit: the sandbox kills it there (reported as timed out). */
+  timeoutSeconds: number;
+  workspace: WorkspaceConfig;
+}
+
+/** What a check's run gave: exit code, time, whether its limit killed it, its output's tail. */
+export interface WorkspaceCheckResult {
+  exitCode: number;
+  durationMs: number;
+  timedOut: boolean;
+  /** Why the sandbox killed it (`wall_time`: its time limit; `workspace_disk`). */
+  killed?: string;
+  output: string;
+}
+
+/** The most output a check's result carries (its tail): what routing and reports read. */
+export const CHECK_OUTPUT_CHARS = 16_000;
+
 export interface WorkspaceRunResult {
   text: string;
   /** A sandbox failure (not a non-zero exit): the tool result is an error. */
@@ -266,6 +288,29 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
         // The sandbox itself failed: the agent sees it as a tool error.
         return { text: `the sandbox failed: ${(err as Error).message}`, failed: true };
       }
+    },
+
+    /**
+     * A check: its command in the workspace, without network (like an agent's
+     * command), its time limit enforced by the sandbox. A non-zero exit is a
+     * result, not a failure; a sandbox that cannot run is one (retried elsewhere).
+     */
+    async workspaceCheck(input: WorkspaceCheckInput): Promise<WorkspaceCheckResult> {
+      const r = await sandboxed(
+        input.id,
+        input.command,
+        input.workspace,
+        input.workspace.network === 'all',
+        input.timeoutSeconds,
+      );
+      const text = r.note ? `${r.output}\n[${r.note}]` : r.output;
+      return {
+        exitCode: r.exitCode,
+        durationMs: r.durationMs,
+        timedOut: r.killed === 'wall_time',
+        ...(r.killed ? { killed: r.killed } : {}),
+        output: text.length > CHECK_OUTPUT_CHARS ? text.slice(-CHECK_OUTPUT_CHARS) : text,
+      };
     },
 
     /** Blobs of the final contents of the edited paths: exactly the editor's edits. */

@@ -42,7 +42,13 @@ export interface RetryPlan {
  * What a retry keeps and what it runs again: every agent that did not finish,
  * or (with `only`) just the named ones; the rest keep their commits. Pure.
  */
-export function planRetry(prev: IssueStatus, previousRunId: string, only: AgentType[]): RetryPlan {
+export function planRetry(
+  prev: IssueStatus,
+  previousRunId: string,
+  only: AgentType[],
+  /** `--checks`: the checks (and their fix rounds) run again on the head even when no agent does. */
+  checks = false,
+): RetryPlan {
   const inPlan = prev.agents.map((a) => a.agent);
   for (const a of only) {
     if (!inPlan.includes(a)) {
@@ -54,9 +60,9 @@ export function planRetry(prev: IssueStatus, previousRunId: string, only: AgentT
   }
   const keep = prev.agents.filter((a) => a.state === 'done' && !only.includes(a.agent));
   const rerun = inPlan.filter((a) => !keep.some((k) => k.agent === a));
-  if (prev.agents.length > 0 && rerun.length === 0) {
+  if (prev.agents.length > 0 && rerun.length === 0 && !checks) {
     throw new CliError(
-      'every agent of the previous run finished: name the ones to run again with --agent',
+      'every agent of the previous run finished: name the ones to run again with --agent, or run the checks again with --checks',
       EXIT.conflict,
     );
   }

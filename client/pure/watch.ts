@@ -2,6 +2,7 @@
  * `blogtube watch`: a frame of the live view (agents as rows with a progress
  * bar) for terminals, and one line per change for logs and pipes. Pure.
  */
+import { checksLine } from '../../common/checks.js';
 import { TERMINAL_PHASES, totalTokens } from '../../common/schemas.js';
 import type { AgentStatus, AgentType, IssueStatus } from '../../common/schemas.js';
 import type { AgentProgress } from '../../common/workflow-api.js';
@@ -70,6 +71,7 @@ export function renderWatchFrame(s: IssueStatus, progress: ProgressByAgent, tick
   }
   if (s.agents.length > 0) lines.push(table(rows));
   else lines.push('(no agents planned yet)');
+  if (s.checks) lines.push('', `checks ${checksLine(s.checks)}`);
   return lines.join('\n');
 }
 
@@ -98,6 +100,10 @@ export function changeLines(prev: IssueStatus | undefined, next: IssueStatus): s
     for (const m of next.messages.slice(prev?.messages.length ?? 0)) {
       out.push(`message ${m.from} → ${m.to}: ${m.text.replace(/\s+/g, ' ').slice(0, 80)}`);
     }
+  }
+  if (next.checks) {
+    const line = checksLine(next.checks);
+    if (!prev?.checks || checksLine(prev.checks) !== line) out.push(`checks ${line}`);
   }
   if (next.prUrl && next.prUrl !== prev?.prUrl)
     out.push(`PR ${next.prUrl}${next.draft ? ' (draft)' : ''}`);

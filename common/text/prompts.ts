@@ -219,7 +219,8 @@ export function firstUserMessage(ctx: PromptContext): string {
   for (const d of ctx.dependencySummaries) {
     parts.push(`<dependency agent="${d.agent}">${fence(d.summary)}</dependency>`);
   }
-  parts.push('Resolve your part of this issue.');
+  // A fix round's agent is sent back with the checks' failures instead.
+  parts.push(ctx.fixRound ? ctx.fixRound.message : 'Resolve your part of this issue.');
   return parts.join('\n');
 }
 

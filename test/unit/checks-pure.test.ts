@@ -16,6 +16,7 @@ import {
   fixRoundMessage,
   namedPaths,
   outputTail,
+  failureExcerpt,
   renderChecks,
   routeFailure,
   statusFor,
@@ -250,6 +251,10 @@ describe('verdicts and fix rounds', () => {
     expect(checksDraftNote(report(classifyChecks([run()]), 2))).toBe(
       'This PR is a draft because not every check ran.',
     );
+    // No workspace workers: nothing ran, the PR says so and opens as before.
+    const notRun = { ...report([], 1), stop: 'no_workspace' as const };
+    expect(checksDraft(notRun)).toBe(false);
+    expect(renderChecks(notRun)).toContain('Not run: this deployment runs no workspace workers');
   });
 });
 
@@ -396,6 +401,32 @@ describe('what GitHub and the agents are told', () => {
     expect(body).toContain('&lt;/pre>&lt;/details>&lt;img');
     expect(body.match(/<\/pre>/g)).toHaveLength(2);
     expect(body.match(/<\/details>/g)).toHaveLength(2);
+  });
+
+  it("shows a test runner's first failure even when its summary fills the tail", () => {
+    const output = [
+      'TAP version 13',
+      'ok 1 - lists rows',
+      'not ok 2 - GET /api/favorites lists favorites',
+      '  ---',
+      "  error: 'resutl is not defined'",
+      '  stack: |-',
+      '    at Server.<anonymous> (file:///workspace/api/app.js:41:35)',
+      '  ...',
+      ...Array.from({ length: 60 }, (_, i) => `ok ${i + 3} - passing ${i}`),
+      '# fail 1',
+    ].join('\n');
+    const excerpt = failureExcerpt(output);
+    expect(excerpt.startsWith('not ok 2 - GET /api/favorites lists favorites')).toBe(true);
+    expect(excerpt).toContain("error: 'resutl is not defined'");
+    expect(excerpt.endsWith('# fail 1')).toBe(true);
+    expect(excerpt).not.toContain('passing 20');
+    // Output whose failure is in its tail is the tail.
+    expect(failureExcerpt('ok 1\nnot ok 2 - x\n# fail 1')).toBe(
+      outputTail('ok 1\nnot ok 2 - x\n# fail 1'),
+    );
+    const [result] = classifyChecks([failed({ output })]);
+    expect(fixRoundMessage(1, [result as CheckResult])).toContain('resutl is not defined');
   });
 
   it('keeps a tail short however long the lines are', () => {

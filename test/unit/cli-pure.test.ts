@@ -228,6 +228,44 @@ describe('status and watch views', () => {
       'message backend → frontend: the API is at /api/playlists',
     ]);
     expect(changeLines(live, live)).toEqual([]);
+
+    // The checks and their fix rounds, as they happen.
+    const checking = run({
+      ...live,
+      phase: 'checking',
+      checks: { configured: 1, results: [], running: ['test'], roundsUsed: 0, maxFixRounds: 2 },
+    });
+    const fixing = run({
+      ...checking,
+      checks: {
+        configured: 1,
+        results: [
+          {
+            name: 'test',
+            command: 'npm test',
+            exitCode: 1,
+            durationMs: 3200,
+            timedOut: false,
+            output: 'not ok 1',
+            outcome: 'failed',
+          },
+        ],
+        roundsUsed: 1,
+        maxFixRounds: 2,
+        rounds: [{ round: 1, agents: ['backend'] }],
+      },
+    });
+    expect(changeLines(live, checking)).toEqual([
+      'phase checking',
+      'checks test running; fix rounds 0/2',
+    ]);
+    expect(changeLines(checking, fixing)).toEqual([
+      'checks test failed (exit 1) 3.2s; fix rounds 1/2',
+    ]);
+    expect(renderDetails(fixing)).toContain('checks: test failed (exit 1) 3.2s; fix rounds 1/2');
+    expect(renderWatchFrame(fixing, {}, 0)).toMatch(
+      /\nchecks test failed \(exit 1\) 3\.2s; fix rounds 1\/2$/,
+    );
     expect(watchExitCode(run({ agents: [agent({ agent: 'backend' })] }))).toBe(0);
     expect(watchExitCode(run({ error: 'x' }))).toBe(1);
     expect(watchExitCode(run({ phase: 'failed' }))).toBe(1);
@@ -272,13 +310,19 @@ describe('operator rules', () => {
   it('refuses a retry with nothing to run, or of an agent outside the plan', () => {
     const allDone = run({ agents: [agent({ agent: 'database' })] });
     expect(() => planRetry(allDone, 'r', [])).toThrow(/name the ones to run again/);
+    // --checks: every finished agent kept, the checks run again on the head.
+    const checksOnly = planRetry(allDone, 'r', [], true);
+    expect({ rerun: checksOnly.rerun, kept: checksOnly.seed.keep.map((k) => k.agent) }).toEqual({
+      rerun: [],
+      kept: ['database'],
+    });
     try {
       planRetry(allDone, 'r', ['devops']);
     } catch (err) {
       expect(err).toBeInstanceOf(CliError);
       expect((err as CliError).exitCode).toBe(EXIT.usage);
     }
-    expect.assertions(3);
+    expect.assertions(4);
   });
 
   it('parses agent lists and builds visibility queries', () => {

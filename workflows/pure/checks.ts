@@ -18,7 +18,13 @@ import type {
 import { inertMarkdown } from '../../common/inert-text.js';
 import type { ResolvedAgents } from '../../common/repo-config.js';
 import { AGENT_TYPES } from '../../common/agent-types.js';
-import type { AgentType, PlanNode } from '../../common/schemas.js';
+import { addUsage } from '../../common/usage.js';
+import type {
+  AgentStatus,
+  AgentType,
+  AgentWorkflowResult,
+  PlanNode,
+} from '../../common/schemas.js';
 import { fence } from '../../common/text/prompts.js';
 
 // ---------------------------------------------------------------------------
@@ -71,7 +77,8 @@ export function allChecksPass(results: readonly CheckResult[]): boolean {
  * passed: a draft otherwise. No checks configured: the checks hold nothing back.
  */
 export function checksDraft(report: ChecksReport): boolean {
-  if (report.configured === 0) return false;
+  // A deployment without workspace workers cannot run checks: it says so and behaves as before.
+  if (report.configured === 0 || report.stop === 'no_workspace') return false;
   return report.results.length < report.configured || !allChecksPass(report.results);
 }
 
@@ -348,11 +355,38 @@ const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
+function cleanOutput(output: string): string {
+  return output.replace(ANSI, '').replace(CONTROL, '').replace(/\s+$/, '');
+}
+
+function capChars(text: string): string {
+  return text.length <= TAIL_CHARS ? text : `…${text.slice(text.length - TAIL_CHARS + 1)}`;
+}
+
 /** The last lines of a check's output, without terminal escapes: at most 40 lines, 3000 characters. */
 export function outputTail(output: string): string {
-  const clean = output.replace(ANSI, '').replace(CONTROL, '').replace(/\s+$/, '');
-  const tail = clean.split('\n').slice(-TAIL_LINES).join('\n');
-  return tail.length <= TAIL_CHARS ? tail : `…${tail.slice(tail.length - TAIL_CHARS + 1)}`;
+  return capChars(cleanOutput(output).split('\n').slice(-TAIL_LINES).join('\n'));
+}
+
+/** A line that starts a test failure's report (TAP `not ok`, spec `✖`, Jest `FAIL`, an error). */
+const FAILURE_START = /^\s*(?:not ok \d+|✖|FAIL\b|\w*Error\b)/;
+const FAILURE_LINES = 25;
+const AFTER_FAILURE_LINES = 12;
+
+/**
+ * What a reader of a failed check needs: the tail, or, when the first failure's
+ * report is earlier than the tail (test runners print a summary last), that
+ * report's first lines (the error, the top of the stack) and then the last
+ * lines. Without terminal escapes, at most 3000 characters.
+ */
+export function failureExcerpt(output: string): string {
+  const lines = cleanOutput(output).split('\n');
+  const first = lines.findIndex((l) => FAILURE_START.test(l));
+  if (first < 0 || first >= lines.length - TAIL_LINES) return outputTail(output);
+  const report = lines.slice(first, first + FAILURE_LINES).join('\n');
+  const tail = lines.slice(Math.max(first + FAILURE_LINES, lines.length - AFTER_FAILURE_LINES));
+  const text = tail.length > 0 ? `${report}\n…\n${tail.join('\n')}` : report;
+  return text.length <= TAIL_CHARS ? text : `${text.slice(0, TAIL_CHARS - 1)}…`;
 }
 
 /**
@@ -364,9 +398,9 @@ export function fixRoundMessage(round: number, failures: readonly CheckResult[])
   const parts = failures.map((r) =>
     [
       `Check "${r.name}" (\`${r.command}\`): ${OUTCOME_WORDS[r.outcome](r).toLowerCase()}.`,
-      'The end of its output:',
+      'Its output (the first failure, then the end):',
       '<message>',
-      fence(outputTail(r.output)),
+      fence(failureExcerpt(r.output)),
       '</message>',
     ].join('\n'),
   );
@@ -400,14 +434,22 @@ const STOP_TEXT: Record<ChecksStop, string> = {
   max_fix_rounds: 'Checks still fail after the last fix round.',
   budget_spent: "The issue's token budget is spent: no further fix round.",
   no_agent: 'No agent changed files, so no fix round could run.',
+  no_workspace:
+    'Not run: this deployment runs no workspace workers (`WORKSPACE_AGENTS`), so nothing here was checked.',
 };
 
 function failureDetails(r: CheckResult): string {
-  const lines = outputTail(r.output).split('\n').length;
+  const excerpt = failureExcerpt(r.output);
+  const tail = outputTail(r.output);
+  const lines = tail.split('\n').length;
+  const what =
+    excerpt === tail
+      ? `the last ${lines === 1 ? 'line' : `${lines} lines`} of its output`
+      : 'its first failure and the end of its output';
   return [
-    `<details><summary><code>${inertMarkdown(r.name)}</code> (<code>${inertMarkdown(r.command)}</code>): ${RESULT_TEXT[r.outcome](r)}, the last ${lines === 1 ? 'line' : `${lines} lines`} of its output</summary>`,
+    `<details><summary><code>${inertMarkdown(r.name)}</code> (<code>${inertMarkdown(r.command)}</code>): ${RESULT_TEXT[r.outcome](r)}, ${what}</summary>`,
     '',
-    `<pre>${inertMarkdown(outputTail(r.output))}</pre>`,
+    `<pre>${inertMarkdown(excerpt)}</pre>`,
     '</details>',
   ].join('\n');
 }
@@ -452,4 +494,46 @@ export function checksDraftNote(report: ChecksReport): string | undefined {
   return onBase
     ? `This PR is a draft because ${names} fail${one ? 's' : ''} on the base branch too.`
     : `This PR is a draft because ${names} do${one ? 'es' : ''} not pass.`;
+}
+
+// ---------------------------------------------------------------------------
+// The phase's bookkeeping
+
+/** A fix-round agent starts again: its row in the run's status shows it running. */
+export function fixStarted(s: AgentStatus, round: number, at: string): void {
+  Object.assign(s, { state: 'running', startedAt: at, summary: `fix round ${round}` });
+  delete s.error;
+  s.attempts += 1;
+}
+
+/** A fix-round agent's result joins its earlier work: tokens add up, files join, the new commit. */
+export function fixDone(s: AgentStatus, result: AgentWorkflowResult, durationMs: number): void {
+  s.state = 'done';
+  s.turns += result.turns;
+  s.tokens = addUsage(s.tokens, result.tokens);
+  s.files = [...new Set([...s.files, ...result.files])];
+  if (result.commitSha) s.commitSha = result.commitSha;
+  s.summary = result.summary;
+  s.durationMs = (s.durationMs ?? 0) + durationMs;
+}
+
+/** A fix-round agent failed: the work it committed before stays; the row says why. */
+export function fixFailed(s: AgentStatus, message: string, durationMs: number): void {
+  s.state = 'done';
+  s.error = `fix round failed: ${message}`;
+  s.durationMs = (s.durationMs ?? 0) + durationMs;
+}
+
+/** The routing context of the run: the agents' areas, the plan, who changed what. */
+export function routingOf(
+  agents: ResolvedAgents,
+  plan: readonly PlanNode[],
+  crew: readonly AgentStatus[],
+): RoutingContext {
+  return { agents, plan, changes: crew.map((a) => ({ agent: a.agent, files: a.files })) };
+}
+
+/** The tokens a fix-round agent may spend: its own budget, within what the issue has left. */
+export function fixTokenBudget(agentTokens: number, issueTokens: number, used: number): number {
+  return Math.max(1, Math.min(agentTokens, issueTokens - used));
 }

@@ -2,6 +2,7 @@
  * What the Temporal Web UI shows of a run: the issue workflow's "current
  * details" (markdown) and one-line summaries of its agents. Pure.
  */
+import { checksLine } from '../../common/check-text.js';
 import type { AgentStatus, IssueStatus } from '../../common/schemas.js';
 import { totalTokens } from '../../common/usage.js';
 import { kTokens } from './report.js';
@@ -27,6 +28,7 @@ export function renderDetails(s: IssueStatus): string {
   outcome.push(
     `tokens: ${kTokens(totalTokens(s.tokens))}${budget}, messages: ${s.messages.length}`,
   );
+  if (s.checks) outcome.push(`checks: ${checksLine(s.checks)}`);
   if (s.retry) outcome.push(`retry ${s.retry.number} of run ${s.retry.previousRunId}`);
   const how: string[] = [];
   if (s.analysis) {

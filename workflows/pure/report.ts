@@ -23,6 +23,7 @@ const PHASE_TEXT: Record<IssueStatus['phase'], string> = {
   question: 'This looks like a question, so no change was made',
   running: 'Agents at work',
   paused: 'Paused: the token budget is spent',
+  checking: "Running the repository's checks",
   opening_pr: 'Opening the pull request',
   done: 'Done',
   failed: 'Failed',

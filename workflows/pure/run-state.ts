@@ -221,11 +221,14 @@ export class RunState {
     return plan.nodes.filter((n) => this.states[n.agent] === 'pending').map((n) => n.agent);
   }
 
+  /** Tokens this run spent on agents whose rows were kept from an earlier run (fix rounds of a retry). */
+  keptRowsTokens = ZERO_USAGE;
+
   /** Tokens this run spent (work kept from an earlier run was paid for there). */
   runTokens() {
     return this.status.agents
       .filter((a) => !a.carriedFrom)
-      .reduce((u, a) => addUsage(u, a.tokens), ZERO_USAGE);
+      .reduce((u, a) => addUsage(u, a.tokens), this.keptRowsTokens);
   }
 
   hasCommits(): boolean {

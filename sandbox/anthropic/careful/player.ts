@@ -189,6 +189,81 @@ function seenSoFar(s: State, located: ToolCall | undefined): Seen {
   return { files, hits };
 }
 
+/** The first message's text (the issue, or a fix round's failures). */
+function firstMessage(req: MessagesRequest): string {
+  return (req.messages[0]?.content ?? [])
+    .flatMap((b) => (b.type === 'text' ? [b.text] : []))
+    .join('\n');
+}
+
+/** A fix round: the identifier the checks' failure names as undefined (undefined: not a fix round). */
+export function fixRoundFailure(req: MessagesRequest): { round: number; bad?: string } | undefined {
+  const text = firstMessage(req);
+  const m = /^Fix round (\d+): the repository's checks failed/m.exec(text);
+  if (!m) return undefined;
+  return { round: Number(m[1]), bad: undefinedNames(decodeEntities(text))[0] };
+}
+
+/**
+ * A fix round: the agent is sent back with a check's failure. It searches for
+ * the undefined name the failure shows, reads the file, fixes that line (with
+ * `cannot-fix`, another misspelling), runs the tests and finishes.
+ */
+function playFixRound(s: State, bad: string | undefined): PlayedTurn {
+  const { turn, conv, editor } = s;
+  const calls = conv.calls;
+  const cmd = testCommand(promptText(s.req));
+  const pattern = bad ? `\\b${bad}\\b` : undefined;
+  const searched = calls.find((c) => c.name === 'search' && c.result);
+  if (pattern && !searched) {
+    return turn
+      .say(`The checks fail with \`${bad} is not defined\`. Let me find where that is.`)
+      .use('search', { pattern })
+      .done('search');
+  }
+  const hit = searched?.result
+    ? searchHits(searched.result.text).find((h) => matchesAny(h.path, conv.writable))
+    : undefined;
+  if (!bad || !hit) {
+    s.turn.say(`The failure does not point at anything in my area that I can fix.`);
+    return finishTurn(s, `Fix round: could not find the cause of the failure in my area.`);
+  }
+  const view = calls.find(
+    (c) => c.name === editor && arg(c, 'command') === 'view' && arg(c, 'path') === hit.path,
+  );
+  if (!view?.result) {
+    return turn
+      .say(`I'll read \`${hit.path}\`.`)
+      .use(editor, { command: 'view', path: hit.path })
+      .done('view');
+  }
+  if (!calls.some((c) => isEdit(c, editor))) {
+    const meant = intended(bad, [textOfView(view.result.text) ?? '']);
+    if (!meant) return finishTurn(s, `Fix round: \`${bad}\` matches nothing I can tell it meant.`);
+    const fix = s.knobs.tests === 'cannot-fix' ? misspelling(meant, 0, bad) : meant;
+    return turn
+      .say(`Line ${hit.line} of \`${hit.path}\` uses \`${bad}\`; it should be \`${fix}\`.`)
+      .use(editor, {
+        command: 'str_replace',
+        path: hit.path,
+        old_str: hit.text,
+        new_str: hit.text.replace(new RegExp(`\\b${bad}\\b`, 'g'), fix),
+      })
+      .done('fix');
+  }
+  if (!offers(s.req, 'run'))
+    return finishTurn(s, `Fix round: ${describeChange(s)}; tests not run.`);
+  const lastRun = calls.filter((c) => c.name === 'run').at(-1);
+  if (!lastRun) {
+    return turn
+      .say(`Now the test suite: \`${cmd}\`.`)
+      .use('run', { command: cmd, timeout_seconds: 120 })
+      .done('run');
+  }
+  const outcome = lastRun.result ? runOutcome(lastRun.result.text) : undefined;
+  return finishAfterRun(s, cmd, outcome, 1);
+}
+
 /** The assistant's answer to one request that offers the editor tool. */
 export function playCareful(
   req: MessagesRequest,
@@ -202,6 +277,8 @@ export function playCareful(
   const finished = calls.find((c) => c.name === 'finish' && c.result);
   if (finished)
     return turn.say(`Done. ${arg(finished, 'summary') || 'my part is complete'}`).done('done');
+  const fixRound = fixRoundFailure(req);
+  if (fixRound) return playFixRound(s, fixRound.bad);
 
   const plan = planFor(conv.agent, conv.writable);
   const area = plan?.search.path ?? globDir(conv.writable[0] ?? '');
