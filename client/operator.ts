@@ -16,6 +16,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ListFilter } from './pure/operator-rules.js';
 import type { Settings } from '../common/env.js';
 import { agentWorkflowId, formatRef, issueWorkflowId } from '../common/ids.js';
+import { isAgentType } from '../common/agent-types.js';
 import type { AgentType, IssueRef, IssueStatus, IssueWorkflowInput } from '../common/schemas.js';
 import {
   agentCommandsQuery,
@@ -170,21 +171,28 @@ export async function agentCommands(
   ref: IssueRef,
   s: IssueStatus,
 ): Promise<CommandsByAgent> {
-  const found = await Promise.all(
-    s.agents
-      .filter((a) => a.state !== 'pending' && a.state !== 'skipped')
-      .map(async (a) => {
-        try {
-          const commands = await client.workflow
-            .getHandle(agentWorkflowId(ref, a.agent))
-            .query(agentCommandsQuery);
-          return [a.agent, commands] as const;
-        } catch {
-          return [a.agent, []] as const; // no workspace (no such query), or not started yet
-        }
-      }),
+  const query = async (label: string, workflowId: string) => {
+    try {
+      return [
+        label,
+        await client.workflow.getHandle(workflowId).query(agentCommandsQuery),
+      ] as const;
+    } catch {
+      return [label, []] as const; // no workspace (no such query), or not started yet
+    }
+  };
+  const started = s.agents.filter((a) => a.state !== 'pending' && a.state !== 'skipped');
+  // The fix rounds' agents run as children of their own (`…/fix:<round>`).
+  const fixes = (s.checks?.rounds ?? []).flatMap((r) =>
+    r.agents.filter(isAgentType).map((agent) => ({ agent, round: r.round })),
   );
-  // In the plan's order, as the agents' table.
+  const found = await Promise.all([
+    ...started.map((a) => query(a.agent, agentWorkflowId(ref, a.agent))),
+    ...fixes.map((f) =>
+      query(`${f.agent} (fix ${f.round})`, `${agentWorkflowId(ref, f.agent)}/fix:${f.round}`),
+    ),
+  ]);
+  // In the plan's order, as the agents' table, then the fix rounds in order.
   return Object.fromEntries(found.filter(([, commands]) => commands.length > 0));
 }
 

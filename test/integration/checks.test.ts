@@ -166,6 +166,14 @@ describe('checks after the crew', () => {
       expect(pr?.body).toContain('Fix rounds: 1 of 2 (round 1: backend).');
       const { combined } = await headStatuses(opened.number);
       expect(combined.state).toBe('success');
+      // `blogtube status` lists the fix round's commands after the crew's: its test run passes.
+      const shown = await runBlogtube(stack, [
+        'status',
+        `${stack.owner}/${stack.repo}#${opened.number}`,
+      ]);
+      expect(shown.code).toBe(0);
+      const fixRuns = shown.stdout.split('\n').filter((l) => l.startsWith('  backend (fix 1) $ '));
+      expect(fixRuns.at(-1)).toMatch(/→ exit code 0,/);
     } finally {
       await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
     }
