@@ -10,23 +10,16 @@
 import { CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { WorkspaceActivities } from '../activities/workspace/activities.js';
 import type { CheckRun } from '../common/checks.js';
-import type { CheckConfig, WorkspaceConfig } from '../common/repo-config.js';
+import type { BaseCheckInput } from '../common/base-check.js';
 import { workspaceCallOptions, workspaceCreateOptions } from './activity-options.js';
 import { workspaceLost } from './workspace-agent.js';
 
 /** Workspaces made again for one check after its worker was lost. */
 const MAX_REBUILDS = 5;
 
-export interface CheckRunSpec {
-  /** Workspace id: unique per (run, sha, check). */
+/** A check's run: the base-commit memo's input, plus a workspace id unique per (run, sha, check). */
+export interface CheckRunSpec extends BaseCheckInput {
   id: string;
-  ref: { owner: string; repo: string };
-  branch: string;
-  sha: string;
-  check: CheckConfig;
-  workspace: WorkspaceConfig;
-  /** Shared queue of the workspace workers. */
-  workspaceTaskQueue: string;
 }
 
 /** The workspace id of a check run (Temporal ids and paths: safe characters only). */

@@ -186,6 +186,16 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
     );
   };
 
+  /** An agent's command or a check: network only with `network: all`. */
+  const command = (input: WorkspaceRunInput | WorkspaceCheckInput) =>
+    sandboxed(
+      input.id,
+      input.command,
+      input.workspace,
+      input.workspace.network === 'all',
+      input.timeoutSeconds,
+    );
+
   const edit = async (input: WorkspaceEditInput): Promise<EditorResult> => {
     const dirs = await held(input.id);
     const e = input.edit;
@@ -275,14 +285,7 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
     },
     async workspaceRun(input: WorkspaceRunInput): Promise<WorkspaceRunResult> {
       try {
-        const r = await sandboxed(
-          input.id,
-          input.command,
-          input.workspace,
-          input.workspace.network === 'all',
-          input.timeoutSeconds,
-        );
-        return { text: formatRunResult(r), failed: false };
+        return { text: formatRunResult(await command(input)), failed: false };
       } catch (err) {
         if (err instanceof ApplicationFailure) throw err;
         // The sandbox itself failed: the agent sees it as a tool error.
@@ -296,13 +299,7 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
      * result, not a failure; a sandbox that cannot run is one (retried elsewhere).
      */
     async workspaceCheck(input: WorkspaceCheckInput): Promise<WorkspaceCheckResult> {
-      const r = await sandboxed(
-        input.id,
-        input.command,
-        input.workspace,
-        input.workspace.network === 'all',
-        input.timeoutSeconds,
-      );
+      const r = await command(input);
       const text = r.note ? `${r.output}\n[${r.note}]` : r.output;
       return {
         exitCode: r.exitCode,
