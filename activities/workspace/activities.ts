@@ -34,6 +34,7 @@ import {
 import { applyEdit, contentHash, type RecordedEdit } from './pure/edits.js';
 import { formatRunResult } from './pure/run-result.js';
 import { runSandboxed, SandboxUnavailable, type CommandResult } from './sandbox.js';
+import { SandboxSessions } from './sandbox-session.js';
 import { searchCheckout, type SearchInput, type SearchResult } from './search.js';
 import type { WorkspaceStore } from './workspaces.js';
 
@@ -152,6 +153,8 @@ export async function finalContents(
 
 export function createWorkspaceActivities(deps: WorkspaceDeps) {
   const { store, octokit } = deps;
+  // An agent's commands reuse one sandbox per workspace (sandbox-session.ts).
+  const sessions = new SandboxSessions({ binDir: join(store.root, 'bin') });
 
   const held = async (id: string) => {
     if (!(await store.exists(id))) throw lost(id);
@@ -164,6 +167,7 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
     workspace: WorkspaceConfig,
     network: boolean,
     wallSeconds?: number,
+    session = false,
   ): Promise<CommandResult> => {
     if (!deps.commands) throw new SandboxUnavailable('this worker runs with commands off');
     const ctx = Context.current();
@@ -175,25 +179,30 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
             ...workspace.limits,
             wall_seconds: Math.max(1, Math.min(wallSeconds, workspace.limits.wall_seconds)),
           };
+    const opts = {
+      network,
+      limits,
+      hostPath: deps.hostPath,
+      hide: deps.hide,
+      signal: ctx.cancellationSignal,
+    };
     return whileAlive(() =>
-      runSandboxed(dirs, command, {
-        network,
-        limits,
-        hostPath: deps.hostPath,
-        hide: deps.hide,
-        signal: ctx.cancellationSignal,
-      }),
+      session ? sessions.run(id, dirs, command, opts) : runSandboxed(dirs, command, opts),
     );
   };
 
-  /** An agent's command or a check: network only with `network: all`. */
-  const command = (input: WorkspaceRunInput | WorkspaceCheckInput) =>
+  /**
+   * An agent's command (in its workspace's sandbox session) or a check (in a
+   * sandbox of its own: it runs once): network only with `network: all`.
+   */
+  const command = (input: WorkspaceRunInput | WorkspaceCheckInput, session: boolean) =>
     sandboxed(
       input.id,
       input.command,
       input.workspace,
       input.workspace.network === 'all',
       input.timeoutSeconds,
+      session,
     );
 
   const edit = async (input: WorkspaceEditInput): Promise<EditorResult> => {
@@ -236,6 +245,7 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
             });
             return data.commit.sha;
           }));
+        sessions.close(input.id); // a rebuilt workspace gets a new sandbox
         const dirs = await store.create(input.id, input.ref, sha);
         try {
           await replayEdits(dirs.checkout, input.edits, (p) => store.own(p));
@@ -285,7 +295,7 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
     },
     async workspaceRun(input: WorkspaceRunInput): Promise<WorkspaceRunResult> {
       try {
-        return { text: formatRunResult(await command(input)), failed: false };
+        return { text: formatRunResult(await command(input, true)), failed: false };
       } catch (err) {
         if (err instanceof ApplicationFailure) throw err;
         // The sandbox itself failed: the agent sees it as a tool error.
@@ -299,7 +309,7 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
      * result, not a failure; a sandbox that cannot run is one (retried elsewhere).
      */
     async workspaceCheck(input: WorkspaceCheckInput): Promise<WorkspaceCheckResult> {
-      const r = await command(input);
+      const r = await command(input, false);
       const text = r.note ? `${r.output}\n[${r.note}]` : r.output;
       return {
         exitCode: r.exitCode,
@@ -327,6 +337,7 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
     },
 
     async workspaceRemove(input: { id: string }): Promise<void> {
+      sessions.close(input.id);
       await whileAlive(() => store.remove(input.id));
     },
   };

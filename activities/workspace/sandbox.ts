@@ -14,7 +14,7 @@
  * commands as the unprivileged `SANDBOX_UID` (`setpriv`), and its workspaces
  * belong to that user.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, lstatSync, readlinkSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
@@ -178,88 +178,167 @@ function commandLine(t: Tools, args: string[]): [string, string[]] {
   ];
 }
 
-export async function runSandboxed(
+/** What shapes a sandbox (the same for every command of a sandbox session). */
+export type SandboxShape = Pick<RunOptions, 'network' | 'limits' | 'env' | 'hide' | 'hostPath'>;
+
+/**
+ * The program and arguments of a sandbox running `command` in `dirs`: by
+ * `/bin/sh -c`, or by the host shell `shell` (a session's executor), with
+ * `extraProcesses` added to the process limit for what the sandbox itself runs.
+ * Throws SandboxUnavailable when the machine lacks what it needs.
+ */
+export function sandboxArgv(
   dirs: WorkspaceDirs,
   command: string,
-  opts: RunOptions,
-): Promise<CommandResult> {
-  const t = tools(opts.hostPath);
+  shape: SandboxShape,
+  extra: { shell?: string; extraProcesses?: number } = {},
+): [string, string[]] {
+  const t = tools(shape.hostPath);
   if (typeof t === 'string') throw new SandboxUnavailable(t);
-  const limits = sandboxLimits(opts.limits);
+  const limits = sandboxLimits(shape.limits);
+  limits.processes += extra.extraProcesses ?? 0;
   const args = bwrapArgs({
     checkoutDir: dirs.checkout,
     homeDir: dirs.home,
     tmpDir: dirs.tmp,
     system: hostSystem(),
-    network: opts.network ?? false,
+    network: shape.network ?? false,
     limits,
     command,
-    env: opts.env,
+    env: shape.env,
     prlimitPath: t.prlimit,
-    hide: opts.hide,
+    hide: shape.hide,
+    shell: extra.shell,
   });
-  const [file, argv] = commandLine(t, args);
-  const cap = new OutputCap(opts.limits.max_output_bytes);
-  const started = performance.now();
-  const child = spawn(file, argv, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-    env: {},
-  });
+  return commandLine(t, args);
+}
+
+/** Starts a sandbox's process tree in a group of its own, with nothing of the worker's environment. */
+export function spawnSandbox(file: string, argv: string[], stdin: 'ignore' | 'pipe'): ChildProcess {
+  return spawn(file, argv, { stdio: [stdin, 'pipe', 'pipe'], detached: true, env: {} });
+}
+
+/** Kills a sandbox: bwrap's process group; `--die-with-parent` and its PID namespace do the rest. */
+export function killSandbox(child: ChildProcess): void {
+  try {
+    process.kill(-(child.pid as number), 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** The watch over one running command (see guardCommand). */
+export interface CommandGuard {
+  /** Why the guard killed the command, if it did. */
+  readonly killed: KilledReason | undefined;
+  /** The command ended: stop the timer and the disk watch (resolves when the watch is idle). */
+  stop(): Promise<void>;
+  /** Records a limit found after the command ended. */
+  mark(reason: KilledReason): void;
+}
+
+/**
+ * Watches one running command: kills it at its wall time or when `signal`
+ * aborts (both count as wall time), and when `overDisk` finds the workspace
+ * past its disk limit (asked every `diskPollMs`, default 1000 ms).
+ */
+export function guardCommand(g: {
+  limits: WorkspaceLimits;
+  signal?: AbortSignal;
+  diskPollMs?: number;
+  overDisk: () => Promise<boolean>;
+  kill: () => void;
+}): CommandGuard {
   let killed: KilledReason | undefined;
   const kill = (reason: KilledReason): void => {
-    killed ??= reason;
-    try {
-      process.kill(-(child.pid as number), 'SIGKILL'); // bwrap's group; --die-with-parent does the rest
-    } catch {
-      // already gone
-    }
+    if (killed) return;
+    killed = reason;
+    g.kill();
   };
-  const timer = setTimeout(() => kill('wall_time'), limits.wallSeconds * 1000);
+  const timer = setTimeout(() => kill('wall_time'), g.limits.wall_seconds * 1000);
   const onAbort = (): void => kill('wall_time');
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (g.signal?.aborted) onAbort();
+  g.signal?.addEventListener('abort', onAbort, { once: true });
   let running = true;
   let wake: (() => void) | undefined;
-  const diskLimit = opts.limits.disk_mb * MB;
-  const watchDisk = async (): Promise<void> => {
+  const watch = (async (): Promise<void> => {
     while (running) {
       await new Promise<void>((r) => {
-        const t = setTimeout(r, opts.diskPollMs ?? 1000);
+        const t = setTimeout(r, g.diskPollMs ?? 1000);
         wake = () => {
           clearTimeout(t);
           r();
         };
       });
-      if (running && (await diskUsage(dirs.root)) > diskLimit) kill('workspace_disk');
+      if (running && (await g.overDisk())) kill('workspace_disk');
     }
+  })();
+  return {
+    get killed() {
+      return killed;
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      clearTimeout(timer);
+      g.signal?.removeEventListener('abort', onAbort);
+      await watch;
+    },
+    mark(reason) {
+      killed ??= reason;
+    },
   };
-  const watcher = watchDisk();
-  child.stdout.on('data', (b: Buffer) => cap.push(b));
-  child.stderr.on('data', (b: Buffer) => cap.push(b));
-  const exitCode = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + 9 : 1)));
-  }).finally(() => {
-    running = false;
-    wake?.();
-    clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onAbort);
-  });
-  await watcher;
-  if (!killed && (await diskUsage(dirs.root)) > diskLimit) killed = 'workspace_disk';
-  const durationMs = Math.round(performance.now() - started);
+}
+
+/** The result of a command that ended with `exitCode` after `durationMs`. */
+export function commandResult(
+  exitCode: number,
+  durationMs: number,
+  cap: OutputCap,
+  killed: KilledReason | undefined,
+  limits: WorkspaceLimits,
+): CommandResult {
   const out = cap.result();
   const signal = signalOfStatus(exitCode);
   return {
     exitCode,
     ...(signal ? { signal } : {}),
-    durationMs,
+    durationMs: Math.round(durationMs),
     output: out.text,
     outputBytes: out.totalBytes,
     truncated: out.truncated,
     ...(killed ? { killed } : {}),
-    ...noteFor(killed, signal, opts.limits),
+    ...noteFor(killed, signal, limits),
   };
+}
+
+/** Runs `command` in a sandbox of its own, made for it and gone when it returns. */
+export async function runSandboxed(
+  dirs: WorkspaceDirs,
+  command: string,
+  opts: RunOptions,
+): Promise<CommandResult> {
+  const [file, argv] = sandboxArgv(dirs, command, opts);
+  const cap = new OutputCap(opts.limits.max_output_bytes);
+  const diskLimit = opts.limits.disk_mb * MB;
+  const overDisk = async () => (await diskUsage(dirs.root)) > diskLimit;
+  const started = performance.now();
+  const child = spawnSandbox(file, argv, 'ignore');
+  const guard = guardCommand({
+    limits: opts.limits,
+    signal: opts.signal,
+    diskPollMs: opts.diskPollMs,
+    overDisk,
+    kill: () => killSandbox(child),
+  });
+  child.stdout?.on('data', (b: Buffer) => cap.push(b));
+  child.stderr?.on('data', (b: Buffer) => cap.push(b));
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + 9 : 1)));
+  }).finally(() => guard.stop());
+  if (!guard.killed && (await overDisk())) guard.mark('workspace_disk');
+  return commandResult(exitCode, performance.now() - started, cap, guard.killed, opts.limits);
 }
 
 function noteFor(

@@ -6,6 +6,7 @@
  *   <root>/cache/<o>/<r>/<sha>/  extracted trees, shared
  *   <root>/setup/<key>/          setup results reused across workspaces (setup-cache.ts)
  *   <root>/ws/<id>/{checkout,home,tmp}
+ *   <root>/bin/sandbox-sh        the sandbox sessions' executor shell (sandbox-session.ts)
  *
  * A worker opens its root at start: it refuses a root another live process
  * holds, and removes what a crashed predecessor left (workspaces, partial

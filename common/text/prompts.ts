@@ -106,7 +106,7 @@ const SEARCH_TOOL = tool(
 
 const RUN_TOOL = tool(
   'run',
-  'Run a shell command (bash -c) in the checkout, in a fresh sandbox: no network, nothing of an ' +
+  'Run a shell command (sh -c) in the checkout, sandboxed: no network, nothing of an ' +
     'earlier command survives but its files (no shell state: cd, variables and background ' +
     'processes do not carry over). The result starts with `exit code <n>, <ms> ms`, then the ' +
     'output (its middle cut when long). Files that commands change (builds, caches, formatter ' +

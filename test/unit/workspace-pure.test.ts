@@ -1,9 +1,18 @@
-/** Pure parts of the workspace: output capping, the bwrap plan, edit operations. */
+/** Pure parts of the workspace: output capping, the bwrap plan, the session protocol, edit operations. */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { capOutput, cutMarker, OutputCap } from '../../activities/workspace/pure/output.js';
 import { insertAt, matchLines, strReplace } from '../../activities/workspace/pure/edits.js';
-import { bwrapArgs, sandboxEnv } from '../../activities/workspace/pure/sandbox-plan.js';
+import {
+  bwrapArgs,
+  sandboxEnv,
+  SESSION_SHELL,
+} from '../../activities/workspace/pure/sandbox-plan.js';
+import {
+  EndScanner,
+  EXECUTOR_SCRIPT,
+  executorRequest,
+} from '../../activities/workspace/pure/session-protocol.js';
 
 describe('output cap', () => {
   it('keeps short output whole', () => {
@@ -98,5 +107,76 @@ describe('the bwrap plan', () => {
       FOO: '1',
     });
     expect(() => sandboxEnv({ 'BAD NAME': 'x' })).toThrow(/bad variable name/);
+  });
+});
+
+describe('sandbox session protocol', () => {
+  const nonce = '0123456789abcdef0123456789abcdef';
+
+  it('frames a command between two nonce lines, refusing what no shell command can hold', () => {
+    expect(executorRequest(nonce, 'echo a\necho b')).toBe(`${nonce}\necho a\necho b\n${nonce}\n`);
+    expect(() => executorRequest(nonce, 'echo \0')).toThrow(/NUL/);
+    expect(() => executorRequest('not-a-nonce', 'true')).toThrow(/32 lowercase hex/);
+  });
+
+  it('the executor unsets its names before reading, and kills what a command left', () => {
+    expect(EXECUTOR_SCRIPT.split('\n')[0]).toBe('unset nonce cmd line st');
+    expect(EXECUTOR_SCRIPT).toContain('kill -KILL -1');
+    expect(EXECUTOR_SCRIPT).toContain('</dev/null &');
+  });
+
+  it('passes the output on and finds the status, however the stream is cut', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 300 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 8 }),
+        (text, status, cuts) => {
+          const stream = Buffer.from(`${text}\n${nonce} ${status}\n`);
+          const scanner = new EndScanner(nonce);
+          const out: Buffer[] = [];
+          let found: number | undefined;
+          let at = 0;
+          for (const cut of [
+            ...cuts.map((c) => Math.min(c, stream.length)).sort((a, b) => a - b),
+            stream.length,
+          ]) {
+            if (cut <= at) continue;
+            const r = scanner.push(stream.subarray(at, cut));
+            out.push(r.output);
+            if (r.status !== undefined) found = r.status;
+            at = cut;
+          }
+          expect(found).toBe(status);
+          expect(Buffer.concat(out).toString()).toBe(text);
+        },
+      ),
+    );
+  });
+
+  it('is not fooled by another nonce or an unfinished marker', () => {
+    const scanner = new EndScanner(nonce);
+    const fake = `\n${'f'.repeat(32)} 0\n`;
+    const first = scanner.push(Buffer.from(`out${fake}\n${nonce} 1`));
+    expect(first.status).toBeUndefined();
+    expect(scanner.flush().toString()).toContain(`${nonce} 1`);
+    expect(first.output.toString()).toContain('out');
+  });
+
+  it("a session's plan runs the executor shell bound read-only, with room for its own processes", () => {
+    const args = bwrapArgs({
+      checkoutDir: '/w/c',
+      homeDir: '/w/h',
+      tmpDir: '/w/t',
+      system: [{ path: '/usr', kind: 'dir' }],
+      network: false,
+      limits: { wallSeconds: 1, memoryBytes: 1, processes: 66, fileSizeBytes: 1 },
+      command: EXECUTOR_SCRIPT,
+      prlimitPath: '/usr/bin/prlimit',
+      shell: '/root/ws/bin/sandbox-sh',
+    });
+    expect(args.join(' ')).toContain(`--ro-bind /root/ws/bin/sandbox-sh ${SESSION_SHELL}`);
+    expect(args.slice(-3)).toEqual([SESSION_SHELL, '-c', EXECUTOR_SCRIPT]);
+    expect(args).toContain('--nproc=66');
   });
 });

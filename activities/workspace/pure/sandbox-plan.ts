@@ -49,6 +49,9 @@ export const ETC_ENTRIES = [
   'mime.types',
 ];
 
+/** Where a session's executor shell appears inside the sandbox. */
+export const SESSION_SHELL = '/run/blogtube/sh';
+
 /** Where the workspace appears inside the sandbox. */
 export const SANDBOX_PATHS = { checkout: '/workspace', home: '/home/agent', tmp: '/tmp' };
 
@@ -69,8 +72,14 @@ export interface SandboxPlanInput {
   /** Host network (setup phase, `network: all`); otherwise a loopback of its own only. */
   network: boolean;
   limits: SandboxLimits;
-  /** The command, run by `/bin/sh -c`. */
+  /** The command, run by `/bin/sh -c` (or by `shell`). */
   command: string;
+  /**
+   * A host file of a shell to run `command` with instead of `/bin/sh`, bound
+   * read-only at SESSION_SHELL (a sandbox session's executor: a copy its user
+   * may execute but not read, which makes the process not dumpable).
+   */
+  shell?: string;
   /** Extra variables (validated names); never the worker's environment. */
   env?: Readonly<Record<string, string>>;
   /** Absolute host paths to the binaries the plan runs (found on the worker's PATH). */
@@ -120,6 +129,7 @@ export function bwrapArgs(input: SandboxPlanInput): string[] {
   args.push('--bind', input.tmpDir, SANDBOX_PATHS.tmp);
   args.push('--bind', input.homeDir, SANDBOX_PATHS.home);
   args.push('--bind', input.checkoutDir, SANDBOX_PATHS.checkout);
+  if (input.shell) args.push('--ro-bind', input.shell, SESSION_SHELL);
   // The sandbox's own root (a tmpfs holding the mount points) read-only too.
   args.push('--remount-ro', '/');
   args.push('--chdir', SANDBOX_PATHS.checkout, '--clearenv');
@@ -136,7 +146,7 @@ export function bwrapArgs(input: SandboxPlanInput): string[] {
     '--core=0',
     '--nofile=4096',
     '--',
-    '/bin/sh',
+    input.shell ? SESSION_SHELL : '/bin/sh',
     '-c',
     input.command,
   );
