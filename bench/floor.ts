@@ -105,7 +105,12 @@ export async function bareFloor(
   counts: readonly number[],
   bundle: string,
 ): Promise<{ workflows: Map<number, number>; activityOnly: number }> {
-  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, TEMPORAL_ADDRESS: address };
+  // The same Node options as the workers it is compared with (they inherit this process's).
+  const base: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    TEMPORAL_ADDRESS: address,
+    ...(process.env.NODE_OPTIONS && { NODE_OPTIONS: process.env.NODE_OPTIONS }),
+  };
   const workflows = new Map<number, number>();
   for (const n of counts) {
     const taskQueue = `floor-${n}-${Date.now()}`;
