@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { leanSourceMap } from '../scripts/bundle-workflows.js';
 import { ROOT } from '../scripts/issue-data.js';
 import { sleep } from '../scripts/net.js';
 
@@ -30,11 +31,12 @@ export type OpenWorkflows = (taskQueue: string) => Promise<() => Promise<void>>;
 export const BARE_WORKER = join(ROOT, 'dist', 'bench', 'bare-worker.js');
 export const BARE_WORKFLOWS = join(ROOT, 'dist', 'bench', 'bare-workflows.js');
 
-/** Bundles the bare workflows once (webpack), as `npm run build` does BlogTube's. */
+/** Bundles the bare workflows once (webpack), as `npm run build` does BlogTube's (same source map). */
 export async function buildBareBundle(): Promise<string> {
   const path = join(ROOT, 'dist', 'bench', 'bare-bundle.js');
   const { code } = await bundleWorkflowCode({
     workflowsPath: BARE_WORKFLOWS,
+    webpackConfigHook: leanSourceMap,
     logger: new DefaultLogger('WARN'),
   });
   writeFileSync(path, code);
@@ -103,7 +105,12 @@ export async function bareFloor(
   counts: readonly number[],
   bundle: string,
 ): Promise<{ workflows: Map<number, number>; activityOnly: number }> {
-  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, TEMPORAL_ADDRESS: address };
+  // The same Node options as the workers it is compared with (they inherit this process's).
+  const base: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    TEMPORAL_ADDRESS: address,
+    ...(process.env.NODE_OPTIONS && { NODE_OPTIONS: process.env.NODE_OPTIONS }),
+  };
   const workflows = new Map<number, number>();
   for (const n of counts) {
     const taskQueue = `floor-${n}-${Date.now()}`;

@@ -11,26 +11,12 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { readSecret } from './env.js';
+import { readAppCredentials } from './github-credentials.js';
+import type { GitHubAppCredentials } from './github-credentials.js';
 import { createOctokit, octokitOptions } from './github-client.js';
 
-export interface GitHubAppCredentials {
-  appId: number;
-  privateKey: string;
-}
-
-/** The App's credentials from `GITHUB_APP_ID` and `GITHUB_APP_PRIVATE_KEY(_FILE)`; none without an App id. */
-export function readAppCredentials(
-  env: NodeJS.ProcessEnv = process.env,
-): GitHubAppCredentials | undefined {
-  const id = env.GITHUB_APP_ID?.trim();
-  if (!id) return undefined;
-  if (!/^\d+$/.test(id)) throw new Error('GITHUB_APP_ID must be the App ID (a number)');
-  // A key pasted into one line of an env file has its newlines escaped.
-  const privateKey = readSecret('GITHUB_APP_PRIVATE_KEY', env).replace(/\\n/g, '\n');
-  if (!privateKey.includes('PRIVATE KEY-----'))
-    throw new Error('GITHUB_APP_PRIVATE_KEY(_FILE) does not hold a PEM private key');
-  return { appId: Number(id), privateKey };
-}
+export { readAppCredentials } from './github-credentials.js';
+export type { GitHubAppCredentials } from './github-credentials.js';
 
 /** Installations of one App: which one covers a repository, and an Octokit for each. */
 export class GitHubAppInstallations {

@@ -8,7 +8,8 @@
  */
 import { pino } from 'pino';
 import type { DestinationStream, Level, Logger as Pino } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type { PrettyOptions } from 'pino-pretty';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { agentOfWorkflowId } from './metrics-labels.js';
 import { defaultLogLevel } from './profiles.js';
@@ -80,6 +81,14 @@ export function logOptionsFromEnv(
   return { level, format: raw };
 }
 
+/** pino-pretty's stream, loaded only by a process that logs pretty (JSON logs do not need it). */
+function prettyStream(): DestinationStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (
+    options: PrettyOptions,
+  ) => DestinationStream;
+  return pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' });
+}
+
 export function createLogger(opts: LoggerOptions): Pino {
   const options = {
     name: opts.name,
@@ -91,9 +100,7 @@ export function createLogger(opts: LoggerOptions): Pino {
   };
   const destination =
     opts.destination ??
-    (opts.format === 'pretty'
-      ? pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' })
-      : pino.destination({ sync: true }));
+    (opts.format === 'pretty' ? prettyStream() : pino.destination({ sync: true }));
   return pino(options, destination);
 }
 

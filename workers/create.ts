@@ -11,19 +11,18 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
-import { createAnalysisActivities } from '../activities/analysis/activity.js';
 import { DocsCache } from '../activities/docs-cache.js';
-import { createGitHubActivities } from '../activities/github.js';
 import { createRunSettingsActivities } from '../activities/run-settings.js';
 import { runSettings } from '../common/run-settings.js';
+import { checkGitHubCredentials, readAppCredentials } from '../common/github-credentials.js';
 import {
-  createGitHubClient,
-  GitHubAppInstallations,
-  readAppCredentials,
-} from '../common/github-app.js';
-import { createRedeliveryActivities } from '../activities/redelivery.js';
-import { createLeaseActivities } from '../activities/lease.js';
-import { createBaseCheckActivities } from '../activities/base-check.js';
+  ANALYSIS_ACTIVITIES,
+  BASE_CHECK_ACTIVITIES,
+  GITHUB_ACTIVITIES,
+  LEASE_ACTIVITIES,
+  onFirstCall,
+  REDELIVERY_ACTIVITIES,
+} from './lazy-activities.js';
 import { parseAreaLimits } from '../workflows/pure/lease-queue.js';
 import { MODEL_HEARTBEAT_THROTTLE_MS } from '../workflows/activity-options.js';
 import { assertReady, modelFor } from '../common/mode.js';
@@ -149,7 +148,8 @@ function capacityOptions(settings: Settings): Partial<WorkerOptions> {
 }
 
 /** The worker's GitHub client (App or token), installation ids kept for the profile's cache time. */
-function githubClient(ctx: WorkerContext) {
+async function githubClient(ctx: WorkerContext) {
+  const { createGitHubClient } = await import('../common/github-app.js');
   return createGitHubClient(
     ctx.settings.GITHUB_API_URL,
     ctx.env ?? process.env,
@@ -161,8 +161,12 @@ function githubClient(ctx: WorkerContext) {
 function redeliveryActivities(ctx: WorkerContext) {
   const credentials = readAppCredentials(ctx.env ?? process.env);
   if (!credentials) return {};
-  const { app } = new GitHubAppInstallations(ctx.settings.GITHUB_API_URL, credentials);
-  return createRedeliveryActivities({ app });
+  return onFirstCall(REDELIVERY_ACTIVITIES, async () => {
+    const { GitHubAppInstallations } = await import('../common/github-app.js');
+    const { createRedeliveryActivities } = await import('../activities/redelivery.js');
+    const { app } = new GitHubAppInstallations(ctx.settings.GITHUB_API_URL, credentials);
+    return createRedeliveryActivities({ app });
+  });
 }
 
 /** `callModel` with the model an operator pinned for the agent type, if any. */
@@ -178,7 +182,13 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
   const { settings } = ctx;
   assertReady(ctx.env ?? process.env, 'orchestrator');
   const metrics = ctx.metrics ?? new WorkerMetrics('orchestrator');
-  const octokit = githubClient(ctx);
+  // Bad GitHub credentials stop the worker now; the client is made by the first GitHub activity.
+  checkGitHubCredentials(ctx.env ?? process.env);
+  const githubBreaker = createBreaker('github', settings, metrics);
+  const limits = parseAreaLimits(settings.AREA_LIMITS);
+  // A missing classifier model stops the worker now; the model is read by the first analysis.
+  const { issueTypeModelPath } = await import('../activities/analysis/weights.js');
+  issueTypeModelPath();
   const code = workflowCode(ctx.env ?? process.env);
   const worker = await Worker.create({
     connection: ctx.connection,
@@ -190,12 +200,16 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
       maxConcurrentActivityTaskExecutions: settings.ACTIVITY_TASK_SLOTS,
     }),
     dataConverter: createDataConverter(ctx.env ?? process.env),
+    // Each group's module (and its libraries) is imported by the group's first call.
     activities: {
-      ...createGitHubActivities({
-        octokit,
-        breaker: createBreaker('github', settings, metrics),
+      ...onFirstCall(GITHUB_ACTIVITIES, async () => {
+        const { createGitHubActivities } = await import('../activities/github.js');
+        return createGitHubActivities({ octokit: await githubClient(ctx), breaker: githubBreaker });
       }),
-      ...createAnalysisActivities(),
+      ...onFirstCall(ANALYSIS_ACTIVITIES, async () => {
+        const { createAnalysisActivities } = await import('../activities/analysis/activity.js');
+        return createAnalysisActivities();
+      }),
       // Each run reads these once (a local activity: its history keeps them).
       ...createRunSettingsActivities(
         runSettings(
@@ -206,11 +220,17 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
           webUiWorkflowUrl(settings, ''),
         ),
       ),
-      ...createLeaseActivities({
-        limits: parseAreaLimits(settings.AREA_LIMITS),
-        recheckSeconds: settings.AREA_LEASE_RECHECK_SECONDS,
+      ...onFirstCall(LEASE_ACTIVITIES, async () => {
+        const { createLeaseActivities } = await import('../activities/lease.js');
+        return createLeaseActivities({
+          limits,
+          recheckSeconds: settings.AREA_LEASE_RECHECK_SECONDS,
+        });
       }),
-      ...createBaseCheckActivities(),
+      ...onFirstCall(BASE_CHECK_ACTIVITIES, async () => {
+        const { createBaseCheckActivities } = await import('../activities/base-check.js');
+        return createBaseCheckActivities();
+      }),
       // App mode: the webhook redelivery job's activity, authenticated as the App itself.
       ...redeliveryActivities(ctx),
     },
@@ -229,7 +249,8 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
     settings.ANTHROPIC_BASE_URL,
     readSecret('ANTHROPIC_API_KEY', ctx.env),
   );
-  const octokit = githubClient(ctx);
+  const { createGitHubActivities } = await import('../activities/github.js');
+  const octokit = await githubClient(ctx);
   const github = createGitHubActivities({
     octokit,
     breaker: createBreaker('github', settings, metrics),
@@ -308,7 +329,7 @@ export async function createWorkspaceWorkers(ctx: WorkerContext): Promise<Worksp
       commands = false;
     }
   }
-  const octokit = githubClient(ctx);
+  const octokit = await githubClient(ctx);
   const { store, leftovers } = await WorkspaceStore.open(root, octokit, {
     setup: { maxBytes: settings.WORKSPACE_SETUP_CACHE_MB * 1024 * 1024 },
   });

@@ -18,7 +18,12 @@ export interface Model {
   labels: readonly string[];
   features: FeatureOptions;
   bias: Float64Array;
-  /** Row-major: weight of feature j for label k at j * labels.length + k. */
+  /**
+   * The features that have a weight, ascending (a few percent of the hashed
+   * space: the model keeps only their rows, not a dense 2^bits × labels table).
+   */
+  rows: Int32Array;
+  /** Row-major: weight of the feature `rows[r]` for label k at r * labels.length + k. */
   weights: Float32Array;
   /** The stored (quantised) form these weights were decoded from. */
   stored: SerializedModel;
@@ -40,6 +45,21 @@ export interface Contribution {
 
 // ---------------------------------------------------------------- prediction
 
+/** The row of feature `j` in `model.weights`, or -1 when it has no weight (all zero). */
+export function rowOf(model: Model, j: number): number {
+  const rows = model.rows;
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = rows[mid] as number;
+    if (at === j) return mid;
+    if (at < j) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** Turns logits into probabilities, in place. */
 export function softmaxInto(z: Float64Array): void {
   let max = -Infinity;
@@ -57,9 +77,10 @@ export function predictVector(model: Model, v: SparseVector): Float64Array {
   const K = model.labels.length;
   const z = Float64Array.from(model.bias);
   for (let n = 0; n < v.indices.length; n++) {
-    const j = v.indices[n] as number;
+    const r = rowOf(model, v.indices[n] as number);
+    if (r < 0) continue;
     const x = v.values[n] as number;
-    for (let k = 0; k < K; k++) z[k] = (z[k] as number) + x * (model.weights[j * K + k] as number);
+    for (let k = 0; k < K; k++) z[k] = (z[k] as number) + x * (model.weights[r * K + k] as number);
   }
   softmaxInto(z);
   return z;
@@ -92,9 +113,11 @@ export function explain(
   const contributions: Contribution[] = [];
   for (let n = 0; n < v.indices.length; n++) {
     const j = v.indices[n] as number;
+    const r = rowOf(model, j);
+    if (r < 0) continue; // no weight: it pushes no label
     let mean = 0;
-    for (let k = 0; k < K; k++) mean += (model.weights[j * K + k] as number) / K;
-    const weight = (v.values[n] as number) * ((model.weights[j * K + win] as number) - mean);
+    for (let k = 0; k < K; k++) mean += (model.weights[r * K + k] as number) / K;
+    const weight = (v.values[n] as number) * ((model.weights[r * K + win] as number) - mean);
     if (weight > 0) contributions.push({ feature: names.get(j) ?? `feature #${j}`, weight });
   }
   contributions.sort((a, b) => b.weight - a.weight || (a.feature < b.feature ? -1 : 1));
@@ -167,13 +190,16 @@ export function fromQuantized(s: SerializedModel): Model {
   const q = new Int8Array(Buffer.from(s.weights, 'base64'));
   if (q.length !== s.count * K)
     throw new Error(`model: ${q.length} weights, expected ${s.count * K}`);
-  const weights = new Float32Array(dim * K);
+  const rows = new Int32Array(s.count);
+  const weights = new Float32Array(s.count * K);
   let j = -1;
   gaps.forEach((gap, n) => {
+    if (gap < 1) throw new Error('model: feature indices must ascend');
     j += gap;
     if (j >= dim) throw new Error(`model: feature index ${j} outside 2^${s.features.bits}`);
+    rows[n] = j;
     for (let k = 0; k < K; k++) {
-      weights[j * K + k] = (q[n * K + k] as number) * (s.scale[k] as number);
+      weights[n * K + k] = (q[n * K + k] as number) * (s.scale[k] as number);
     }
   });
   const { training: _training, ...stored } = s;
@@ -181,6 +207,7 @@ export function fromQuantized(s: SerializedModel): Model {
     labels: s.labels,
     features: s.features,
     bias: Float64Array.from(s.bias),
+    rows,
     weights,
     stored,
   };
