@@ -97,10 +97,11 @@ export async function runDemoBench(runs: number): Promise<DemoBench> {
         const ms = Date.now() - t0;
         if (result.phase !== 'done') throw new Error(`${mode} run ${i + 1}: ${result.phase}`);
         times[mode].push(ms);
-        // The branch, on its own, through the project's own test suite.
+        // The run's branch (run-scoped since property 8), on its own, through the project's own test suite.
+        const status = await handle.query(statusQuery);
         const { data: branch } = await bot.rest.repos.getBranch({
           ...ref0,
-          branch: issueBranch(ref),
+          branch: status.branch ?? issueBranch(ref),
         });
         const dir = mkdtempSync(join(base, 'branch-'));
         await extractArchive(await downloadTarball(bot, ref0, branch.commit.sha), dir, {
@@ -110,7 +111,7 @@ export async function runDemoBench(runs: number): Promise<DemoBench> {
         if (suite.status === 0) passed[mode] += 1;
         rmSync(dir, { recursive: true, force: true });
         let ran = 0;
-        for (const a of (await handle.query(statusQuery)).agents) {
+        for (const a of status.agents) {
           const id = agentWorkflowId(ref, a.agent);
           const events = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
           ran += events.filter(
