@@ -1,7 +1,9 @@
-/** A test file's stack, started before its tests and stopped after, and waits on its runs. */
+/** A test file's stack, started before its tests and stopped after; waits on its runs; simulator scenarios. */
 import { afterAll, beforeAll } from '@jest/globals';
 import { issueWorkflowId } from '../../common/ids.js';
+import { AGENT_TYPES } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
+import type { AgentKnobs } from '../../sandbox/anthropic/server.js';
 import { startStack, type Stack } from './stack.js';
 
 /**
@@ -36,4 +38,11 @@ export async function waitForPhase(stack: Stack, n: number, phase: string): Prom
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`issue #${n} never reached phase ${phase}`);
+}
+
+/** The Anthropic simulator plays every agent with `knobs` (`POST /_sim/scenario`). */
+export async function everyAgentPlays(stack: Stack, knobs: AgentKnobs): Promise<void> {
+  await stack.sim('anthropic', 'POST', '/_sim/scenario', {
+    agents: Object.fromEntries(AGENT_TYPES.map((a) => [a, knobs])),
+  });
 }
