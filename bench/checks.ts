@@ -14,31 +14,26 @@
  *
  *   node dist/bench/checks.js [--runs N] [--out DIR]
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
-import { connectClient } from '../client/temporal.js';
-import { loadSettings } from '../common/env.js';
 import { createOctokit } from '../common/github-client.js';
-import { issueWorkflowId } from '../common/ids.js';
-import type { IssueStatus, IssueWorkflowInput, IssueWorkflowResult } from '../common/schemas.js';
-import { ISSUE_WORKFLOW, statusQuery } from '../common/workflow-api.js';
+import type { IssueStatus, IssueWorkflowResult } from '../common/schemas.js';
+import { statusQuery } from '../common/workflow-api.js';
 import { adminCall } from '../sandbox/admin-client.js';
-import { SANDBOX_API_KEY, startAnthropicSim } from '../sandbox/anthropic/server.js';
-import { SANDBOX_TOKENS, startGitHubSim } from '../sandbox/github/server.js';
-import { startDevServer } from '../scripts/dev-server.js';
-import { ROOT } from '../scripts/issue-data.js';
-import { ensureTemporalCli } from '../scripts/temporal-cli.js';
-import {
-  createModelWorker,
-  createOrchestratorWorker,
-  createWorkspaceWorkers,
-} from '../workers/create.js';
+import { startAnthropicSim } from '../sandbox/anthropic/server.js';
+import { SANDBOX_TOKENS } from '../sandbox/github/server.js';
 import { fmtMs, summarize, type Summary } from './stats.js';
+import { benchMain } from './support/main.js';
+import {
+  eventMillis,
+  log,
+  type InProcessWorkers,
+  queueSuffix,
+  startBenchStack,
+  startInProcessWorkers,
+  startIssueRun,
+} from './support/stack.js';
 
 /** One table per issue: the careful engineers name their change after the title. */
 const THINGS = [
@@ -71,9 +66,6 @@ export interface ChecksBench {
   allDone: boolean;
 }
 
-const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
-  Number(String(t?.seconds ?? 0)) * 1000 + Math.round((t?.nanos ?? 0) / 1e6);
-
 /** Last status write completed → the PR's creation completed, from the run's history. */
 async function prFromLastCheck(client: Client, workflowId: string): Promise<number> {
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
@@ -90,7 +82,7 @@ async function prFromLastCheck(client: Client, workflowId: string): Promise<numb
     );
   const lastStatus = completed('setCommitStatus').at(-1);
   const pr = completed('openPullRequest').at(-1);
-  return millis(pr?.eventTime) - millis(lastStatus?.eventTime);
+  return eventMillis(pr?.eventTime) - eventMillis(lastStatus?.eventTime);
 }
 
 function phaseMs(s: IssueStatus, phase: string): number {
@@ -101,55 +93,26 @@ function phaseMs(s: IssueStatus, phase: string): number {
 }
 
 export async function runChecksBench(runs: number): Promise<ChecksBench> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const log = (s: string) => process.stderr.write(`${s}\n`);
-  const cliPath = await ensureTemporalCli({ log });
-  const server = await startDevServer({ cliPath, uiPort: false });
-  const github = await startGitHubSim({ port: 0 });
+  const stack = await startBenchStack('checks');
+  const { github, base } = stack;
   const anthropic = await startAnthropicSim({ port: 0, ttftMs: 0, tokensPerSec: 0 });
-  const base = mkdtempSync(join(tmpdir(), 'blogtube-bench-checks-'));
-  chmodSync(base, 0o755);
   mkdirSync(join(base, 'ws'));
   chmodSync(join(base, 'ws'), 0o755);
   const owner = 'bench';
   const repo = 'blogtube';
-  const suffix = randomUUID().slice(0, 8);
   const env: NodeJS.ProcessEnv = {
+    ...stack.env(anthropic.url, queueSuffix()),
     BLOGTUBE_PROFILE: 'production',
-    TEMPORAL_ADDRESS: server.address,
-    GITHUB_API_URL: github.url,
-    ANTHROPIC_BASE_URL: anthropic.url,
-    ORCHESTRATOR_TASK_QUEUE: `orchestrator-${suffix}`,
-    MODEL_TASK_QUEUE: `model-${suffix}`,
-    WORKSPACE_TASK_QUEUE: `workspace-${suffix}`,
     WORKSPACE_AGENTS: 'on',
     WORKSPACE_ROOT: join(base, 'ws'),
-    GITHUB_TOKEN: SANDBOX_TOKENS.bot,
-    ANTHROPIC_API_KEY: SANDBOX_API_KEY,
-    BLOGTUBE_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
   };
-  const stops: (() => Promise<void>)[] = [];
+  let workers: InProcessWorkers | undefined;
   try {
     await adminCall(github.url, 'POST', '/_sim/repos', { owner, repo });
     const maintainer = createOctokit(github.url, SANDBOX_TOKENS.maintainer);
-    const settings = loadSettings(env);
-    const connection = await NativeConnection.connect({ address: server.address });
-    const opts = { settings, connection, env, options: { shutdownGraceTime: '1s' } };
-    const ws = await createWorkspaceWorkers(opts);
-    const inProcess = [
-      await createOrchestratorWorker(opts),
-      await createModelWorker(opts),
-      ws.shared,
-      ws.own,
-    ];
-    const running = inProcess.map((w) => w.run());
-    stops.push(async () => {
-      for (const w of inProcess) w.shutdown();
-      await Promise.allSettled(running);
-      await connection.close();
-    });
-    const client = await connectClient(settings, env);
-    stops.push(() => client.connection.close());
+    workers = await startInProcessWorkers(stack.server.address, [{ env, workspace: true }]);
+    const { client } = workers;
+    const settings = workers.settings[0]!;
 
     const times = { pass: [] as number[], breakThenFix: [] as number[] };
     const checkRuns: number[] = [];
@@ -171,23 +134,14 @@ export async function runChecksBench(runs: number): Promise<ChecksBench> {
         body: `A ${thing} table in the database and an API endpoint to list ${thing}.`,
       });
       const ref = { owner, repo, number: issue.number };
-      const input: IssueWorkflowInput = {
-        ref,
-        trigger: { deliveryId: randomUUID(), event: 'bench', sender: 'bench' },
-      };
-      const workflowId = issueWorkflowId(ref);
-      const handle = await client.workflow.start(ISSUE_WORKFLOW, {
-        workflowId,
-        taskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
-        args: [input],
-      });
+      const handle = await startIssueRun(client, settings.ORCHESTRATOR_TASK_QUEUE, ref);
       const result = (await handle.result()) as IssueWorkflowResult;
       const status = await handle.query(statusQuery);
       if (result.phase !== 'done') allDone = false;
       const checks = status.checks;
       (broken ? times.breakThenFix : times.pass).push(phaseMs(status, 'checking'));
       for (const r of checks?.results ?? []) checkRuns.push(r.durationMs);
-      prTimes.push(await prFromLastCheck(client, workflowId));
+      prTimes.push(await prFromLastCheck(client, handle.workflowId));
       if (broken) {
         fix.of += 1;
         const sent = (checks?.rounds ?? []).map((r) => r.agents.join(','));
@@ -208,11 +162,9 @@ export async function runChecksBench(runs: number): Promise<ChecksBench> {
       allDone,
     };
   } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await workers?.stop().catch(() => undefined);
     await anthropic.close();
-    await github.close();
-    await server.stop();
-    rmSync(base, { recursive: true, force: true });
+    await stack.close();
   }
 }
 
@@ -237,25 +189,4 @@ export function checksMarkdown(r: ChecksBench): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '6' }, out: { type: 'string' } },
-  });
-  const report = await runChecksBench(Number(values.runs));
-  const out = values.out ?? join(ROOT, 'bench', 'results');
-  mkdirSync(out, { recursive: true });
-  const stem = join(out, `${report.startedAt.replace(/[:.]/g, '-')}-checks`);
-  writeFileSync(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(`${stem}.md`, checksMarkdown(report));
-  process.stdout.write(`${checksMarkdown(report)}\nwritten: ${stem}.{json,md}\n`);
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+benchMain(import.meta.url, { name: 'checks', runs: 6 }, runChecksBench, checksMarkdown);

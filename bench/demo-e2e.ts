@@ -14,33 +14,30 @@
  *   node dist/bench/demo-e2e.js [--runs N] [--out DIR]
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { extractArchive, downloadTarball } from '../activities/workspace/checkout.js';
 import { DEMO_ISSUE } from '../client/demo.js';
-import { connectClient } from '../client/temporal.js';
-import { loadSettings } from '../common/env.js';
 import { createOctokit } from '../common/github-client.js';
-import { agentWorkflowId, issueBranch, issueWorkflowId } from '../common/ids.js';
-import type { IssueWorkflowInput, IssueWorkflowResult } from '../common/schemas.js';
-import { ISSUE_WORKFLOW, statusQuery } from '../common/workflow-api.js';
+import { agentWorkflowId, issueBranch } from '../common/ids.js';
+import type { IssueWorkflowResult } from '../common/schemas.js';
+import { statusQuery } from '../common/workflow-api.js';
 import { adminCall } from '../sandbox/admin-client.js';
-import { SANDBOX_API_KEY, startAnthropicSim } from '../sandbox/anthropic/server.js';
-import { SANDBOX_TOKENS, startGitHubSim } from '../sandbox/github/server.js';
-import { startDevServer } from '../scripts/dev-server.js';
-import { ensureTemporalCli } from '../scripts/temporal-cli.js';
-import {
-  createModelWorker,
-  createOrchestratorWorker,
-  createWorkspaceWorkers,
-} from '../workers/create.js';
+import { startAnthropicSim } from '../sandbox/anthropic/server.js';
+import { SANDBOX_TOKENS } from '../sandbox/github/server.js';
 import { fmtMs, summarize, type Summary } from './stats.js';
+import { benchMain } from './support/main.js';
+import {
+  log,
+  queueSuffix,
+  startBenchStack,
+  startInProcessWorkers,
+  startIssueRun,
+  type InProcessWorkers,
+} from './support/stack.js';
 
-type Mode = 'workspaces' | 'whole-files';
+const MODES = ['workspaces', 'whole-files'] as const;
+type Mode = (typeof MODES)[number];
 
 export interface ModeResult {
   mode: Mode;
@@ -61,55 +58,27 @@ export interface DemoBench {
 }
 
 export async function runDemoBench(runs: number): Promise<DemoBench> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const log = (s: string) => process.stderr.write(`${s}\n`);
-  const cliPath = await ensureTemporalCli({ log });
-  const server = await startDevServer({ cliPath, uiPort: false });
-  const github = await startGitHubSim({ port: 0 });
+  const stack = await startBenchStack('demo');
+  const { github, base } = stack;
   const anthropic = await startAnthropicSim({ port: 0, ttftMs: 300, tokensPerSec: 400 });
-  const base = mkdtempSync(join(tmpdir(), 'blogtube-bench-demo-'));
-  chmodSync(base, 0o755);
-  const keys = `bench:${randomBytes(32).toString('base64')}`;
-  const stops: (() => Promise<unknown>)[] = [];
+  let workers: InProcessWorkers | undefined;
   try {
-    const connection = await NativeConnection.connect({ address: server.address });
-    stops.push(() => connection.close());
-    const envOf = (mode: Mode): NodeJS.ProcessEnv => {
-      const q = `${mode}-${randomUUID().slice(0, 8)}`;
-      return {
-        TEMPORAL_ADDRESS: server.address,
-        GITHUB_API_URL: github.url,
-        ANTHROPIC_BASE_URL: anthropic.url,
-        ORCHESTRATOR_TASK_QUEUE: `orchestrator-${q}`,
-        MODEL_TASK_QUEUE: `model-${q}`,
-        WORKSPACE_TASK_QUEUE: `workspace-${q}`,
-        WORKSPACE_AGENTS: mode === 'workspaces' ? 'on' : 'off',
-        WORKSPACE_ROOT: join(base, 'root'),
-        GITHUB_TOKEN: SANDBOX_TOKENS.bot,
-        ANTHROPIC_API_KEY: SANDBOX_API_KEY,
-        BLOGTUBE_CODEC_KEYS: keys,
-      };
-    };
-    const queues = new Map<Mode, string>();
-    const workers: Worker[] = [];
-    for (const mode of ['workspaces', 'whole-files'] as const) {
-      const env = envOf(mode);
-      const settings = loadSettings(env);
-      const ctx = { settings, connection, env, options: { shutdownGraceTime: '1s' } };
-      workers.push(await createOrchestratorWorker(ctx), await createModelWorker(ctx));
-      if (mode === 'workspaces') {
-        const w = await createWorkspaceWorkers(ctx);
-        workers.push(w.shared, w.own);
-      }
-      queues.set(mode, settings.ORCHESTRATOR_TASK_QUEUE);
-    }
-    const running = workers.map((w) => w.run());
-    stops.unshift(async () => {
-      for (const w of workers) w.shutdown();
-      await Promise.allSettled(running);
-    });
-    const client = await connectClient(loadSettings(envOf('whole-files')), envOf('whole-files'));
-    stops.unshift(() => client.connection.close());
+    const started = await startInProcessWorkers(
+      stack.server.address,
+      MODES.map((mode) => ({
+        env: {
+          ...stack.env(anthropic.url, `${mode}-${queueSuffix()}`),
+          WORKSPACE_AGENTS: mode === 'workspaces' ? 'on' : 'off',
+          WORKSPACE_ROOT: join(base, 'root'),
+        },
+        workspace: mode === 'workspaces',
+      })),
+    );
+    workers = started;
+    const { client } = started;
+    const queues = new Map<Mode, string>(
+      MODES.map((mode, i) => [mode, started.settings[i]!.ORCHESTRATOR_TASK_QUEUE]),
+    );
     const maintainer = createOctokit(github.url, SANDBOX_TOKENS.maintainer);
     const bot = createOctokit(github.url, SANDBOX_TOKENS.bot);
 
@@ -117,29 +86,22 @@ export async function runDemoBench(runs: number): Promise<DemoBench> {
     const passed: Record<Mode, number> = { workspaces: 0, 'whole-files': 0 };
     const commands: Record<Mode, number[]> = { workspaces: [], 'whole-files': [] };
     for (let i = 0; i < runs; i++) {
-      for (const mode of ['workspaces', 'whole-files'] as const) {
+      for (const mode of MODES) {
         const ref0 = { owner: 'bench', repo: `demo-${mode}-${i}` };
         await adminCall(github.url, 'POST', '/_sim/repos', ref0);
         const { data: issue } = await maintainer.rest.issues.create({ ...ref0, ...DEMO_ISSUE });
         const ref = { ...ref0, number: issue.number };
-        const input: IssueWorkflowInput = {
-          ref,
-          trigger: { deliveryId: randomUUID(), event: 'bench', sender: 'bench' },
-        };
         const t0 = Date.now();
-        const handle = await client.workflow.start(ISSUE_WORKFLOW, {
-          workflowId: issueWorkflowId(ref),
-          taskQueue: queues.get(mode) as string,
-          args: [input],
-        });
+        const handle = await startIssueRun(client, queues.get(mode) as string, ref);
         const result = (await handle.result()) as IssueWorkflowResult;
         const ms = Date.now() - t0;
         if (result.phase !== 'done') throw new Error(`${mode} run ${i + 1}: ${result.phase}`);
         times[mode].push(ms);
-        // The branch, on its own, through the project's own test suite.
+        // The run's branch (run-scoped since property 8), on its own, through the project's own test suite.
+        const status = await handle.query(statusQuery);
         const { data: branch } = await bot.rest.repos.getBranch({
           ...ref0,
-          branch: issueBranch(ref),
+          branch: status.branch ?? issueBranch(ref),
         });
         const dir = mkdtempSync(join(base, 'branch-'));
         await extractArchive(await downloadTarball(bot, ref0, branch.commit.sha), dir, {
@@ -149,7 +111,7 @@ export async function runDemoBench(runs: number): Promise<DemoBench> {
         if (suite.status === 0) passed[mode] += 1;
         rmSync(dir, { recursive: true, force: true });
         let ran = 0;
-        for (const a of (await handle.query(statusQuery)).agents) {
+        for (const a of status.agents) {
           const id = agentWorkflowId(ref, a.agent);
           const events = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
           ran += events.filter(
@@ -162,7 +124,7 @@ export async function runDemoBench(runs: number): Promise<DemoBench> {
         );
       }
     }
-    const modes = (['workspaces', 'whole-files'] as const).map((mode) => ({
+    const modes = MODES.map((mode) => ({
       mode,
       endToEnd: summarize(times[mode]),
       branchTestsPassed: passed[mode],
@@ -176,11 +138,9 @@ export async function runDemoBench(runs: number): Promise<DemoBench> {
       ratio: Math.round((modes[0]!.endToEnd.p50 / modes[1]!.endToEnd.p50) * 100) / 100,
     };
   } finally {
-    for (const stop of stops) await stop().catch(() => undefined);
+    await workers?.stop().catch(() => undefined);
     await anthropic.close();
-    await github.close();
-    await server.stop();
-    rmSync(base, { recursive: true, force: true });
+    await stack.close();
   }
 }
 
@@ -199,19 +159,4 @@ export function demoMarkdown(r: DemoBench): string {
   ].join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: 'string', default: '3' },
-      out: { type: 'string', default: 'bench/results' },
-    },
-  });
-  const report = await runDemoBench(Number(values.runs));
-  const md = demoMarkdown(report);
-  mkdirSync(values.out, { recursive: true });
-  const stamp = report.startedAt.replace(/[:.]/g, '-');
-  writeFileSync(join(values.out, `${stamp}-demo-e2e.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(values.out, `${stamp}-demo-e2e.md`), md);
-  process.stdout.write(md);
-  process.exit(0);
-}
+benchMain(import.meta.url, { name: 'demo-e2e', runs: 3 }, runDemoBench, demoMarkdown);

@@ -9,6 +9,25 @@ async function render(spec: TopLevelSpec): Promise<string> {
   return view.toSVG();
 }
 
+/** What every plot's spec starts with: a 520×300 chart of `values` titled `title`. */
+function frame(title: string, values: Record<string, unknown>[]) {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 520,
+    height: 300,
+    data: { values },
+  };
+}
+
+/** Concurrent issues on a log scale: every plot's x axis. */
+const CONCURRENCY = {
+  field: 'concurrency',
+  type: 'quantitative',
+  scale: { type: 'log' },
+  title: 'concurrent issues',
+} as const;
+
 /** End-to-end p50/p99 and spawn p99 against concurrent issues. */
 export async function latencyPlot(r: SystemReport): Promise<string> {
   const values = r.levels
@@ -20,19 +39,10 @@ export async function latencyPlot(r: SystemReport): Promise<string> {
     ])
     .filter((v) => Number.isFinite(v.seconds));
   return render({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Latency vs concurrent issues',
-    width: 520,
-    height: 300,
-    data: { values },
+    ...frame('Latency vs concurrent issues', values),
     mark: { type: 'line', point: true },
     encoding: {
-      x: {
-        field: 'concurrency',
-        type: 'quantitative',
-        scale: { type: 'log' },
-        title: 'concurrent issues',
-      },
+      x: CONCURRENCY,
       y: { field: 'seconds', type: 'quantitative', scale: { type: 'symlog' }, title: 'seconds' },
       color: { field: 'series', type: 'nominal', title: null },
     },
@@ -56,21 +66,12 @@ export async function memoryPlot(r: SystemReport): Promise<string> {
     ]),
   );
   return render({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Peak memory per worker process vs concurrent issues',
-    width: 520,
-    height: 300,
-    data: { values },
+    ...frame('Peak memory per worker process vs concurrent issues', values),
     layer: [
       {
         mark: { type: 'line', point: true },
         encoding: {
-          x: {
-            field: 'concurrency',
-            type: 'quantitative',
-            scale: { type: 'log' },
-            title: 'concurrent issues',
-          },
+          x: CONCURRENCY,
           y: { field: 'mib', type: 'quantitative', title: 'MiB' },
           color: { field: 'series', type: 'nominal', title: null },
         },

@@ -11,10 +11,9 @@
  *   node dist/bench/sandbox.js [--runs N] [--out DIR]
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createOctokit } from '../common/github-client.js';
 import { WorkspaceConfig } from '../common/repo-config.js';
 import { runSandboxed, type WorkspaceDirs } from '../activities/workspace/sandbox.js';
@@ -24,6 +23,7 @@ import { sandboxEnv } from '../activities/workspace/pure/sandbox-plan.js';
 import { pushProject } from '../sandbox/github/project.js';
 import { SANDBOX_TOKENS, startGitHubSim } from '../sandbox/github/server.js';
 import { fmtMs, pct, summarize, type Summary } from './stats.js';
+import { benchMain } from './support/main.js';
 
 export interface SandboxBench {
   startedAt: string;
@@ -228,18 +228,4 @@ export function sandboxMarkdown(r: SandboxBench): string {
   ].join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: 'string', default: '20' },
-      out: { type: 'string', default: 'bench/results' },
-    },
-  });
-  const report = await runSandboxBench(Number(values.runs));
-  const md = sandboxMarkdown(report);
-  mkdirSync(values.out, { recursive: true });
-  const stamp = report.startedAt.replace(/[:.]/g, '-');
-  writeFileSync(join(values.out, `${stamp}-sandbox.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(values.out, `${stamp}-sandbox.md`), md);
-  process.stdout.write(md);
-}
+benchMain(import.meta.url, { name: 'sandbox', runs: 20 }, runSandboxBench, sandboxMarkdown);

@@ -11,28 +11,27 @@
  *   node dist/bench/workspace-recovery.js [--kills N] [--out DIR]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { connectClient } from '../client/temporal.js';
-import { loadSettings } from '../common/env.js';
 import { createOctokit } from '../common/github-client.js';
-import { agentWorkflowId, issueWorkflowId } from '../common/ids.js';
-import type { IssueWorkflowInput, IssueWorkflowResult } from '../common/schemas.js';
-import { ISSUE_WORKFLOW } from '../common/workflow-api.js';
+import { agentWorkflowId } from '../common/ids.js';
+import type { IssueWorkflowResult } from '../common/schemas.js';
 import { adminCall } from '../sandbox/admin-client.js';
-import { SANDBOX_API_KEY } from '../sandbox/anthropic/server.js';
 import { commitFile } from '../sandbox/github/maintainer.js';
-import { SANDBOX_TOKENS, startGitHubSim } from '../sandbox/github/server.js';
+import { SANDBOX_TOKENS } from '../sandbox/github/server.js';
 import { startScriptedModel, toolCalls } from '../sandbox/scripted-model.js';
-import { startDevServer } from '../scripts/dev-server.js';
 import { ROOT } from '../scripts/issue-data.js';
-import { ensureTemporalCli } from '../scripts/temporal-cli.js';
-import { createModelWorker, createOrchestratorWorker } from '../workers/create.js';
 import { fmtMs, summarize, type Summary } from './stats.js';
+import { benchMain } from './support/main.js';
+import {
+  eventMillis,
+  log,
+  queueSuffix,
+  startBenchStack,
+  startInProcessWorkers,
+  startIssueRun,
+  type InProcessWorkers,
+} from './support/stack.js';
 
 const SLEEP_SECONDS = 4;
 
@@ -84,15 +83,9 @@ function spawnWorkspaceWorker(env: NodeJS.ProcessEnv, root: string): WorkerProc 
   return { child, root, ready };
 }
 
-const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
-  Number(String(t?.seconds ?? 0)) * 1000 + Math.round((t?.nanos ?? 0) / 1e6);
-
 export async function runRecoveryBench(kills: number): Promise<RecoveryBench> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const log = (s: string) => process.stderr.write(`${s}\n`);
-  const cliPath = await ensureTemporalCli({ log });
-  const server = await startDevServer({ cliPath, uiPort: false });
-  const github = await startGitHubSim({ port: 0 });
+  const stack = await startBenchStack('wsr');
+  const { github, base } = stack;
   const model = await startScriptedModel((req) => {
     if (req.turn === 0) {
       return toolCalls(0, [
@@ -107,45 +100,25 @@ export async function runRecoveryBench(kills: number): Promise<RecoveryBench> {
     }
     return toolCalls(req.turn, [['finish', { summary: 'bench' }]]);
   });
-  const base = mkdtempSync(join(tmpdir(), 'blogtube-bench-wsr-'));
-  chmodSync(base, 0o755);
   const owner = 'bench';
   const repo = 'blogtube';
-  const suffix = randomUUID().slice(0, 8);
   const env: NodeJS.ProcessEnv = {
+    ...stack.env(model.url, queueSuffix()),
     BLOGTUBE_PROFILE: 'production',
-    TEMPORAL_ADDRESS: server.address,
-    GITHUB_API_URL: github.url,
-    ANTHROPIC_BASE_URL: model.url,
-    ORCHESTRATOR_TASK_QUEUE: `orchestrator-${suffix}`,
-    MODEL_TASK_QUEUE: `model-${suffix}`,
-    WORKSPACE_TASK_QUEUE: `workspace-${suffix}`,
     // The orchestrator's runs give their agents workspaces (a run setting).
     WORKSPACE_AGENTS: 'on',
-    GITHUB_TOKEN: SANDBOX_TOKENS.bot,
-    ANTHROPIC_API_KEY: SANDBOX_API_KEY,
-    BLOGTUBE_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
     WORKSPACE_WORKER_METRICS_PORT: '0',
     WORKSPACE_WORKER_CORE_METRICS_PORT: '',
   };
   const workers: WorkerProc[] = [];
-  const stops: (() => Promise<void>)[] = [];
+  let inProcess: InProcessWorkers | undefined;
   try {
     await adminCall(github.url, 'POST', '/_sim/repos', { owner, repo });
     const maintainer = createOctokit(github.url, SANDBOX_TOKENS.maintainer);
     await commitFile(maintainer, { owner, repo }, '.github/blogtube.yml', CONFIG);
-    const settings = loadSettings(env);
-    const connection = await NativeConnection.connect({ address: server.address });
-    const opts = { settings, connection, env, options: { shutdownGraceTime: '1s' } };
-    const inProcess = [await createOrchestratorWorker(opts), await createModelWorker(opts)];
-    const running = inProcess.map((w) => w.run());
-    stops.push(async () => {
-      for (const w of inProcess) w.shutdown();
-      await Promise.allSettled(running);
-      await connection.close();
-    });
-    const client = await connectClient(settings, env);
-    stops.push(() => client.connection.close());
+    inProcess = await startInProcessWorkers(stack.server.address, [{ env, workspace: false }]);
+    const { client } = inProcess;
+    const settings = inProcess.settings[0]!;
 
     for (const name of ['a', 'b']) {
       mkdirSync(join(base, name));
@@ -164,15 +137,7 @@ export async function runRecoveryBench(kills: number): Promise<RecoveryBench> {
         body: 'Add db/bench.sql.',
       });
       const ref = { owner, repo, number: issue.number };
-      const input: IssueWorkflowInput = {
-        ref,
-        trigger: { deliveryId: randomUUID(), event: 'bench', sender: 'bench' },
-      };
-      const run = await client.workflow.start(ISSUE_WORKFLOW, {
-        workflowId: issueWorkflowId(ref),
-        taskQueue: settings.ORCHESTRATOR_TASK_QUEUE,
-        args: [input],
-      });
+      const run = await startIssueRun(client, settings.ORCHESTRATOR_TASK_QUEUE, ref);
       const agent = client.workflow.getHandle(agentWorkflowId(ref, 'database'));
       let victim: WorkerProc | undefined;
       while (!victim) {
@@ -198,8 +163,8 @@ export async function runRecoveryBench(kills: number): Promise<RecoveryBench> {
           String(e.activityTaskStartedEventAttributes?.scheduledEventId) ===
           String(runs[1]?.eventId),
       );
-      noticed.push(millis(timedOut?.eventTime) - killedAt);
-      rerun.push(millis(again?.eventTime) - killedAt);
+      noticed.push(eventMillis(timedOut?.eventTime) - killedAt);
+      rerun.push(eventMillis(again?.eventTime) - killedAt);
       log(
         `[workspace-recovery] kill ${i + 1}/${kills}: noticed ${fmtMs(noticed.at(-1)!)}, command running again ${fmtMs(rerun.at(-1)!)}`,
       );
@@ -217,11 +182,9 @@ export async function runRecoveryBench(kills: number): Promise<RecoveryBench> {
     };
   } finally {
     for (const w of workers) w.child.kill('SIGTERM');
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await inProcess?.stop().catch(() => undefined);
     await model.close();
-    await github.close();
-    await server.stop();
-    rmSync(base, { recursive: true, force: true });
+    await stack.close();
   }
 }
 
@@ -241,25 +204,9 @@ export function recoveryMarkdown(r: RecoveryBench): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { kills: { type: 'string', default: '10' }, out: { type: 'string' } },
-  });
-  const report = await runRecoveryBench(Number(values.kills));
-  const out = values.out ?? join(ROOT, 'bench', 'results');
-  mkdirSync(out, { recursive: true });
-  const stem = join(out, `${report.startedAt.replace(/[:.]/g, '-')}-workspace-recovery`);
-  writeFileSync(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(`${stem}.md`, recoveryMarkdown(report));
-  process.stdout.write(`${recoveryMarkdown(report)}\nwritten: ${stem}.{json,md}\n`);
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+benchMain(
+  import.meta.url,
+  { name: 'workspace-recovery', kills: 10 },
+  runRecoveryBench,
+  recoveryMarkdown,
+);

@@ -12,6 +12,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, chmod, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { onLines, Tail } from './lines.js';
 
 export type GoVersion = readonly [number, number];
@@ -76,6 +77,46 @@ export async function findGo(
     if (await isExecutableFile(candidate)) return candidate;
   }
   return undefined;
+}
+
+/** How a launcher provisions a binary. */
+export interface ProvisionOptions {
+  /** Environment to read (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Progress lines (default: to stderr). */
+  log?: (s: string) => void;
+  /** Where to look for `go` when it is not on PATH (default `/usr/local/go/bin/go`). */
+  goFallbacks?: string[];
+}
+
+/** `opts` with its defaults filled in. */
+export function provisionDefaults(opts: ProvisionOptions): {
+  env: NodeJS.ProcessEnv;
+  log: (s: string) => void;
+  goFallbacks?: string[];
+} {
+  return {
+    env: opts.env ?? process.env,
+    log: opts.log ?? ((s: string) => process.stderr.write(`${s}\n`)),
+    goFallbacks: opts.goFallbacks,
+  };
+}
+
+/**
+ * When `moduleUrl` is the entry point (`node dist/scripts/<launcher>.js`):
+ * prints the paths `provision` returns, one a line, or its error's message
+ * with exit code 1.
+ */
+export function printPathsIfMain(moduleUrl: string, provision: () => Promise<string[]>): void {
+  const entry = process.argv[1];
+  if (entry === undefined || moduleUrl !== pathToFileURL(entry).href) return;
+  provision().then(
+    (paths) => process.stdout.write(`${paths.join('\n')}\n`),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
 
 export interface GoBuild {

@@ -9,10 +9,9 @@
  *
  *   npm run stack:prod -- --orchestrators 3 --model-workers 2 [--no-ui]
  */
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isPortOpen, waitForPort } from './net.js';
+import { isPortOpen } from './net.js';
 import {
   parsePostgresUrl,
   startCluster,
@@ -22,7 +21,13 @@ import {
 import { Reaper } from './proc.js';
 import { resolveProdStackPlan, type ProdStackPlan } from './prod-stack-plan.js';
 import { redactUrl, bannerText } from './start-plan.js';
-import { checkPortsFree, ensureDevKeyFile, watchServer } from './start.js';
+import {
+  assertBuilt,
+  checkPortsFree,
+  ensureDevKeyFile,
+  superviseServices,
+  watchServer,
+} from './start.js';
 import { handleShutdownSignals, Supervisor } from './supervisor.js';
 import { setupTemporalSchemas } from './temporal-schema.js';
 import { ensureServerTools, ensureUiServer } from './temporal-server-bin.js';
@@ -36,17 +41,11 @@ import { startWebUi, type WebUi } from './web-ui.js';
 
 /** dist/scripts/stack-prod.js → project root. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const READY_TIMEOUT_MS = 60_000;
 
 async function main(): Promise<void> {
   const started = Date.now();
   const plan = resolveProdStackPlan(process.argv.slice(2), process.env, ROOT);
-  const missing = plan.start.services.filter((s) => !existsSync(join(ROOT, s.file)));
-  if (missing.length) {
-    throw new Error(
-      `missing build output: ${missing.map((s) => s.file).join(', ')}; run \`npm run build\``,
-    );
-  }
+  assertBuilt(plan.start.services);
   await checkPortsFree(plan.start);
   const ports = await serverPorts(plan.temporal.port, plan.temporal.internalPortBase);
   await checkStackPortsFree(plan, ports);
@@ -153,32 +152,13 @@ async function main(): Promise<void> {
     });
   }
 
-  for (const service of plan.start.services) {
-    if (abortIfStopping()) return;
-    supervisor.add({
-      name: service.name,
-      command: process.execPath,
-      args: [join(ROOT, service.file)],
-      cwd: ROOT,
-      env: {
-        LOG_FORMAT: 'pretty',
-        ...process.env,
-        ...plan.start.childEnv,
-        ...plan.workerEnv[service.name],
-      },
-    });
-    if (service.port !== undefined) {
-      await waitForPort(service.port, {
-        timeoutMs: READY_TIMEOUT_MS,
-        abort: () => (shuttingDown ? 'shutting down' : undefined),
-      }).catch((err: unknown) => {
-        if (!shuttingDown)
-          log(
-            `${service.name} is not listening on port ${service.port} yet (${(err as Error).message}); going on`,
-          );
-      });
-    }
-  }
+  await superviseServices(
+    supervisor,
+    plan.start.services,
+    (service) => ({ ...plan.start.childEnv, ...plan.workerEnv[service.name] }),
+    abortIfStopping,
+    log,
+  );
   if (abortIfStopping()) return;
   process.stdout.write(
     `\n${bannerText(plan.start).replace('(your server, from TEMPORAL_ADDRESS)', '(this stack’s server, below)')}\n${stackText(plan, ports, target, ui, Date.now() - started)}\n\n`,

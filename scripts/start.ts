@@ -14,7 +14,7 @@ import { ensureSearchAttributes, startDevServer, type DevServer } from './dev-se
 import { isPortOpen, sleep, waitForPort } from './net.js';
 import { killGroup, Reaper } from './proc.js';
 import { describeExit, formatDelay, nextRestart } from './restart-policy.js';
-import { bannerText, resolveStartPlan, type StartPlan } from './start-plan.js';
+import { bannerText, resolveStartPlan, type ServicePlan, type StartPlan } from './start-plan.js';
 import { handleShutdownSignals, Supervisor } from './supervisor.js';
 import { ensureTemporalCli } from './temporal-cli.js';
 
@@ -24,12 +24,7 @@ const READY_TIMEOUT_MS = 60_000;
 
 async function main(): Promise<void> {
   const plan = resolveStartPlan(process.env, ROOT);
-  const missing = plan.services.filter((s) => !existsSync(join(ROOT, s.file)));
-  if (missing.length) {
-    throw new Error(
-      `missing build output: ${missing.map((s) => s.file).join(', ')}; run \`npm run build\` (npm start does)`,
-    );
-  }
+  assertBuilt(plan.services, ' (npm start does)');
 
   await checkPortsFree(plan);
   if (plan.codec.generatedKeyFile) ensureDevKeyFile(plan.codec.generatedKeyFile);
@@ -96,22 +91,54 @@ async function main(): Promise<void> {
   }
   if (shuttingDown) return;
 
-  for (const service of plan.services) {
-    if (shuttingDown) return;
+  await superviseServices(
+    supervisor,
+    plan.services,
+    () => plan.childEnv,
+    () => shuttingDown,
+    log,
+  );
+  if (!shuttingDown) process.stdout.write(`\n${bannerText(plan)}\n\n`);
+}
+
+/** Fails before anything starts when a service's built file is missing; `hint` follows the advice to build. */
+export function assertBuilt(services: ServicePlan[], hint = ''): void {
+  const missing = services.filter((s) => !existsSync(join(ROOT, s.file)));
+  if (missing.length) {
+    throw new Error(
+      `missing build output: ${missing.map((s) => s.file).join(', ')}; run \`npm run build\`${hint}`,
+    );
+  }
+}
+
+/**
+ * Starts each service under the supervisor, in order, with its environment
+ * (`envOf`, over this process's), waiting up to a minute for each one with a
+ * port to listen (then going on); stops starting when `stopping` says so.
+ */
+export async function superviseServices(
+  supervisor: Supervisor,
+  services: ServicePlan[],
+  envOf: (service: ServicePlan) => NodeJS.ProcessEnv,
+  stopping: () => boolean,
+  log: (s: string) => void,
+): Promise<void> {
+  for (const service of services) {
+    if (stopping()) return;
     supervisor.add({
       name: service.name,
       command: process.execPath,
       args: [join(ROOT, service.file)],
       cwd: ROOT,
       // Children's logs are read here, prefixed: human-readable unless LOG_FORMAT says otherwise.
-      env: { LOG_FORMAT: 'pretty', ...process.env, ...plan.childEnv },
+      env: { LOG_FORMAT: 'pretty', ...process.env, ...envOf(service) },
     });
     if (service.port !== undefined) {
       await waitForPort(service.port, {
         timeoutMs: READY_TIMEOUT_MS,
-        abort: () => (shuttingDown ? 'shutting down' : undefined),
+        abort: () => (stopping() ? 'shutting down' : undefined),
       }).catch((err: unknown) => {
-        if (!shuttingDown) {
+        if (!stopping()) {
           log(
             `${service.name} is not listening on port ${service.port} yet (${(err as Error).message}); going on`,
           );
@@ -119,7 +146,6 @@ async function main(): Promise<void> {
       });
     }
   }
-  if (!shuttingDown) process.stdout.write(`\n${bannerText(plan)}\n\n`);
 }
 
 /** A development encryption key, made once and kept (mode 0600) so histories stay readable. */

@@ -10,14 +10,16 @@
  * Run as main (`node dist/scripts/temporal-cli.js`) it prints the binary's path.
  */
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   cacheRoot,
   ensureGoBuild,
   explicitPath,
   findOnPath,
   parseGoVersion,
+  printPathsIfMain,
+  provisionDefaults,
   run,
+  type ProvisionOptions,
 } from './go-install.js';
 
 export { cacheRoot, parseGoVersion };
@@ -28,14 +30,6 @@ const MODULE = 'github.com/temporalio/cli';
 const MIN_GO = [1, 22] as const;
 /** The CLI's go.mod requires this Go; older ones need GOTOOLCHAIN=auto. */
 const CLI_GO = [1, 25] as const;
-
-export interface EnsureCliOptions {
-  log?: (s: string) => void;
-  /** Environment to read (default `process.env`). */
-  env?: NodeJS.ProcessEnv;
-  /** Where to look for `go` when it is not on PATH (default `/usr/local/go/bin/go`). */
-  goFallbacks?: string[];
-}
 
 /** Cache location of the pinned CLI binary. */
 export function cachedCliPath(
@@ -66,9 +60,9 @@ async function cliVersion(path: string, env: NodeJS.ProcessEnv): Promise<string 
   return ok ? parseCliVersion(output) : undefined;
 }
 
-export async function ensureTemporalCli(opts: EnsureCliOptions = {}): Promise<string> {
-  const env = opts.env ?? process.env;
-  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+export async function ensureTemporalCli(opts: ProvisionOptions = {}): Promise<string> {
+  const provision = provisionDefaults(opts);
+  const { env, log } = provision;
 
   // 1. Explicit path.
   const explicit = await explicitPath(
@@ -101,22 +95,9 @@ export async function ensureTemporalCli(opts: EnsureCliOptions = {}): Promise<st
       instructions: () => installInstructions(),
       runs: async (p) => (await cliVersion(p, env)) !== undefined,
     },
-    { env, log, goFallbacks: opts.goFallbacks },
+    provision,
   );
   return path as string;
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  return entry !== undefined && import.meta.url === pathToFileURL(entry).href;
-}
-
-if (isMain()) {
-  ensureTemporalCli().then(
-    (path) => process.stdout.write(`${path}\n`),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+printPathsIfMain(import.meta.url, async () => [await ensureTemporalCli()]);

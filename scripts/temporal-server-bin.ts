@@ -14,8 +14,15 @@
  * the paths (CI provisions them in a phase of its own).
  */
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { cacheRoot, ensureGoBuild, explicitPath, run } from './go-install.js';
+import {
+  cacheRoot,
+  ensureGoBuild,
+  explicitPath,
+  printPathsIfMain,
+  provisionDefaults,
+  run,
+  type ProvisionOptions,
+} from './go-install.js';
 
 export const TEMPORAL_SERVER_VERSION = '1.29.1';
 /** The Web UI the Temporal CLI v1.5.1 embeds. */
@@ -30,12 +37,6 @@ const UI_GO = [1, 24] as const;
 export interface ServerTools {
   server: string;
   sqlTool: string;
-}
-
-interface Options {
-  env?: NodeJS.ProcessEnv;
-  log?: (s: string) => void;
-  goFallbacks?: string[];
 }
 
 export function cachedServerTools(env: NodeJS.ProcessEnv = process.env): ServerTools {
@@ -67,9 +68,9 @@ function runsWith(env: NodeJS.ProcessEnv): (path: string) => Promise<boolean> {
   return async (path) => (await run(path, ['--help'], env)).ok;
 }
 
-export async function ensureServerTools(opts: Options = {}): Promise<ServerTools> {
-  const env = opts.env ?? process.env;
-  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+export async function ensureServerTools(opts: ProvisionOptions = {}): Promise<ServerTools> {
+  const provision = provisionDefaults(opts);
+  const { env } = provision;
   const hint = `Point it at a Temporal server v${TEMPORAL_SERVER_VERSION} build, or unset it to use the cached or built one.`;
   const server = await explicitPath(env, 'TEMPORAL_SERVER_PATH', hint);
   const sqlTool = await explicitPath(env, 'TEMPORAL_SQL_TOOL_PATH', hint);
@@ -98,7 +99,7 @@ export async function ensureServerTools(opts: Options = {}): Promise<ServerTools
         ),
       runs: runsWith(env),
     },
-    { env, log, goFallbacks: opts.goFallbacks },
+    provision,
   );
   return {
     server: server ?? (builtServer as string),
@@ -106,9 +107,9 @@ export async function ensureServerTools(opts: Options = {}): Promise<ServerTools
   };
 }
 
-export async function ensureUiServer(opts: Options = {}): Promise<string> {
-  const env = opts.env ?? process.env;
-  const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+export async function ensureUiServer(opts: ProvisionOptions = {}): Promise<string> {
+  const provision = provisionDefaults(opts);
+  const { env } = provision;
   const explicit = await explicitPath(
     env,
     'TEMPORAL_UI_SERVER_PATH',
@@ -133,24 +134,14 @@ export async function ensureUiServer(opts: Options = {}): Promise<string> {
         ),
       runs: runsWith(env),
     },
-    { env, log, goFallbacks: opts.goFallbacks },
+    provision,
   );
   return path as string;
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  return entry !== undefined && import.meta.url === pathToFileURL(entry).href;
-}
-
-if (isMain()) {
-  (async () => {
-    const tools = await ensureServerTools();
-    const lines = [tools.server, tools.sqlTool];
-    if (process.argv.includes('--ui')) lines.push(await ensureUiServer());
-    process.stdout.write(`${lines.join('\n')}\n`);
-  })().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
-}
+printPathsIfMain(import.meta.url, async () => {
+  const tools = await ensureServerTools();
+  const paths = [tools.server, tools.sqlTool];
+  if (process.argv.includes('--ui')) paths.push(await ensureUiServer());
+  return paths;
+});

@@ -9,8 +9,8 @@ export interface SeedCommit {
   files: Record<string, string>;
 }
 
-const schemaSql = `-- BlogTube database schema (PostgreSQL). Keep in sync with db/migrations.
-CREATE TABLE users (
+/** The three tables, as both the schema and the first migration create them. */
+const tablesSql = `CREATE TABLE users (
   id          SERIAL PRIMARY KEY,
   handle      TEXT NOT NULL UNIQUE,
   email       TEXT NOT NULL UNIQUE,
@@ -34,7 +34,10 @@ CREATE TABLE videos (
   duration_s  INTEGER NOT NULL CHECK (duration_s >= 0),
   created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+`;
 
+const schemaSql = `-- BlogTube database schema (PostgreSQL). Keep in sync with db/migrations.
+${tablesSql}
 CREATE INDEX posts_author_idx ON posts(author_id);
 CREATE INDEX videos_post_idx ON videos(post_id);
 `;
@@ -42,31 +45,7 @@ CREATE INDEX videos_post_idx ON videos(post_id);
 const initMigration = `-- 001_init: first schema version.
 BEGIN;
 
-CREATE TABLE users (
-  id          SERIAL PRIMARY KEY,
-  handle      TEXT NOT NULL UNIQUE,
-  email       TEXT NOT NULL UNIQUE,
-  created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-
-CREATE TABLE posts (
-  id          SERIAL PRIMARY KEY,
-  author_id   INTEGER NOT NULL REFERENCES users(id),
-  title       TEXT NOT NULL,
-  body        TEXT NOT NULL,
-  published   BOOLEAN NOT NULL DEFAULT false,
-  created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-
-CREATE TABLE videos (
-  id          SERIAL PRIMARY KEY,
-  post_id     INTEGER REFERENCES posts(id) ON DELETE SET NULL,
-  title       TEXT NOT NULL,
-  url         TEXT NOT NULL,
-  duration_s  INTEGER NOT NULL CHECK (duration_s >= 0),
-  created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-
+${tablesSql}
 COMMIT;
 `;
 

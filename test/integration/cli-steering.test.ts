@@ -11,19 +11,14 @@ import { statusQuery } from '../../common/workflow-api.js';
 import { DEMO_ISSUE } from '../../client/demo.js';
 import { historyText, runBlogtube } from '../support/cli-process.js';
 import { deliverComment } from '../support/comments.js';
-import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { useStack } from '../support/stack-hooks.js';
 
 // Whole runs on a shared, busy machine: a generous ceiling (no timing is asserted).
 jest.setTimeout(300_000);
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+useStack((s) => (stack = s));
 
 const ISSUE = {
   title: 'Add a playlists API endpoint',

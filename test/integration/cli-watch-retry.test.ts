@@ -4,25 +4,20 @@
  * cost and messages, `list` filters, `retry` of failed or named agents keeping
  * the others' commits, and `report`.
  */
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { issueWorkflowId } from '../../common/ids.js';
 import type { IssueStatus, IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
 import { execFile } from 'node:child_process';
 import { BLOGTUBE_BIN, cliEnv, runBlogtube } from '../support/cli-process.js';
-import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { useStack } from '../support/stack-hooks.js';
 
 // Whole runs on a shared, busy machine: a generous ceiling (no timing is asserted).
 jest.setTimeout(300_000);
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+useStack((s) => (stack = s));
 
 const cli = (...args: string[]) => runBlogtube(stack, args);
 const repo = () => `${stack.owner}/${stack.repo}`;

@@ -7,22 +7,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { issueWorkflowId } from '../../common/ids.js';
 import type { IssueStatus } from '../../common/schemas.js';
-import { startStack, WEBHOOK_SECRET } from '../support/stack.js';
+import { WEBHOOK_SECRET } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { useStack } from '../support/stack-hooks.js';
 
 const BIN = fileURLToPath(new URL('../../bin/blogtube.js', import.meta.url));
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+useStack((s) => (stack = s));
 
 function blogtube(
   args: string[],

@@ -2,22 +2,17 @@
  * The repository's own config drives the run: a bad file ends it with a
  * comment naming the field; `approval: plan` waits for the plan Update.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { issueWorkflowId } from '../../common/ids.js';
 import type { IssueWorkflowResult } from '../../common/schemas.js';
 import { planDecisionUpdate, statusQuery } from '../../common/workflow-api.js';
 import { deliverComment } from '../support/comments.js';
-import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { useStack, waitForPhase } from '../support/stack-hooks.js';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+useStack((s) => (stack = s));
 
 const handleFor = (n: number) =>
   stack.client.workflow.getHandle(
@@ -33,17 +28,6 @@ async function commentsOn(n: number): Promise<string[]> {
     comments: { issue_number: number; body: string }[];
   };
   return state.comments.filter((c) => c.issue_number === n).map((c) => c.body);
-}
-
-async function waitForPhase(n: number, phase: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const status = await handleFor(n)
-      .query(statusQuery)
-      .catch(() => undefined);
-    if (status?.phase === phase) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`issue #${n} never reached phase ${phase}`);
 }
 
 const ISSUE = {
@@ -88,7 +72,7 @@ describe('plan approval', () => {
 
   it('waits for approval, posts the plan, then runs once approved', async () => {
     const opened = await stack.openIssue(ISSUE);
-    await waitForPhase(opened.number, 'awaiting_approval');
+    await waitForPhase(stack, opened.number, 'awaiting_approval');
     let posted = '';
     for (let i = 0; i < 100 && !/approve the plan/.test(posted); i++) {
       posted = (await commentsOn(opened.number)).join('\n');
@@ -107,7 +91,7 @@ describe('plan approval', () => {
 
   it('a rejected plan ends the run with a comment and no branch work', async () => {
     const opened = await stack.openIssue(ISSUE);
-    await waitForPhase(opened.number, 'awaiting_approval');
+    await waitForPhase(stack, opened.number, 'awaiting_approval');
     await handleFor(opened.number).executeUpdate(planDecisionUpdate, {
       args: [{ approve: false, by: 'sandbox-maintainer', reason: 'not now' }],
     });
@@ -119,7 +103,7 @@ describe('plan approval', () => {
 
   it('accepts one decision only: a second one is refused with a clear error', async () => {
     const opened = await stack.openIssue(ISSUE);
-    await waitForPhase(opened.number, 'awaiting_approval');
+    await waitForPhase(stack, opened.number, 'awaiting_approval');
     const decide = () =>
       handleFor(opened.number).executeUpdate(planDecisionUpdate, {
         args: [{ approve: true, by: 'sandbox-maintainer' }],
@@ -135,7 +119,7 @@ describe('plan approval', () => {
 
   it('maintainers decide by comment: /blogtube approve runs the plan; an outsider’s command is ignored', async () => {
     const opened = await stack.openIssue(ISSUE);
-    await waitForPhase(opened.number, 'awaiting_approval');
+    await waitForPhase(stack, opened.number, 'awaiting_approval');
     const outsider = await deliverComment(
       stack,
       opened.number,
@@ -163,7 +147,7 @@ describe('plan approval', () => {
 
   it('/blogtube reject <reason> ends the run; /blogtube cancel cancels it', async () => {
     const rejected = await stack.openIssue(ISSUE);
-    await waitForPhase(rejected.number, 'awaiting_approval');
+    await waitForPhase(stack, rejected.number, 'awaiting_approval');
     const r = await deliverComment(
       stack,
       rejected.number,
@@ -176,7 +160,7 @@ describe('plan approval', () => {
     expect(result.error).toMatch(/sandbox-contributor: wrong approach/);
 
     const cancelled = await stack.openIssue(ISSUE);
-    await waitForPhase(cancelled.number, 'awaiting_approval');
+    await waitForPhase(stack, cancelled.number, 'awaiting_approval');
     const c = await deliverComment(
       stack,
       cancelled.number,

@@ -4,14 +4,14 @@
  * stays far below Temporal's limits; the issue workflow's history stays small
  * because the turns live in the child's. Bounds: README, "History size".
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import proto from '@temporalio/proto';
 import { agentWorkflowId, issueWorkflowId } from '../../common/ids.js';
 import type { IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
 import { databaseOnlyConfig } from '../support/configs.js';
-import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { useStack } from '../support/stack-hooks.js';
 
 type History = proto.temporal.api.history.v1.IHistory;
 
@@ -31,12 +31,7 @@ const TURNS = 12;
 const EXTRA_TURNS = TURNS - 4;
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+useStack((s) => (stack = s));
 
 const { History: HistoryProto, HistoryEvent } = proto.temporal.api.history.v1;
 

@@ -15,6 +15,7 @@ import type { IssueStatus, IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { everyAgentPlays } from '../support/stack-hooks.js';
 import {
   codecsFor,
   findSecrets,
@@ -41,14 +42,7 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  await stack.sim('anthropic', 'POST', '/_sim/scenario', {
-    agents: Object.fromEntries(
-      ['database', 'backend', 'frontend', 'devops', 'documentation'].map((a) => [
-        a,
-        { obey: true },
-      ]),
-    ),
-  });
+  await everyAgentPlays(stack, { obey: true });
 });
 afterAll(async () => {
   await stack?.sim('anthropic', 'DELETE', '/_sim/scenario').catch(() => undefined);

@@ -20,6 +20,7 @@ import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import { codecsFor, historyPlaintext } from '../support/secret-scan.js';
 import { startStack, WEBHOOK_SECRET } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { everyAgentPlays } from '../support/stack-hooks.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -255,14 +256,7 @@ describe('who may trigger', () => {
 
   it('a writer’s trigger label starts a run on an outsider’s issue; outsiders’ comments never reach agents, maintainers’ do; the own account’s comment is ignored', async () => {
     // Agents hang on their first model call, so the run is surely in progress while we comment.
-    await stack.sim('anthropic', 'POST', '/_sim/scenario', {
-      agents: Object.fromEntries(
-        ['database', 'backend', 'frontend', 'devops', 'documentation'].map((a) => [
-          a,
-          { hang: true },
-        ]),
-      ),
-    });
+    await everyAgentPlays(stack, { hang: true });
     const outsider = await stack.openIssue({
       title: 'Add an API endpoint that lists recent videos',
       body: 'GET /api/videos/recent returning the last 10 videos.',

@@ -15,6 +15,7 @@ import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import { repoChecks } from '../support/repo-checks.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { everyAgentPlays } from '../support/stack-hooks.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -39,14 +40,7 @@ const rendered = (md: string) =>
     .replace(/&amp;/g, '&');
 
 it('agent text closes nothing and mentions nobody; a planted marker comment is never the progress comment', async () => {
-  await stack.sim('anthropic', 'POST', '/_sim/scenario', {
-    agents: Object.fromEntries(
-      ['database', 'backend', 'frontend', 'devops', 'documentation'].map((a) => [
-        a,
-        { summary: SAID },
-      ]),
-    ),
-  });
+  await everyAgentPlays(stack, { summary: SAID });
   const opened = await stack.openIssue({
     title: 'Add an API endpoint that lists recent videos @sandbox-maintainer fixes #1',
     body: 'GET /api/videos/recent returning the last 10 videos.',

@@ -2,21 +2,16 @@
  * Questions do not get PRs: a confident question gets one explaining comment
  * and no agents, until a maintainer asks for a run anyway.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { isIssueRunBranch, issueWorkflowId } from '../../common/ids.js';
 import type { IssueWorkflowResult } from '../../common/schemas.js';
 import { statusQuery } from '../../common/workflow-api.js';
 import { deliverComment } from '../support/comments.js';
-import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { useStack } from '../support/stack-hooks.js';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+useStack((s) => (stack = s));
 
 const QUESTION = {
   title: 'How do I configure the video player?',

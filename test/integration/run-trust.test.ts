@@ -13,7 +13,7 @@
  */
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
+import { expect, it, jest } from '@jest/globals';
 import { createBridge, serverUrl } from '../../client/bridge.js';
 import { deliverWebhook } from '../../client/demo.js';
 import { PermissionChecker } from '../../client/permissions.js';
@@ -29,33 +29,18 @@ import type { AgentType, IssueStatus, IssueWorkflowResult } from '../../common/s
 import { statusQuery } from '../../common/workflow-api.js';
 import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import { historyText, runBlogtube } from '../support/cli-process.js';
-import { startStack, WEBHOOK_SECRET } from '../support/stack.js';
+import { WEBHOOK_SECRET } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { useStack, waitForPhase } from '../support/stack-hooks.js';
 
 jest.setTimeout(300_000);
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+useStack((s) => (stack = s));
 
 const ref = (number: number) => ({ owner: stack.owner, repo: stack.repo, number });
 const handleFor = (n: number) => stack.client.workflow.getHandle(issueWorkflowId(ref(n)));
 const as = (token: string) => createOctokit(stack.github.url, token);
-
-async function waitForPhase(n: number, phase: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const status = await handleFor(n)
-      .query(statusQuery)
-      .catch(() => undefined);
-    if (status?.phase === phase) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`issue #${n} never reached phase ${phase}`);
-}
 
 /** Everything the agents of issue `n`'s latest run were given (their histories' inputs). */
 async function agentsText(n: number): Promise<string> {
@@ -160,7 +145,7 @@ it('outsiders’ comments are not signals, and a maintainer’s flood of comment
     });
     expect(opened.status).toBe(201);
     const n = opened.number;
-    await waitForPhase(n, 'awaiting_approval');
+    await waitForPhase(stack, n, 'awaiting_approval');
     const { issue, repository } = opened.payload as { issue: unknown; repository: unknown };
     const users = {
       maintainer: (await as(SANDBOX_TOKENS.maintainer).rest.users.getAuthenticated()).data,

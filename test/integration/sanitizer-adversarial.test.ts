@@ -7,18 +7,13 @@
  * milliseconds each; `node dist/bench/sanitizer.js` measures it) and far short
  * of the quadratic one it replaced (about 20 s for one `<a` body).
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { sanitizeUntrusted } from '../../common/text/sanitize.js';
-import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
+import { useStack } from '../support/stack-hooks.js';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+useStack((s) => (stack = s));
 
 const SIZE = 64 * 1024;
 const UNITS = ['<a', '](', '![', '<a x="', "<a href='", '<a b ', ']( ', '[x](y "'];

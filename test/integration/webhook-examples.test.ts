@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { startStack } from '../support/stack.js';
+import { expect, it } from '@jest/globals';
 import type { Stack } from '../support/stack.js';
+import { useStack } from '../support/stack-hooks.js';
 
 interface WebhookDoc {
   name: string;
@@ -23,12 +23,7 @@ const DOCS = JSON.parse(
 ) as WebhookDoc[];
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+useStack((s) => (stack = s));
 
 it(`answers all ${DOCS.reduce((n, d) => n + d.examples.length, 0)} documented example deliveries`, async () => {
   const answers = new Map<number, number>();

@@ -2,34 +2,22 @@
  * The simulator plays the agents: full tool loops driven through the real
  * SDK with the real prompt builder, and the scenario knobs that bend them.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import Anthropic from '@anthropic-ai/sdk';
 import { AGENT_TYPES } from '../../common/schemas.js';
 import type { AgentType } from '../../common/schemas.js';
 import { playTurn } from '../../sandbox/anthropic/agent-player.js';
 import { globDir, globExtension, isLiteralGlob } from '../../sandbox/anthropic/paths.js';
 import { validateMessagesRequest } from '../../sandbox/anthropic/protocol.js';
-import { SANDBOX_API_KEY, startAnthropicSim } from '../../sandbox/anthropic/server.js';
-import type { AgentKnobs, AnthropicSim } from '../../sandbox/anthropic/server.js';
+import type { AgentKnobs } from '../../sandbox/anthropic/server.js';
 import { runAgentLoop, toolNames } from './anthropic-sim-harness.js';
+import { useAnthropicSim } from '../support/sims.js';
 
-let sim: AnthropicSim;
-let client: Anthropic;
-
-beforeAll(async () => {
-  // Short prompts cached as if above the minimum length (prompt-cache.test.ts tests the minimum).
-  sim = await startAnthropicSim({ port: 0, minCacheableTokens: 0 });
-  client = new Anthropic({ apiKey: SANDBOX_API_KEY, baseURL: sim.url, maxRetries: 0 });
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
-beforeEach(() => sim.reset());
+// Short prompts cached as if above the minimum length (prompt-cache.test.ts tests the minimum).
+const anthropic = useAnthropicSim({ minCacheableTokens: 0 });
 
 async function scenario(agents: Partial<Record<AgentType, AgentKnobs>>): Promise<void> {
-  const res = await fetch(`${sim.url}/_sim/scenario`, {
+  const res = await fetch(`${anthropic.sim.url}/_sim/scenario`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ agents }),
@@ -57,7 +45,7 @@ describe('a full agent loop', () => {
   it.each(AGENT_TYPES.map((a, i) => [a, i % 2 === 1] as const))(
     '%s: list, read, write, finish (stream: %s)',
     async (agent, stream) => {
-      const loop = await runAgentLoop(client, { agent }, { stream, afterFinish: true });
+      const loop = await runAgentLoop(anthropic.client, { agent }, { stream, afterFinish: true });
       const want = EXPECTED[agent];
       expect(loop.calls.map((c) => c.name)).toEqual([
         'list_files',
@@ -84,7 +72,7 @@ describe('a full agent loop', () => {
         expect(r.usage.input_tokens + (r.usage.cache_read_input_tokens ?? 0)).toBeGreaterThan(0);
         expect(r.usage.output_tokens).toBeGreaterThan(0);
       }
-      const log = sim.requests.filter((r) => r.agent === agent);
+      const log = anthropic.sim.requests.filter((r) => r.agent === agent);
       expect(log.map((r) => r.turn)).toEqual([0, 1, 2, 3, 4]);
       expect(log.map((r) => r.step)).toEqual(['list', 'read', 'write', 'finish', 'done']);
       expect(log.slice(1).filter((r) => !(r.cacheRead > 0))).toEqual([]);
@@ -92,7 +80,10 @@ describe('a full agent loop', () => {
   );
 
   it('backend tells a frontend teammate about its API in the write turn', async () => {
-    const loop = await runAgentLoop(client, { agent: 'backend', teammates: ['frontend'] });
+    const loop = await runAgentLoop(anthropic.client, {
+      agent: 'backend',
+      teammates: ['frontend'],
+    });
     expect(toolNames(loop.replies[2]!)).toEqual(['write_file', 'send_message']);
     expect(loop.sent).toHaveLength(1);
     expect(loop.sent[0]?.to).toBe('frontend');
@@ -102,7 +93,7 @@ describe('a full agent loop', () => {
 
   it('quotes teammate messages in the summary', async () => {
     const text = 'The API is GET /api/issue-42; it returns { items }. '.repeat(3);
-    const loop = await runAgentLoop(client, {
+    const loop = await runAgentLoop(anthropic.client, {
       agent: 'frontend',
       teammates: ['backend'],
       inbox: [{ from: 'backend', to: 'frontend', text }],
@@ -113,7 +104,7 @@ describe('a full agent loop', () => {
   });
 
   it('lists the root for a literal glob and edits that file', async () => {
-    const loop = await runAgentLoop(client, {
+    const loop = await runAgentLoop(anthropic.client, {
       agent: 'documentation',
       writablePaths: ['README.md', 'docs/**'],
     });
@@ -125,7 +116,7 @@ describe('a full agent loop', () => {
   });
 
   it('skips the read when nothing listed is writable, and names other globs generically', async () => {
-    const loop = await runAgentLoop(client, {
+    const loop = await runAgentLoop(anthropic.client, {
       agent: 'backend',
       writablePaths: ['server/**/*.ts'],
     });
@@ -139,16 +130,16 @@ describe('scenario knobs', () => {
   it('failWith answers errors a number of times, then the agent plays on', async () => {
     await scenario({ devops: { failWith: { status: 500, times: 2 } } });
     const err = (n: number) =>
-      runAgentLoop(client, { agent: 'devops' }).then(
+      runAgentLoop(anthropic.client, { agent: 'devops' }).then(
         () => `call ${n} succeeded`,
         (e: unknown) => e,
       );
     expect(await err(1)).toBeInstanceOf(Anthropic.InternalServerError);
     expect(await err(2)).toBeInstanceOf(Anthropic.InternalServerError);
-    const loop = await runAgentLoop(client, { agent: 'devops' });
+    const loop = await runAgentLoop(anthropic.client, { agent: 'devops' });
     expect(loop.summary).toContain('deploy/issue-42.yml');
     // Other agents are unaffected.
-    const database = await runAgentLoop(client, { agent: 'database' });
+    const database = await runAgentLoop(anthropic.client, { agent: 'database' });
     expect(database.summary).toContain(EXPECTED.database.write);
   });
 
@@ -156,7 +147,7 @@ describe('scenario knobs', () => {
     'writeFirst %s: refused, then the normal file, then finish',
     async (path) => {
       await scenario({ backend: { writeFirst: path } });
-      const loop = await runAgentLoop(client, { agent: 'backend' }, { stream: true });
+      const loop = await runAgentLoop(anthropic.client, { agent: 'backend' }, { stream: true });
       expect(loop.calls.map((c) => c.name)).toEqual([
         'list_files',
         'read_file',
@@ -175,7 +166,7 @@ describe('scenario knobs', () => {
 
   it('falls back to <dir>/issue-<n>.md when the normal write is refused', async () => {
     const loop = await runAgentLoop(
-      client,
+      anthropic.client,
       { agent: 'backend' },
       { protectedPaths: ['api/routes/**'] },
     );
@@ -185,7 +176,11 @@ describe('scenario knobs', () => {
   });
 
   it('finishes saying so when every candidate path is refused', async () => {
-    const loop = await runAgentLoop(client, { agent: 'backend' }, { protectedPaths: ['api/**'] });
+    const loop = await runAgentLoop(
+      anthropic.client,
+      { agent: 'backend' },
+      { protectedPaths: ['api/**'] },
+    );
     expect(loop.refused).toEqual(['api/routes/issue-42.js', 'api/issue-42.md']);
     expect(loop.written.size).toBe(0);
     expect(loop.summary).toMatch(
@@ -195,7 +190,7 @@ describe('scenario knobs', () => {
 
   it('extraTurns makes a long agent (12 turns)', async () => {
     await scenario({ database: { extraTurns: 8 } });
-    const loop = await runAgentLoop(client, { agent: 'database' });
+    const loop = await runAgentLoop(anthropic.client, { agent: 'database' });
     expect(loop.replies).toHaveLength(12);
     const names = loop.calls.map((c) => c.name);
     expect(names.slice(0, 2)).toEqual(['list_files', 'read_file']);
@@ -208,7 +203,10 @@ describe('scenario knobs', () => {
     await scenario({
       database: { messageTo: { to: 'backend', text: 'New table issue_42_changes.' } },
     });
-    const loop = await runAgentLoop(client, { agent: 'database', teammates: ['backend'] });
+    const loop = await runAgentLoop(anthropic.client, {
+      agent: 'database',
+      teammates: ['backend'],
+    });
     expect(toolNames(loop.replies[2]!)).toEqual(['write_file', 'send_message']);
     expect(loop.sent).toEqual([{ to: 'backend', text: 'New table issue_42_changes.' }]);
   });
@@ -216,10 +214,10 @@ describe('scenario knobs', () => {
 
 describe('the player is a pure function of the request', () => {
   it('answers a retried request identically, tool_use ids included', async () => {
-    const loop = await runAgentLoop(client, { agent: 'frontend' }, { maxTurns: 3 });
-    const retry = await client.messages.create(loop.requests[2]!);
+    const loop = await runAgentLoop(anthropic.client, { agent: 'frontend' }, { maxTurns: 3 });
+    const retry = await anthropic.client.messages.create(loop.requests[2]!);
     expect(retry.content).toEqual(loop.replies[2]?.content);
-    const streamed = await client.messages.stream(loop.requests[2]!).finalMessage();
+    const streamed = await anthropic.client.messages.stream(loop.requests[2]!).finalMessage();
     expect(streamed.content).toEqual(loop.replies[2]?.content);
   });
 

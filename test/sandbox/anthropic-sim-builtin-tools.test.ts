@@ -4,25 +4,15 @@
  * wrong name gets the real API's 400. A request offering the editor tool is
  * played by the careful engineer, deterministically.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import Anthropic from '@anthropic-ai/sdk';
 import type { ToolUnion } from '@anthropic-ai/sdk/resources/messages';
 import { buildSystem, firstUserMessage, TOOLS } from '../../common/text/prompts.js';
 import { BUILTIN_TOOLS } from '../../sandbox/anthropic/protocol.js';
-import { SANDBOX_API_KEY, startAnthropicSim } from '../../sandbox/anthropic/server.js';
-import type { AnthropicSim } from '../../sandbox/anthropic/server.js';
 import { MODEL, promptContext } from './anthropic-sim-harness.js';
+import { useAnthropicSim } from '../support/sims.js';
 
-let sim: AnthropicSim;
-let client: Anthropic;
-
-beforeAll(async () => {
-  sim = await startAnthropicSim({ port: 0 });
-  client = new Anthropic({ apiKey: SANDBOX_API_KEY, baseURL: sim.url, maxRetries: 0 });
-});
-afterAll(async () => {
-  await sim.close();
-});
+const anthropic = useAnthropicSim({}, { reset: false });
 
 const EDITOR = { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' } as const;
 const messages = [{ role: 'user' as const, content: 'Hello' }];
@@ -31,7 +21,7 @@ async function rejection(
   tools: unknown[],
 ): Promise<{ status: number; type: string; message: string }> {
   try {
-    await client.messages.create({
+    await anthropic.client.messages.create({
       model: MODEL,
       max_tokens: 100,
       messages,
@@ -57,7 +47,7 @@ describe('built-in tool types', () => {
     expect((await rejection(tools)).message).toBe(
       "tools.1.text_editor_20250429.name: Input should be 'str_replace_based_edit_tool'",
     );
-    const reply = await client.messages.create({
+    const reply = await anthropic.client.messages.create({
       model: MODEL,
       max_tokens: 100,
       messages,
@@ -76,7 +66,7 @@ describe('built-in tool types', () => {
       'memory_20250818',
     ]) {
       const name = BUILTIN_TOOLS[type]?.name ?? '';
-      const ok = await client.messages.countTokens({
+      const ok = await anthropic.client.messages.countTokens({
         model: MODEL,
         messages,
         tools: [{ type, name } as ToolUnion],
@@ -86,9 +76,13 @@ describe('built-in tool types', () => {
   });
 
   it('counts a built-in tool as its definition costs, not as the few bytes sent', async () => {
-    const none = await client.messages.countTokens({ model: MODEL, messages });
-    const editor = await client.messages.countTokens({ model: MODEL, messages, tools: [EDITOR] });
-    const bash = await client.messages.countTokens({
+    const none = await anthropic.client.messages.countTokens({ model: MODEL, messages });
+    const editor = await anthropic.client.messages.countTokens({
+      model: MODEL,
+      messages,
+      tools: [EDITOR],
+    });
+    const bash = await anthropic.client.messages.countTokens({
       model: MODEL,
       messages,
       tools: [{ type: 'bash_20250124', name: 'bash' }],
@@ -147,8 +141,8 @@ describe('a request offering the editor tool', () => {
   };
 
   it('is played by the careful engineer: it views the tree first, the same way on a retry', async () => {
-    const first = await client.messages.create(params);
-    const again = await client.messages.create(params);
+    const first = await anthropic.client.messages.create(params);
+    const again = await anthropic.client.messages.create(params);
     expect(first.stop_reason).toBe('tool_use');
     const uses = first.content.filter((b) => b.type === 'tool_use');
     expect(uses.map((b) => (b.type === 'tool_use' ? [b.name, b.input] : []))).toEqual([
@@ -159,7 +153,7 @@ describe('a request offering the editor tool', () => {
   });
 
   it('without the editor tool, the whole-file player answers as before', async () => {
-    const reply = await client.messages.create({ ...params, tools: TOOLS });
+    const reply = await anthropic.client.messages.create({ ...params, tools: TOOLS });
     expect(reply.content.find((b) => b.type === 'tool_use')).toMatchObject({ name: 'list_files' });
   });
 });

@@ -3,28 +3,17 @@
  * SDK: auth, validation, error shapes, JSON and SSE answers with tool use,
  * usage and prompt caching, faults and pacing.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { buildSystem, firstUserMessage, TOOLS } from '../../common/text/prompts.js';
-import { SANDBOX_API_KEY, startAnthropicSim } from '../../sandbox/anthropic/server.js';
-import type { AnthropicSim, SimRequestRecord } from '../../sandbox/anthropic/server.js';
+import { SANDBOX_API_KEY } from '../../sandbox/anthropic/server.js';
+import type { SimRequestRecord } from '../../sandbox/anthropic/server.js';
 import { MODEL, promptContext } from './anthropic-sim-harness.js';
+import { useAnthropicSim } from '../support/sims.js';
 
-let sim: AnthropicSim;
-let client: Anthropic;
-
-beforeAll(async () => {
-  // Short prompts cached as if above the minimum length (prompt-cache.test.ts tests the minimum).
-  sim = await startAnthropicSim({ port: 0, minCacheableTokens: 0 });
-  client = new Anthropic({ apiKey: SANDBOX_API_KEY, baseURL: sim.url, maxRetries: 0 });
-});
-
-afterAll(async () => {
-  await sim.close();
-});
-
-beforeEach(() => sim.reset());
+// Short prompts cached as if above the minimum length (prompt-cache.test.ts tests the minimum).
+const anthropic = useAnthropicSim({ minCacheableTokens: 0 });
 
 function backendParams(): MessageCreateParamsNonStreaming {
   const ctx = promptContext({ agent: 'backend', teammates: ['frontend'] });
@@ -38,7 +27,7 @@ function backendParams(): MessageCreateParamsNonStreaming {
 }
 
 async function admin(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${sim.url}/_sim${path}`, {
+  return fetch(`${anthropic.sim.url}/_sim${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -46,7 +35,7 @@ async function admin(method: string, path: string, body?: unknown): Promise<Resp
 }
 
 async function rawPost(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${sim.url}/v1/messages`, {
+  return fetch(`${anthropic.sim.url}/v1/messages`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -69,7 +58,11 @@ async function caught(p: Promise<unknown>): Promise<unknown> {
 
 describe('authentication', () => {
   it('rejects a wrong key with 401 authentication_error (SDK AuthenticationError)', async () => {
-    const bad = new Anthropic({ apiKey: 'sk-ant-wrong', baseURL: sim.url, maxRetries: 0 });
+    const bad = new Anthropic({
+      apiKey: 'sk-ant-wrong',
+      baseURL: anthropic.sim.url,
+      maxRetries: 0,
+    });
     const err = await caught(bad.messages.create(backendParams()));
     expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
     const apiErr = err as InstanceType<typeof Anthropic.AuthenticationError>;
@@ -147,16 +140,16 @@ describe('validation', () => {
   ];
 
   it.each(cases)('answers 400 invalid_request_error for %s', async (_name, mutate, message) => {
-    const err = await caught(client.messages.create(mutate(backendParams()) as never));
+    const err = await caught(anthropic.client.messages.create(mutate(backendParams()) as never));
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
     const apiErr = err as InstanceType<typeof Anthropic.BadRequestError>;
     expect(apiErr.type).toBe('invalid_request_error');
     expect(apiErr.apiMessage).toMatch(message);
-    expect(sim.requests.at(-1)).toMatchObject({ status: 400, turn: null });
+    expect(anthropic.sim.requests.at(-1)).toMatchObject({ status: 400, turn: null });
   });
 
   it('answers 400 for a body that is not JSON, 404 for an unknown path', async () => {
-    const res = await fetch(`${sim.url}/v1/messages`, {
+    const res = await fetch(`${anthropic.sim.url}/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': SANDBOX_API_KEY, 'anthropic-version': '2023-06-01' },
       body: '{not json',
@@ -165,7 +158,7 @@ describe('validation', () => {
     expect((await res.json()) as unknown).toMatchObject({
       error: { type: 'invalid_request_error' },
     });
-    const missing = await fetch(`${sim.url}/v1/nothing`);
+    const missing = await fetch(`${anthropic.sim.url}/v1/nothing`);
     expect(missing.status).toBe(404);
     expect((await missing.json()) as unknown).toMatchObject({ error: { type: 'not_found_error' } });
   });
@@ -176,12 +169,12 @@ describe('error answers', () => {
     await admin('POST', '/scenario', {
       agents: { backend: { failWith: { status: 429, times: 1, retryAfter: 7 } } },
     });
-    const err = await caught(client.messages.create(backendParams()));
+    const err = await caught(anthropic.client.messages.create(backendParams()));
     expect(err).toBeInstanceOf(Anthropic.RateLimitError);
     const apiErr = err as InstanceType<typeof Anthropic.RateLimitError>;
     expect(apiErr.headers.get('retry-after')).toBe('7');
     expect(apiErr.type).toBe('rate_limit_error');
-    const ok = await client.messages.create(backendParams());
+    const ok = await anthropic.client.messages.create(backendParams());
     expect(ok.stop_reason).toBe('tool_use');
   });
 
@@ -192,20 +185,20 @@ describe('error answers', () => {
         { status: 500, count: 1 },
       ],
     });
-    const overloaded = (await caught(client.messages.create(backendParams()))) as InstanceType<
-      typeof Anthropic.APIError
-    >;
+    const overloaded = (await caught(
+      anthropic.client.messages.create(backendParams()),
+    )) as InstanceType<typeof Anthropic.APIError>;
     expect(overloaded).toBeInstanceOf(Anthropic.InternalServerError);
     expect(overloaded.status).toBe(529);
     expect(overloaded.type).toBe('overloaded_error');
     expect(overloaded.error).toMatchObject({ error: { message: 'Overloaded' } });
-    const internal = (await caught(client.messages.create(backendParams()))) as InstanceType<
-      typeof Anthropic.APIError
-    >;
+    const internal = (await caught(
+      anthropic.client.messages.create(backendParams()),
+    )) as InstanceType<typeof Anthropic.APIError>;
     expect(internal).toBeInstanceOf(Anthropic.InternalServerError);
     expect(internal.status).toBe(500);
     expect(internal.type).toBe('api_error');
-    await expect(client.messages.create(backendParams())).resolves.toMatchObject({
+    await expect(anthropic.client.messages.create(backendParams())).resolves.toMatchObject({
       type: 'message',
       stop_reason: 'tool_use',
     });
@@ -231,17 +224,17 @@ describe('error answers', () => {
 
   it('a reset fault drops the connection (SDK APIConnectionError)', async () => {
     await admin('POST', '/faults', { rules: [{ reset: true, count: 1 }] });
-    const err = await caught(client.messages.create(backendParams()));
+    const err = await caught(anthropic.client.messages.create(backendParams()));
     expect(err).toBeInstanceOf(Anthropic.APIConnectionError);
-    expect(sim.requests.at(-1)).toMatchObject({ status: 0, fault: 'reset' });
+    expect(anthropic.sim.requests.at(-1)).toMatchObject({ status: 0, fault: 'reset' });
   });
 });
 
 describe('answers', () => {
   it('streaming and non-streaming give the same tool_use content', async () => {
     const params = backendParams();
-    const plain = await client.messages.create(params);
-    const streamed = await client.messages.stream(params).finalMessage();
+    const plain = await anthropic.client.messages.create(params);
+    const streamed = await anthropic.client.messages.stream(params).finalMessage();
     expect(plain.id).toMatch(/^msg_/);
     expect(plain).toMatchObject({ type: 'message', role: 'assistant', model: MODEL });
     expect(plain.stop_reason).toBe('tool_use');
@@ -286,11 +279,11 @@ describe('answers', () => {
   });
 
   it('reports positive usage and counts tokens', async () => {
-    const reply = await client.messages.create(backendParams());
+    const reply = await anthropic.client.messages.create(backendParams());
     expect(reply.usage.input_tokens).toBeGreaterThan(0);
     expect(reply.usage.output_tokens).toBeGreaterThan(0);
     const { model, system, tools, messages } = backendParams();
-    const counted = await client.messages.countTokens({ model, system, tools, messages });
+    const counted = await anthropic.client.messages.countTokens({ model, system, tools, messages });
     expect(counted.input_tokens).toBe(
       reply.usage.input_tokens +
         (reply.usage.cache_creation_input_tokens ?? 0) +
@@ -299,7 +292,7 @@ describe('answers', () => {
   });
 
   it('writes a cached prefix once, then reads it', async () => {
-    const first = await client.messages.create(backendParams());
+    const first = await anthropic.client.messages.create(backendParams());
     expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(0);
     expect(first.usage.cache_read_input_tokens).toBe(0);
     const other = promptContext({
@@ -307,7 +300,7 @@ describe('answers', () => {
       teammates: ['frontend'],
       issue: { number: 43, title: 'Another issue', body: 'Different body text.' },
     });
-    const second = await client.messages.create({
+    const second = await anthropic.client.messages.create({
       ...backendParams(),
       system: buildSystem(other),
       messages: [{ role: 'user', content: firstUserMessage(other) }],
@@ -315,7 +308,7 @@ describe('answers', () => {
     expect(second.usage.cache_read_input_tokens).toBe(first.usage.cache_creation_input_tokens);
     expect(second.usage.cache_creation_input_tokens).toBe(0);
     expect(second.usage.input_tokens).toBeGreaterThan(0);
-    const log = sim.requests.slice(-2);
+    const log = anthropic.sim.requests.slice(-2);
     expect(log.map((r) => [r.cacheWrite > 0, r.cacheRead > 0])).toEqual([
       [true, false],
       [false, true],
@@ -323,14 +316,14 @@ describe('answers', () => {
   });
 
   it('stops at max_tokens', async () => {
-    const reply = await client.messages.create({ ...backendParams(), max_tokens: 5 });
+    const reply = await anthropic.client.messages.create({ ...backendParams(), max_tokens: 5 });
     expect(reply.stop_reason).toBe('max_tokens');
     expect(reply.usage.output_tokens).toBeLessThanOrEqual(5);
   });
 
   it('logs each request', async () => {
-    await client.messages.create(backendParams());
-    await client.messages.stream(backendParams()).finalMessage();
+    await anthropic.client.messages.create(backendParams());
+    await anthropic.client.messages.stream(backendParams()).finalMessage();
     const res = await admin('GET', '/requests');
     const log = (await res.json()) as SimRequestRecord[];
     expect(log).toHaveLength(2);
@@ -346,25 +339,29 @@ describe('answers', () => {
     expect(log[1]).toMatchObject({ stream: true, status: 200 });
     expect(log[0]?.at).toMatch(/^\d{4}-\d\d-\d\dT/);
     await admin('DELETE', '/requests');
-    expect(sim.requests).toHaveLength(0);
+    expect(anthropic.sim.requests).toHaveLength(0);
   });
 });
 
 describe('streams that go wrong', () => {
   it('a cut stream makes the SDK stream reject', async () => {
     await admin('POST', '/faults', { rules: [{ streamCut: true, agent: 'backend' }] });
-    await expect(client.messages.stream(backendParams()).finalMessage()).rejects.toThrow();
-    expect(sim.requests.at(-1)).toMatchObject({ status: 200, fault: 'streamCut' });
-    await expect(client.messages.create(backendParams())).rejects.toThrow();
+    await expect(
+      anthropic.client.messages.stream(backendParams()).finalMessage(),
+    ).rejects.toThrow();
+    expect(anthropic.sim.requests.at(-1)).toMatchObject({ status: 200, fault: 'streamCut' });
+    await expect(anthropic.client.messages.create(backendParams())).rejects.toThrow();
   });
 
   it('a hanging agent never finishes: the SDK times out or aborts; the simulator stays usable', async () => {
     await admin('POST', '/scenario', { agents: { backend: { hang: true } } });
-    const timedOut = await caught(client.messages.create(backendParams(), { timeout: 300 }));
+    const timedOut = await caught(
+      anthropic.client.messages.create(backendParams(), { timeout: 300 }),
+    );
     expect(timedOut).toBeInstanceOf(Anthropic.APIConnectionTimeoutError);
 
     const controller = new AbortController();
-    const stream = client.messages.stream(backendParams(), { signal: controller.signal });
+    const stream = anthropic.client.messages.stream(backendParams(), { signal: controller.signal });
     const events: string[] = [];
     stream.on('streamEvent', (e) => {
       events.push(e.type);
@@ -373,10 +370,10 @@ describe('streams that go wrong', () => {
     await expect(stream.finalMessage()).rejects.toThrow();
     expect(events[0]).toBe('message_start');
     expect(events).not.toContain('message_stop');
-    expect(sim.requests.at(-1)).toMatchObject({ fault: 'hang', stream: true });
+    expect(anthropic.sim.requests.at(-1)).toMatchObject({ fault: 'hang', stream: true });
 
     await admin('DELETE', '/scenario');
-    await expect(client.messages.create(backendParams())).resolves.toMatchObject({
+    await expect(anthropic.client.messages.create(backendParams())).resolves.toMatchObject({
       type: 'message',
       stop_reason: 'tool_use',
     });
@@ -388,7 +385,7 @@ describe('pacing', () => {
     await admin('POST', '/latency', { ttftMs: 200, tokensPerSec: 2000 });
     const started = Date.now();
     let firstDelta = 0;
-    const stream = client.messages.stream(backendParams());
+    const stream = anthropic.client.messages.stream(backendParams());
     stream.on('streamEvent', (e) => {
       if (e.type === 'content_block_delta' && firstDelta === 0) firstDelta = Date.now();
     });

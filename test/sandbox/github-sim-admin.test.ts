@@ -2,13 +2,14 @@
  * GitHub simulator admin API (`/_sim/`): reset, state, files, log, request log,
  * latency, faults and the seeded PRNG; plus unknown routes and malformed input.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
-import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/github/server.js';
+import { SANDBOX_TOKENS, startGitHubSim } from '../../sandbox/github/server.js';
+import { SIM_REPO, useGitHubSim } from '../support/sims.js';
 
-const repo = { owner: 'blogtube', repo: 'blogtube' };
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-let sim: GitHubSim;
+const repo = SIM_REPO;
+// Reset through the admin API before each test (below), which is what this file tests.
+const github = useGitHubSim({ seed: 42 }, { reset: false });
 let bot: Octokit;
 
 async function admin<T = unknown>(
@@ -16,7 +17,7 @@ async function admin<T = unknown>(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; data: T }> {
-  const res = await fetch(`${sim.url}/_sim/${path}`, {
+  const res = await fetch(`${github.sim.url}/_sim/${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -46,11 +47,9 @@ interface State {
   commits: { sha: string; message: string; parents: string[] }[];
 }
 
-beforeAll(async () => {
-  sim = await startGitHubSim({ port: 0, seed: 42 });
-  bot = new Octokit({ baseUrl: sim.url, auth: SANDBOX_TOKENS.bot, log: quiet });
+beforeAll(() => {
+  bot = github.as(SANDBOX_TOKENS.bot);
 });
-afterAll(() => sim.close());
 beforeEach(async () => {
   expect((await admin('POST', 'reset')).status).toBe(200);
 });
@@ -219,7 +218,7 @@ describe('latency', () => {
 
 describe('protocol edges', () => {
   it('answers unknown paths, wrong methods and unknown repos with 404 Not Found', async () => {
-    const res = await fetch(`${sim.url}/nope`);
+    const res = await fetch(`${github.sim.url}/nope`);
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({
       message: 'Not Found',
@@ -228,14 +227,14 @@ describe('protocol edges', () => {
     });
     expect(res.headers.get('x-ratelimit-limit')).toBe('60');
     expect(
-      (await fetch(`${sim.url}/repos/blogtube/blogtube/issues`, { method: 'PUT' })).status,
+      (await fetch(`${github.sim.url}/repos/blogtube/blogtube/issues`, { method: 'PUT' })).status,
     ).toBe(404);
     expect((await failure(bot.repos.get({ owner: 'blogtube', repo: 'other' }))).status).toBe(404);
-    expect((await fetch(`${sim.url}/_sim/nope`)).status).toBe(404);
+    expect((await fetch(`${github.sim.url}/_sim/nope`)).status).toBe(404);
   });
 
   it('rejects malformed JSON with 400 Problems parsing JSON', async () => {
-    const res = await fetch(`${sim.url}/repos/blogtube/blogtube/issues`, {
+    const res = await fetch(`${github.sim.url}/repos/blogtube/blogtube/issues`, {
       method: 'POST',
       headers: { authorization: `token ${SANDBOX_TOKENS.bot}` },
       body: '{"title":',

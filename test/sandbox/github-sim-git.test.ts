@@ -2,30 +2,20 @@
  * GitHub simulator through the real Octokit client: git data (blobs, trees,
  * commits, refs), contents, commit history, branches and pull requests.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
 import { applyPatch } from 'diff';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { filesUnder, projectDir } from '../../sandbox/github/project.js';
-import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/github/server.js';
+import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
+import { requestFailure, SIM_REPO, useGitHubSim } from '../support/sims.js';
 
-const repo = { owner: 'blogtube', repo: 'blogtube' };
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-let sim: GitHubSim;
+const repo = SIM_REPO;
+const github = useGitHubSim();
 let bot: Octokit;
-const anonymous = () => new Octokit({ baseUrl: sim.url, log: quiet });
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as { status: number; response: { data: { message: string; errors?: unknown } } };
-    return { ...e.response.data, status: e.status };
-  }
-  throw new Error('expected the request to fail');
-}
+const anonymous = () => github.as();
 
 async function mainSha(): Promise<string> {
   return (await bot.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha;
@@ -59,16 +49,13 @@ async function branchWith(name: string, files: Record<string, string | null>): P
 }
 
 async function filesAt(ref: string): Promise<Record<string, string>> {
-  const res = await fetch(`${sim.url}/_sim/repos/blogtube/blogtube/files?ref=${ref}`);
+  const res = await fetch(`${github.sim.url}/_sim/repos/blogtube/blogtube/files?ref=${ref}`);
   return (await res.json()) as Record<string, string>;
 }
 
-beforeAll(async () => {
-  sim = await startGitHubSim({ port: 0 });
-  bot = new Octokit({ baseUrl: sim.url, auth: SANDBOX_TOKENS.bot, log: quiet });
+beforeAll(() => {
+  bot = github.as(SANDBOX_TOKENS.bot);
 });
-afterAll(() => sim.close());
-beforeEach(() => sim.reset());
 
 describe('git objects', () => {
   it('hashes blobs, trees and commits exactly like git', async () => {
@@ -110,9 +97,9 @@ describe('git objects', () => {
     expect(data).toMatchObject({ sha: created.sha, size: 5, encoding: 'base64' });
     expect(Buffer.from(data.content, 'base64')).toEqual(bytes);
     const bad = bot.git.createBlob({ ...repo, content: 'x', encoding: 'utf-16' });
-    expect((await failure(bad)).status).toBe(422);
+    expect((await requestFailure(bad)).status).toBe(422);
     expect(
-      (await failure(anonymous().git.getBlob({ ...repo, file_sha: 'f'.repeat(40) }))).status,
+      (await requestFailure(anonymous().git.getBlob({ ...repo, file_sha: 'f'.repeat(40) }))).status,
     ).toBe(404);
   });
 
@@ -147,7 +134,7 @@ describe('git objects', () => {
 
   it('rejects malformed tree entries and unknown objects with 422', async () => {
     const bad = (tree: Parameters<Octokit['git']['createTree']>[0]) =>
-      failure(bot.git.createTree(tree));
+      requestFailure(bot.git.createTree(tree));
     expect(
       await bad({ ...repo, tree: [{ path: '../x', mode: '100644', type: 'blob', content: 'x' }] }),
     ).toMatchObject({ status: 422, message: 'tree.path contains a malformed path component' });
@@ -164,7 +151,7 @@ describe('git objects', () => {
       status: 422,
     });
     const missingTree = bot.git.createCommit({ ...repo, message: 'm', tree: 'c'.repeat(40) });
-    expect(await failure(missingTree)).toMatchObject({
+    expect(await requestFailure(missingTree)).toMatchObject({
       status: 422,
       message: 'Tree SHA does not exist',
     });
@@ -175,13 +162,13 @@ describe('git objects', () => {
       tree: head.tree.sha,
       parents: ['d'.repeat(40)],
     });
-    expect((await failure(badParent)).status).toBe(422);
+    expect((await requestFailure(badParent)).status).toBe(422);
     const untyped: string = 'POST /repos/{owner}/{repo}/git/commits'; // deliberately invalid
     const noMessage = bot.request(untyped, {
       ...repo,
       tree: head.tree.sha,
     });
-    expect(await failure(noMessage)).toMatchObject({
+    expect(await requestFailure(noMessage)).toMatchObject({
       status: 422,
       errors: [{ resource: 'Commit', field: 'message', code: 'missing_field' }],
     });
@@ -219,7 +206,7 @@ describe('refs', () => {
       object: { sha: base, type: 'commit' },
     });
     const again = bot.git.createRef({ ...repo, ref: 'refs/heads/blogtube/issue-1', sha: base });
-    expect(await failure(again)).toMatchObject({
+    expect(await requestFailure(again)).toMatchObject({
       status: 422,
       message: 'Reference already exists',
     });
@@ -234,7 +221,7 @@ describe('refs', () => {
 
     const sibling = await commitFiles(base, { 'api/x.js': 'x\n' }, 'sibling');
     const nff = bot.git.updateRef({ ...repo, ref: 'heads/blogtube/issue-1', sha: sibling });
-    expect(await failure(nff)).toMatchObject({
+    expect(await requestFailure(nff)).toMatchObject({
       status: 422,
       message: 'Update is not a fast forward',
     });
@@ -253,9 +240,9 @@ describe('refs', () => {
 
     expect((await bot.git.deleteRef({ ...repo, ref: 'heads/blogtube/issue-1' })).status).toBe(204);
     const gone = anonymous().git.getRef({ ...repo, ref: 'heads/blogtube/issue-1' });
-    expect(await failure(gone)).toMatchObject({ status: 404, message: 'Not Found' });
+    expect(await requestFailure(gone)).toMatchObject({ status: 404, message: 'Not Found' });
     const deleteAgain = bot.git.deleteRef({ ...repo, ref: 'heads/blogtube/issue-1' });
-    expect(await failure(deleteAgain)).toMatchObject({
+    expect(await requestFailure(deleteAgain)).toMatchObject({
       status: 422,
       message: 'Reference does not exist',
     });
@@ -264,20 +251,25 @@ describe('refs', () => {
   it('validates ref names, targets and the default branch', async () => {
     const sha = await mainSha();
     const unqualified = bot.git.createRef({ ...repo, ref: 'heads/x', sha });
-    expect(await failure(unqualified)).toMatchObject({
+    expect(await requestFailure(unqualified)).toMatchObject({
       status: 422,
       message: 'Reference name is invalid',
     });
     const dotdot = bot.git.createRef({ ...repo, ref: 'refs/heads/a..b', sha });
-    expect((await failure(dotdot)).status).toBe(422);
+    expect((await requestFailure(dotdot)).status).toBe(422);
     const missing = bot.git.createRef({ ...repo, ref: 'refs/heads/x', sha: 'e'.repeat(40) });
-    expect(await failure(missing)).toMatchObject({ status: 422, message: 'Object does not exist' });
+    expect(await requestFailure(missing)).toMatchObject({
+      status: 422,
+      message: 'Object does not exist',
+    });
     const updateMissing = bot.git.updateRef({ ...repo, ref: 'heads/nope', sha });
-    expect(await failure(updateMissing)).toMatchObject({
+    expect(await requestFailure(updateMissing)).toMatchObject({
       status: 422,
       message: 'Reference does not exist',
     });
-    expect((await failure(bot.git.deleteRef({ ...repo, ref: 'heads/main' }))).status).toBe(422);
+    expect((await requestFailure(bot.git.deleteRef({ ...repo, ref: 'heads/main' }))).status).toBe(
+      422,
+    );
   });
 });
 
@@ -325,9 +317,9 @@ describe('contents, commits and branches', () => {
     });
     expect(Array.isArray(onBranch.data)).toBe(false);
     const onMain = anonymous().repos.getContent({ ...repo, path: 'web/src/Tags.jsx' });
-    expect((await failure(onMain)).status).toBe(404);
+    expect((await requestFailure(onMain)).status).toBe(404);
     const badRef = anonymous().repos.getContent({ ...repo, path: 'README.md', ref: 'nope' });
-    expect(await failure(badRef)).toMatchObject({
+    expect(await requestFailure(badRef)).toMatchObject({
       status: 404,
       message: 'No commit found for the ref nope',
     });
@@ -355,14 +347,14 @@ describe('contents, commits and branches', () => {
   });
 
   it('seeds the classic Express/React app on request', async () => {
-    const res = await fetch(`${sim.url}/_sim/repos`, {
+    const res = await fetch(`${github.sim.url}/_sim/repos`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ owner: 'classic', repo: 'blogtube', classic: true }),
     });
     expect(res.status).toBe(200);
     const files = (await (
-      await fetch(`${sim.url}/_sim/repos/classic/blogtube/files?ref=main`)
+      await fetch(`${github.sim.url}/_sim/repos/classic/blogtube/files?ref=main`)
     ).json()) as Record<string, string>;
     expect(Object.keys(files).sort()).toEqual(
       [
@@ -413,9 +405,9 @@ describe('contents, commits and branches', () => {
     ]);
     expect(one.stats).toMatchObject({ additions: 1 });
     const unknown = anonymous().repos.getCommit({ ...repo, ref: 'nope' });
-    expect((await failure(unknown)).status).toBe(422);
+    expect((await requestFailure(unknown)).status).toBe(422);
     const missingBranch = anonymous().repos.listCommits({ ...repo, sha: 'nope' });
-    expect((await failure(missingBranch)).status).toBe(404);
+    expect((await requestFailure(missingBranch)).status).toBe(404);
   });
 
   it('reads branches, including names with slashes', async () => {
@@ -423,7 +415,10 @@ describe('contents, commits and branches', () => {
     const { data } = await anonymous().repos.getBranch({ ...repo, branch: 'blogtube/issue-7' });
     expect(data).toMatchObject({ name: 'blogtube/issue-7', protected: false, commit: { sha } });
     const missing = anonymous().repos.getBranch({ ...repo, branch: 'nope' });
-    expect(await failure(missing)).toMatchObject({ status: 404, message: 'Branch not found' });
+    expect(await requestFailure(missing)).toMatchObject({
+      status: 404,
+      message: 'Branch not found',
+    });
   });
 });
 
@@ -450,7 +445,7 @@ describe('pull requests', () => {
       merged: false,
       title: 'Add tags',
       body: 'Closes #1',
-      html_url: `${sim.url}/blogtube/blogtube/pull/2`,
+      html_url: `${github.sim.url}/blogtube/blogtube/pull/2`,
       head: { ref: 'blogtube/issue-1', sha: headSha, label: 'blogtube:blogtube/issue-1' },
       base: { ref: 'main', sha: await mainSha() },
       user: { login: 'sandbox-bot' },
@@ -466,13 +461,15 @@ describe('pull requests', () => {
     expect((await anonymous().pulls.list({ ...repo, head: 'blogtube:other' })).data).toEqual([]);
     expect((await anonymous().pulls.list({ ...repo, base: 'main' })).data).toHaveLength(1);
     expect((await anonymous().pulls.list({ ...repo, state: 'closed' })).data).toEqual([]);
-    expect((await failure(anonymous().pulls.get({ ...repo, pull_number: 1 }))).status).toBe(404);
+    expect((await requestFailure(anonymous().pulls.get({ ...repo, pull_number: 1 }))).status).toBe(
+      404,
+    );
   });
 
   it('rejects duplicates, empty and invalid heads with 422', async () => {
     await branchWith('feature', { 'web/x.jsx': 'x\n' });
     await bot.pulls.create({ ...repo, title: 'one', head: 'feature', base: 'main' });
-    const dup = await failure(
+    const dup = await requestFailure(
       bot.pulls.create({ ...repo, title: 'two', head: 'blogtube:feature', base: 'main' }),
     );
     expect(dup).toMatchObject({
@@ -487,32 +484,35 @@ describe('pull requests', () => {
       ],
     });
     await bot.git.createRef({ ...repo, ref: 'refs/heads/same', sha: await mainSha() });
-    const empty = await failure(
+    const empty = await requestFailure(
       bot.pulls.create({ ...repo, title: 'x', head: 'same', base: 'main' }),
     );
     expect(empty).toMatchObject({
       status: 422,
       errors: [{ message: 'No commits between main and same' }],
     });
-    const noHead = await failure(
+    const noHead = await requestFailure(
       bot.pulls.create({ ...repo, title: 'x', head: 'nope', base: 'main' }),
     );
     expect(noHead).toMatchObject({ status: 422, errors: [{ field: 'head', code: 'invalid' }] });
-    const fork = await failure(
+    const fork = await requestFailure(
       bot.pulls.create({ ...repo, title: 'x', head: 'someone:feature', base: 'main' }),
     );
     expect(fork).toMatchObject({ status: 422, errors: [{ field: 'head' }] });
-    const noTitle = await failure(
+    const noTitle = await requestFailure(
       bot.request('POST /repos/{owner}/{repo}/pulls', { ...repo, head: 'feature', base: 'main' }),
     );
     expect(noTitle).toMatchObject({
       status: 422,
       errors: [{ field: 'title', code: 'missing_field' }],
     });
-    const outsider = new Octokit({ baseUrl: sim.url, auth: SANDBOX_TOKENS.outsider, log: quiet });
+    const outsider = github.as(SANDBOX_TOKENS.outsider);
     expect(
-      (await failure(outsider.pulls.create({ ...repo, title: 'x', head: 'feature', base: 'main' })))
-        .status,
+      (
+        await requestFailure(
+          outsider.pulls.create({ ...repo, title: 'x', head: 'feature', base: 'main' }),
+        )
+      ).status,
     ).toBe(403);
   });
 
@@ -563,7 +563,7 @@ describe('pull requests', () => {
       base: 'main',
     });
     const reopen = bot.pulls.update({ ...repo, pull_number: pr.number, state: 'open' });
-    expect((await failure(reopen)).status).toBe(422);
+    expect((await requestFailure(reopen)).status).toBe(422);
     await bot.pulls.update({ ...repo, pull_number: second.number, state: 'closed' });
     const { data: reopened } = await bot.pulls.update({
       ...repo,
@@ -572,7 +572,7 @@ describe('pull requests', () => {
     });
     expect(reopened.state).toBe('open');
     const badBase = bot.pulls.update({ ...repo, pull_number: pr.number, base: 'nope' });
-    expect((await failure(badBase)).status).toBe(422);
+    expect((await requestFailure(badBase)).status).toBe(422);
   });
 });
 
@@ -645,7 +645,7 @@ describe('what a reviewer reads: pull request commits and files, comparisons', (
     expect(whole.additions).toBe(files.reduce((n, f) => n + f.additions, 0));
     expect(whole.changed_files).toBe(4);
     const missing = anon.pulls.listFiles({ ...repo, pull_number: 999 });
-    expect((await failure(missing)).status).toBe(404);
+    expect((await requestFailure(missing)).status).toBe(404);
   });
 
   it('compares two refs: ahead, behind, diverged, identical, with the files since the merge base', async () => {
@@ -677,7 +677,7 @@ describe('what a reviewer reads: pull request commits and files, comparisons', (
 
     for (const bad of ['main...nope', 'main', 'someone:main...main']) {
       const res = anon.repos.compareCommitsWithBasehead({ ...repo, basehead: bad });
-      expect((await failure(res)).status).toBe(404);
+      expect((await requestFailure(res)).status).toBe(404);
     }
   });
 });

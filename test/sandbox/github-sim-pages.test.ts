@@ -3,13 +3,13 @@
  * Markdown rendered and sanitized as GitHub does, pull requests with their
  * commits, checks and diff, the repository tree at a branch.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
-import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/github/server.js';
+import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
+import { SIM_REPO, useGitHubSim } from '../support/sims.js';
 
-const repo = { owner: 'blogtube', repo: 'blogtube' };
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-let sim: GitHubSim;
+const repo = SIM_REPO;
+const github = useGitHubSim({}, { reset: false });
 let bot: Octokit;
 
 async function get(url: string) {
@@ -45,10 +45,8 @@ async function pullWithFile(path: string, content: string) {
 }
 
 beforeAll(async () => {
-  sim = await startGitHubSim({ port: 0 });
-  bot = new Octokit({ baseUrl: sim.url, auth: SANDBOX_TOKENS.bot, log: quiet });
+  bot = github.as(SANDBOX_TOKENS.bot);
 });
-afterAll(() => sim.close());
 
 describe('pages', () => {
   it('renders an issue’s Markdown as GitHub does: no HTML comment, no script, comments in order', async () => {
@@ -83,7 +81,7 @@ describe('pages', () => {
     expect(page.text.indexOf('Second, <em>emphasised</em>')).toBeGreaterThan(first);
     // The API still answers JSON at the API's paths.
     expect(
-      (await get(`${sim.url}/repos/blogtube/blogtube/issues/${issue.number}`)).headers.get(
+      (await get(`${github.sim.url}/repos/blogtube/blogtube/issues/${issue.number}`)).headers.get(
         'content-type',
       ),
     ).toContain('application/json');
@@ -104,7 +102,7 @@ describe('pages', () => {
     expect((await get(`${pr.html_url}?diff=split`)).text).toContain('d2h-file-side-diff');
 
     // Commit statuses of the head, as the store keeps them (the latest per context).
-    const store = sim.store.repo('blogtube', 'blogtube');
+    const store = github.sim.store.repo('blogtube', 'blogtube');
     const status = (state: 'pending' | 'success' | 'failure', context: string, id: number) => ({
       id,
       state,
@@ -133,35 +131,41 @@ describe('pages', () => {
     );
     // The issue URL of a pull request goes to its page, and the reverse.
     expect(
-      (await get(`${sim.url}/blogtube/blogtube/issues/${pr.number}`)).headers.get('location'),
+      (await get(`${github.sim.url}/blogtube/blogtube/issues/${pr.number}`)).headers.get(
+        'location',
+      ),
     ).toBe(`/blogtube/blogtube/pull/${pr.number}`);
-    const commitPage = await get(`${sim.url}/blogtube/blogtube/commit/${commit.sha}`);
+    const commitPage = await get(`${github.sim.url}/blogtube/blogtube/commit/${commit.sha}`);
     expect(commitPage.text).toContain('export const tags');
   });
 
   it('serves the repository tree at a branch with slashes, files, raw content and the index', async () => {
-    const home = await get(`${sim.url}/blogtube/blogtube`);
+    const home = await get(`${github.sim.url}/blogtube/blogtube`);
     expect(home.status).toBe(200);
     expect(home.text).toContain('<h1>BlogTube</h1>'); // README rendered
     expect(home.text).toContain('href="/blogtube/blogtube/tree/main/api"');
-    const tree = await get(`${sim.url}/blogtube/blogtube/tree/blogtube/issue-1/api/routes`);
+    const tree = await get(`${github.sim.url}/blogtube/blogtube/tree/blogtube/issue-1/api/routes`);
     expect(tree.text).toContain(
       'href="/blogtube/blogtube/blob/blogtube/issue-1/api/routes/tags.js"',
     );
-    const blob = await get(`${sim.url}/blogtube/blogtube/blob/blogtube/issue-1/api/routes/tags.js`);
+    const blob = await get(
+      `${github.sim.url}/blogtube/blogtube/blob/blogtube/issue-1/api/routes/tags.js`,
+    );
     expect(blob.text).toContain('export const tags = [&quot;&lt;b&gt;&quot;];');
-    const raw = await get(`${sim.url}/blogtube/blogtube/raw/blogtube/issue-1/api/routes/tags.js`);
+    const raw = await get(
+      `${github.sim.url}/blogtube/blogtube/raw/blogtube/issue-1/api/routes/tags.js`,
+    );
     expect(raw.text).toBe('export const tags = ["<b>"];\n');
-    const index = await get(`${sim.url}/`);
+    const index = await get(`${github.sim.url}/`);
     expect(index.text).toContain('href="/blogtube/blogtube/issues/1"');
     expect(index.text).toContain('href="/blogtube/blogtube/pull/');
     for (const missing of ['/blogtube/blogtube/issues/99', '/blogtube/blogtube/tree/nope']) {
-      const res = await get(`${sim.url}${missing}`);
+      const res = await get(`${github.sim.url}${missing}`);
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toContain('text/html');
     }
     // A path that names no repository stays the API's (JSON) 404.
-    const api = await get(`${sim.url}/users/nobody`);
+    const api = await get(`${github.sim.url}/users/nobody`);
     expect(api.status).toBe(404);
     expect(api.headers.get('content-type')).toContain('application/json');
   });

@@ -4,33 +4,17 @@
  * pagination, the combined status and its state rules; a draft stays a draft
  * under the REST update (only GraphQL can mark it ready on GitHub).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Octokit } from '@octokit/rest';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { commitFile } from '../../sandbox/github/maintainer.js';
-import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/github/server.js';
+import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
+import { requestFailure, SIM_REPO, useGitHubSim } from '../support/sims.js';
 
-const repo = { owner: 'blogtube', repo: 'blogtube' };
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-let sim: GitHubSim;
-const as = (token?: string) => new Octokit({ baseUrl: sim.url, auth: token, log: quiet });
+const repo = SIM_REPO;
+const github = useGitHubSim();
+const { as } = github;
 let sha: string;
 
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as { status: number; response: { data: { message: string; errors?: unknown } } };
-    return { ...e.response.data, status: e.status };
-  }
-  throw new Error('expected the request to fail');
-}
-
-beforeAll(async () => {
-  sim = await startGitHubSim({ port: 0 });
-});
-afterAll(() => sim.close());
 beforeEach(async () => {
-  sim.reset();
   const { data } = await as().git.getRef({ ...repo, ref: 'heads/main' });
   sha = data.object.sha;
 });
@@ -128,21 +112,23 @@ describe('commit statuses', () => {
   it('validates as GitHub does: state, sha, description length, target_url, write access', async () => {
     const bot = as(SANDBOX_TOKENS.bot);
     const untyped: string = 'POST /repos/{owner}/{repo}/statuses/{sha}';
-    expect(await failure(bot.request(untyped, { ...repo, sha, state: 'done' }))).toMatchObject({
+    expect(
+      await requestFailure(bot.request(untyped, { ...repo, sha, state: 'done' })),
+    ).toMatchObject({
       status: 422,
       errors: [{ field: 'state', code: 'invalid' }],
     });
-    expect(await failure(bot.request(untyped, { ...repo, sha }))).toMatchObject({
+    expect(await requestFailure(bot.request(untyped, { ...repo, sha }))).toMatchObject({
       status: 422,
       errors: [{ field: 'state', code: 'missing_field' }],
     });
     expect(
-      await failure(
+      await requestFailure(
         bot.repos.createCommitStatus({ ...repo, sha: 'f'.repeat(40), state: 'success' }),
       ),
     ).toMatchObject({ status: 422, errors: [{ field: 'sha' }] });
     expect(
-      await failure(
+      await requestFailure(
         bot.repos.createCommitStatus({
           ...repo,
           sha,
@@ -152,7 +138,7 @@ describe('commit statuses', () => {
       ),
     ).toMatchObject({ status: 422, errors: [{ field: 'description' }] });
     expect(
-      await failure(
+      await requestFailure(
         bot.repos.createCommitStatus({
           ...repo,
           sha,
@@ -163,16 +149,17 @@ describe('commit statuses', () => {
     ).toMatchObject({ status: 422, errors: [{ field: 'target_url' }] });
     expect(
       (
-        await failure(
+        await requestFailure(
           as(SANDBOX_TOKENS.outsider).repos.createCommitStatus({ ...repo, sha, state: 'success' }),
         )
       ).status,
     ).toBe(403);
     expect(
-      (await failure(as().repos.createCommitStatus({ ...repo, sha, state: 'success' }))).status,
+      (await requestFailure(as().repos.createCommitStatus({ ...repo, sha, state: 'success' })))
+        .status,
     ).toBe(401);
     expect(
-      (await failure(as().repos.getCombinedStatusForRef({ ...repo, ref: 'no-such-branch' })))
+      (await requestFailure(as().repos.getCombinedStatusForRef({ ...repo, ref: 'no-such-branch' })))
         .status,
     ).toBe(404);
     expect((await as().repos.listCommitStatusesForRef({ ...repo, ref: sha })).data).toEqual([]);

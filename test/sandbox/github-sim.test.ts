@@ -2,44 +2,26 @@
  * GitHub simulator through the real Octokit client: authentication and
  * permissions, the repository, issues, comments (with pagination) and labels.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Octokit } from '@octokit/rest';
-import { SANDBOX_TOKENS, startGitHubSim, type GitHubSim } from '../../sandbox/github/server.js';
+import { describe, expect, it } from '@jest/globals';
+import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
+import { requestFailure, SIM_REPO, useGitHubSim } from '../support/sims.js';
 
-const repo = { owner: 'blogtube', repo: 'blogtube' };
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-let sim: GitHubSim;
-const as = (token?: string) => new Octokit({ baseUrl: sim.url, auth: token, log: quiet });
-
-/** The status and GitHub error body of a request expected to fail. */
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as { status: number; response: { data: { message: string; errors?: unknown } } };
-    return { ...e.response.data, status: e.status };
-  }
-  throw new Error('expected the request to fail');
-}
-
-beforeAll(async () => {
-  sim = await startGitHubSim({ port: 0 });
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.reset());
+const repo = SIM_REPO;
+const github = useGitHubSim();
+const { as } = github;
 
 describe('authentication and permissions', () => {
   it('maps each sandbox token to its user, with "token" or "Bearer"', async () => {
     const { data } = await as(SANDBOX_TOKENS.bot).users.getAuthenticated();
     expect(data).toMatchObject({ login: 'sandbox-bot', type: 'Bot' });
-    const bearer = await fetch(`${sim.url}/user`, {
+    const bearer = await fetch(`${github.sim.url}/user`, {
       headers: { authorization: `Bearer ${SANDBOX_TOKENS.maintainer}` },
     });
     expect(((await bearer.json()) as { login: string }).login).toBe('sandbox-maintainer');
   });
 
   it('rejects unknown tokens with 401 Bad credentials, even on public reads', async () => {
-    expect(await failure(as('nope').repos.get(repo))).toMatchObject({
+    expect(await requestFailure(as('nope').repos.get(repo))).toMatchObject({
       status: 401,
       message: 'Bad credentials',
       documentation_url: 'https://docs.github.com/rest',
@@ -53,8 +35,8 @@ describe('authentication and permissions', () => {
     expect(data.permissions).toBeUndefined();
     expect(headers['x-ratelimit-limit']).toBe('60');
     expect(headers['x-github-request-id']).toBeTruthy();
-    expect((await failure(as().users.getAuthenticated())).status).toBe(401);
-    expect(await failure(as().issues.create({ ...repo, title: 'x' }))).toMatchObject({
+    expect((await requestFailure(as().users.getAuthenticated())).status).toBe(401);
+    expect(await requestFailure(as().issues.create({ ...repo, title: 'x' }))).toMatchObject({
       status: 401,
       message: 'Requires authentication',
     });
@@ -80,9 +62,9 @@ describe('authentication and permissions', () => {
     expect(await level('sandbox-contributor')).toMatchObject({ permission: 'write' });
     expect(await level('sandbox-bot')).toMatchObject({ permission: 'write', role_name: 'write' });
     expect(await level('sandbox-outsider')).toMatchObject({ permission: 'read' });
-    expect((await failure(level('nobody-at-all'))).status).toBe(404);
+    expect((await requestFailure(level('nobody-at-all'))).status).toBe(404);
     const anonymous = as().repos.getCollaboratorPermissionLevel({ ...repo, username: 'x' });
-    expect((await failure(anonymous)).status).toBe(401);
+    expect((await requestFailure(anonymous)).status).toBe(401);
   });
 
   it('lets read users open issues and comment but not label or write git data', async () => {
@@ -91,11 +73,13 @@ describe('authentication and permissions', () => {
     expect(issue.labels).toEqual([]); // silently dropped without push access, as on GitHub
     await outsider.issues.createComment({ ...repo, issue_number: issue.number, body: 'me too' });
     const label = outsider.issues.addLabels({ ...repo, issue_number: issue.number, labels: ['x'] });
-    expect(await failure(label)).toMatchObject({
+    expect(await requestFailure(label)).toMatchObject({
       status: 403,
       message: 'Resource not accessible by personal access token',
     });
-    expect((await failure(outsider.git.createBlob({ ...repo, content: 'x' }))).status).toBe(403);
+    expect((await requestFailure(outsider.git.createBlob({ ...repo, content: 'x' }))).status).toBe(
+      403,
+    );
   });
 
   it('lets authors edit their own issues and comments; write users edit any', async () => {
@@ -114,7 +98,7 @@ describe('authentication and permissions', () => {
       issue_number: theirs.number,
       title: 'hijacked',
     });
-    expect((await failure(edit)).status).toBe(403);
+    expect((await requestFailure(edit)).status).toBe(403);
     const commentByMaintainer = await as(SANDBOX_TOKENS.maintainer).issues.createComment({
       ...repo,
       issue_number: theirs.number,
@@ -131,7 +115,7 @@ describe('authentication and permissions', () => {
       comment_id: commentByMaintainer.data.id,
       body: 'nope',
     });
-    expect((await failure(outsiderEdit)).status).toBe(403);
+    expect((await requestFailure(outsiderEdit)).status).toBe(403);
   });
 
   it('words 403s for the bot as GitHub does for apps', async () => {
@@ -147,13 +131,13 @@ describe('authentication and permissions', () => {
     const [comment] = (await as().issues.listComments({ ...repo, issue_number: issue.number }))
       .data;
     // Revoke the bot's write access in-process to exercise the wording.
-    sim.store.repo('blogtube', 'blogtube')?.collaborators.delete('sandbox-bot');
+    github.sim.store.repo('blogtube', 'blogtube')?.collaborators.delete('sandbox-bot');
     const edit = as(SANDBOX_TOKENS.bot).issues.updateComment({
       ...repo,
       comment_id: comment?.id ?? 0,
       body: 'x',
     });
-    expect(await failure(edit)).toMatchObject({
+    expect(await requestFailure(edit)).toMatchObject({
       status: 403,
       message: 'Resource not accessible by integration',
     });
@@ -181,8 +165,8 @@ describe('issues', () => {
       title: 'Add video tags',
       body: 'Tags on videos, please.',
       user: { login: 'sandbox-maintainer', type: 'User' },
-      html_url: `${sim.url}/blogtube/blogtube/issues/1`,
-      url: `${sim.url}/repos/blogtube/blogtube/issues/1`,
+      html_url: `${github.sim.url}/blogtube/blogtube/issues/1`,
+      url: `${github.sim.url}/repos/blogtube/blogtube/issues/1`,
       author_association: 'MEMBER',
       comments: 0,
     });
@@ -204,29 +188,29 @@ describe('issues', () => {
     expect(closed.closed_at).toBeTruthy();
     expect(closed.closed_by?.login).toBe('sandbox-maintainer');
     expect((await as().issues.get({ ...repo, issue_number: 1 })).data.state).toBe('closed');
-    expect((await failure(as().issues.get({ ...repo, issue_number: 99 }))).status).toBe(404);
+    expect((await requestFailure(as().issues.get({ ...repo, issue_number: 99 }))).status).toBe(404);
   });
 
   it('validates input with 422 Validation Failed', async () => {
     const bot = as(SANDBOX_TOKENS.bot);
     const untyped: string = 'POST /repos/{owner}/{repo}/issues'; // deliberately invalid input
-    const missing = await failure(bot.request(untyped, { ...repo }));
+    const missing = await requestFailure(bot.request(untyped, { ...repo }));
     expect(missing).toMatchObject({
       status: 422,
       message: 'Validation Failed',
       errors: [{ resource: 'Issue', field: 'title', code: 'missing_field' }],
     });
-    const invalid = await failure(
+    const invalid = await requestFailure(
       bot.request('POST /repos/{owner}/{repo}/issues', { ...repo, title: 5 as unknown as string }),
     );
     expect(invalid).toMatchObject({ status: 422, errors: [{ field: 'title', code: 'invalid' }] });
     const state = bot.issues.update({ ...repo, issue_number: 1, state: 'shut' as 'open' });
-    expect((await failure(state)).status).toBe(404); // no issue 1 yet: 404 before validation
+    expect((await requestFailure(state)).status).toBe(404); // no issue 1 yet: 404 before validation
     await bot.issues.create({ ...repo, title: 'x' });
     const badState = bot.issues.update({ ...repo, issue_number: 1, state: 'shut' as 'open' });
-    expect((await failure(badState)).status).toBe(422);
+    expect((await requestFailure(badState)).status).toBe(422);
     const badFilter = bot.issues.listForRepo({ ...repo, state: 'shut' as 'open' });
-    expect((await failure(badFilter)).status).toBe(422);
+    expect((await requestFailure(badFilter)).status).toBe(422);
   });
 
   it('lists issues by state and label, newest first, with pagination', async () => {
@@ -281,8 +265,8 @@ describe('comments', () => {
     const target = all[0]!;
     expect(target).toMatchObject({
       user: { login: 'sandbox-bot', type: 'Bot' },
-      issue_url: `${sim.url}/repos/blogtube/blogtube/issues/${issue.number}`,
-      html_url: `${sim.url}/blogtube/blogtube/issues/${issue.number}#issuecomment-${target.id}`,
+      issue_url: `${github.sim.url}/repos/blogtube/blogtube/issues/${issue.number}`,
+      html_url: `${github.sim.url}/blogtube/blogtube/issues/${issue.number}#issuecomment-${target.id}`,
     });
     const { data: edited } = await bot.issues.updateComment({
       ...repo,
@@ -292,17 +276,19 @@ describe('comments', () => {
     expect(edited.body).toBe('edited');
     const { data: fetched } = await as().issues.getComment({ ...repo, comment_id: target.id });
     expect(fetched.body).toBe('edited');
-    expect((await failure(as().issues.getComment({ ...repo, comment_id: 1 }))).status).toBe(404);
+    expect((await requestFailure(as().issues.getComment({ ...repo, comment_id: 1 }))).status).toBe(
+      404,
+    );
   });
 
   it('rejects empty comments and comments on missing issues', async () => {
     const bot = as(SANDBOX_TOKENS.bot);
     await bot.issues.create({ ...repo, title: 'x' });
     expect(
-      await failure(bot.issues.createComment({ ...repo, issue_number: 1, body: '' })),
+      await requestFailure(bot.issues.createComment({ ...repo, issue_number: 1, body: '' })),
     ).toMatchObject({ status: 422, errors: [{ resource: 'IssueComment', field: 'body' }] });
     const missing = bot.issues.createComment({ ...repo, issue_number: 7, body: 'x' });
-    expect((await failure(missing)).status).toBe(404);
+    expect((await requestFailure(missing)).status).toBe(404);
   });
 });
 
@@ -337,11 +323,11 @@ describe('labels', () => {
     expect((await as().issues.listLabelsOnIssue(n)).data.map((l) => l.name)).toEqual([
       'agent:done',
     ]);
-    expect(await failure(bot.issues.removeLabel({ ...n, name: 'blogtube' }))).toMatchObject({
+    expect(await requestFailure(bot.issues.removeLabel({ ...n, name: 'blogtube' }))).toMatchObject({
       status: 404,
       message: 'Label does not exist',
     });
     const empty = bot.issues.addLabels({ ...n, labels: [] });
-    expect((await failure(empty)).status).toBe(422);
+    expect((await requestFailure(empty)).status).toBe(422);
   });
 });

@@ -5,9 +5,8 @@
  * window, and (on the cache itself, with a clock) the 5-minute TTL refreshed
  * by each use.
  */
-import Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { markConversation } from '../../activities/pure/cache-marks.js';
 import {
   LOOKBACK_BLOCKS,
@@ -15,8 +14,7 @@ import {
   PromptCache,
 } from '../../sandbox/anthropic/prompt-cache.js';
 import type { MessagesRequest } from '../../sandbox/anthropic/protocol.js';
-import { SANDBOX_API_KEY, startAnthropicSim } from '../../sandbox/anthropic/server.js';
-import type { AnthropicSim } from '../../sandbox/anthropic/server.js';
+import { useAnthropicSim } from '../support/sims.js';
 
 const MODEL = 'claude-sonnet-5-5';
 const MIN = minCacheableTokens(MODEL);
@@ -27,19 +25,16 @@ const SYSTEM: TextBlockParam[] = [
   { type: 'text', text: text(300, 'You are an agent.'), cache_control: mark },
 ];
 
-let sim: AnthropicSim;
-let client: Anthropic;
-
-beforeAll(async () => {
-  sim = await startAnthropicSim({ port: 0 });
-  client = new Anthropic({ apiKey: SANDBOX_API_KEY, baseURL: sim.url, maxRetries: 0 });
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.reset());
+const anthropic = useAnthropicSim();
 
 async function usage(messages: MessageParam[], system = SYSTEM) {
-  const reply = await client.messages.create({ model: MODEL, max_tokens: 64, system, messages });
-  const counted = await client.messages.countTokens({ model: MODEL, system, messages });
+  const reply = await anthropic.client.messages.create({
+    model: MODEL,
+    max_tokens: 64,
+    system,
+    messages,
+  });
+  const counted = await anthropic.client.messages.countTokens({ model: MODEL, system, messages });
   const u = {
     input: reply.usage.input_tokens,
     read: reply.usage.cache_read_input_tokens ?? 0,
@@ -111,7 +106,7 @@ describe('prompt cache accounting', () => {
     ]);
     expect(b.read).toBe(a.total);
     // One block more: out of reach of the only breakpoint.
-    sim.reset();
+    anthropic.sim.reset();
     await usage(markConversation(turn1, 1));
     const far = [...turn1, assistant('x'), blocks(LOOKBACK_BLOCKS)];
     const c = await usage([
@@ -121,7 +116,7 @@ describe('prompt cache accounting', () => {
     expect(c.read).toBe(0);
     expect(c.write).toBe(c.total);
     // markConversation marks the previous user message too when a turn adds that many blocks.
-    sim.reset();
+    anthropic.sim.reset();
     await usage(markConversation(turn1, 1));
     const d = await usage(markConversation(far, 1));
     expect(d.read).toBe(a.total);

@@ -1,10 +1,12 @@
 /** Helpers shared by the issue, label and pull request routes. */
 import { z } from 'zod';
-import { forbidden, notFound, validationFailed } from '../http.js';
+import { forbidden, notFound, ok, validationFailed, type Reply } from '../http.js';
+import { paginate } from '../pagination.js';
 import type { Issue, IssueComment, Repo } from '../repo.js';
 import type { RepoContext } from '../router.js';
+import type { ShapeContext } from '../shapes/context.js';
 import type { Account } from '../users.js';
-import { positiveIntParam } from '../validate.js';
+import { positiveIntParam, queryChoice } from '../validate.js';
 
 const MAX_BODY = 65536;
 export const Title = z.string().trim().min(1, "title can't be blank").max(256);
@@ -75,4 +77,57 @@ export function applyLabels(
   }
   issue.labels = labels;
   issue.updatedAt = ctx.store.seq.now();
+}
+
+/** A new open issue by the viewer, with the repository's next number (not stored yet). */
+export function newIssue(
+  ctx: RepoContext<Account>,
+  input: { title: string; body?: string | null },
+): Issue {
+  const now = ctx.store.seq.now();
+  return {
+    id: ctx.store.seq.nextId(),
+    number: ctx.repo.nextNumber(),
+    title: input.title,
+    body: input.body ?? null,
+    state: 'open',
+    stateReason: null,
+    labels: [],
+    author: ctx.viewer,
+    createdAt: now,
+    updatedAt: now,
+    closedAt: null,
+    closedBy: null,
+  };
+}
+
+/** An update's title, body and state, as both issues and pull requests take them. */
+export function applyEdits(
+  ctx: RepoContext<Account>,
+  issue: Issue,
+  input: { title?: string; body?: string | null; state?: 'open' | 'closed' },
+  reason?: Issue['stateReason'],
+): void {
+  if (input.title !== undefined) issue.title = input.title;
+  if (input.body !== undefined) issue.body = input.body;
+  if (input.state) changeState(ctx, issue, input.state, reason);
+}
+
+/** A page of a listing in the `state` query asks for (default open), newest first. */
+export function listingPage<T extends Issue>(
+  ctx: RepoContext,
+  resource: 'Issue' | 'PullRequest',
+  items: T[],
+  shape: (shapes: ShapeContext, item: T) => unknown,
+): Reply {
+  const query = ctx.url.searchParams;
+  const state = queryChoice(query, 'state', ['open', 'closed', 'all'], 'open', resource);
+  const matching = items
+    .filter((i) => state === 'all' || i.state === state)
+    .sort((a, b) => b.number - a.number);
+  const page = paginate(matching, ctx.url);
+  return ok(
+    page.items.map((i) => shape(ctx.shape, i)),
+    page.headers,
+  );
 }

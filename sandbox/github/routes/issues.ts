@@ -2,20 +2,22 @@
 import { z } from 'zod';
 import { created, ok } from '../http.js';
 import { paginate } from '../pagination.js';
-import type { Issue, IssueComment } from '../repo.js';
+import type { IssueComment } from '../repo.js';
 import { repoRoute, type Route } from '../router.js';
 import { issue as issueShape, issueComment } from '../shapes/issues.js';
 import { fullRepository } from '../shapes/repos.js';
 import { simpleUser } from '../shapes/users.js';
-import { parseInput, queryChoice } from '../validate.js';
+import { parseInput } from '../validate.js';
 import {
+  applyEdits,
   applyLabels,
   assertCanEdit,
   Body,
-  changeState,
   commentParam,
   issueParam,
   LabelNames,
+  listingPage,
+  newIssue,
   Title,
 } from './common.js';
 
@@ -39,41 +41,20 @@ const CommentBody = z.object({ body: Body.min(1, "body can't be blank") });
 
 export const issueRoutes: Route[] = [
   repoRoute('GET', ISSUES, 'read', (ctx) => {
-    const query = ctx.url.searchParams;
-    const state = queryChoice(query, 'state', ['open', 'closed', 'all'], 'open', 'Issue');
-    const wanted = (query.get('labels') ?? '')
+    const wanted = (ctx.url.searchParams.get('labels') ?? '')
       .split(',')
       .map((l) => l.trim().toLowerCase())
       .filter((l) => l !== '');
-    const matching = [...ctx.repo.issues.values()]
-      .filter((i) => state === 'all' || i.state === state)
-      .filter((i) => wanted.every((w) => i.labels.some((l) => l.name.toLowerCase() === w)))
-      .sort((a, b) => b.number - a.number);
-    const page = paginate(matching, ctx.url);
-    return ok(
-      page.items.map((i) => issueShape(ctx.shape, i)),
-      page.headers,
+    const labelled = [...ctx.repo.issues.values()].filter((i) =>
+      wanted.every((w) => i.labels.some((l) => l.name.toLowerCase() === w)),
     );
+    return listingPage(ctx, 'Issue', labelled, issueShape);
   }),
 
   repoRoute('POST', ISSUES, 'user', (ctx) => {
     const input = parseInput(CreateIssue, ctx.body, 'Issue');
     const { repo, viewer } = ctx;
-    const now = ctx.store.seq.now();
-    const issue: Issue = {
-      id: ctx.store.seq.nextId(),
-      number: repo.nextNumber(),
-      title: input.title,
-      body: input.body ?? null,
-      state: 'open',
-      stateReason: null,
-      labels: [],
-      author: viewer,
-      createdAt: now,
-      updatedAt: now,
-      closedAt: null,
-      closedBy: null,
-    };
+    const issue = newIssue(ctx, input);
     repo.issues.set(issue.number, issue);
     // As on GitHub, labels from users without push access are silently dropped.
     if (input.labels && repo.canWrite(viewer)) applyLabels(ctx, issue, input.labels, 'set');
@@ -95,9 +76,7 @@ export const issueRoutes: Route[] = [
     const issue = issueParam(ctx);
     assertCanEdit(ctx, issue.author);
     const input = parseInput(UpdateIssue, ctx.body, 'Issue');
-    if (input.title !== undefined) issue.title = input.title;
-    if (input.body !== undefined) issue.body = input.body;
-    if (input.state) changeState(ctx, issue, input.state, input.state_reason);
+    applyEdits(ctx, issue, input, input.state_reason);
     if (input.labels && ctx.repo.canWrite(ctx.viewer)) {
       applyLabels(ctx, issue, input.labels, 'set');
     }

@@ -1,12 +1,20 @@
 /** Pull requests (each one is also an issue: they share the number sequence). */
 import { z } from 'zod';
 import { created, notFound, ok, validationFailed } from '../http.js';
-import { paginate } from '../pagination.js';
 import type { Issue, PullIssue, Repo } from '../repo.js';
 import { repoRoute, type RepoContext, type Route } from '../router.js';
 import { pullRequest, pullRequestSimple } from '../shapes/pulls.js';
-import { parseInput, queryChoice } from '../validate.js';
-import { assertCanEdit, assertNoOpenPull, Body, changeState, issueParam, Title } from './common.js';
+import { parseInput } from '../validate.js';
+import {
+  applyEdits,
+  assertCanEdit,
+  assertNoOpenPull,
+  Body,
+  issueParam,
+  listingPage,
+  newIssue,
+  Title,
+} from './common.js';
 
 const PULLS = '/repos/{owner}/{repo}/pulls';
 
@@ -63,25 +71,18 @@ export function pullParam(ctx: RepoContext): PullIssue {
 export const pullRoutes: Route[] = [
   repoRoute('GET', PULLS, 'read', (ctx) => {
     const query = ctx.url.searchParams;
-    const state = queryChoice(query, 'state', ['open', 'closed', 'all'], 'open', 'PullRequest');
     const [headOwner, headRef] = (query.get('head') ?? '').split(/:(.*)/s);
     const base = query.get('base');
     const owner = ctx.repo.owner.login.toLowerCase();
     const pulls = [...ctx.repo.issues.values()]
       .filter(isPull)
-      .filter((i) => state === 'all' || i.state === state)
       .filter(
         (i) =>
           !headOwner ||
           (headOwner.toLowerCase() === owner && (!headRef || i.pull.head === headRef)),
       )
-      .filter((i) => !base || i.pull.base === base)
-      .sort((a, b) => b.number - a.number);
-    const page = paginate(pulls, ctx.url);
-    return ok(
-      page.items.map((i) => pullRequestSimple(ctx.shape, i)),
-      page.headers,
-    );
+      .filter((i) => !base || i.pull.base === base);
+    return listingPage(ctx, 'PullRequest', pulls, pullRequestSimple);
   }),
 
   repoRoute('POST', PULLS, 'write', (ctx) => {
@@ -96,20 +97,8 @@ export const pullRoutes: Route[] = [
     if (repo.git.commitsAhead(baseSha, headSha).length === 0) {
       throw custom(`No commits between ${input.base} and ${head}`);
     }
-    const now = ctx.store.seq.now();
     const issue: PullIssue = {
-      id: ctx.store.seq.nextId(),
-      number: repo.nextNumber(),
-      title: input.title,
-      body: input.body ?? null,
-      state: 'open',
-      stateReason: null,
-      labels: [],
-      author: ctx.viewer,
-      createdAt: now,
-      updatedAt: now,
-      closedAt: null,
-      closedBy: null,
+      ...newIssue(ctx, input),
       pull: {
         id: ctx.store.seq.nextId(),
         head,
@@ -140,12 +129,10 @@ export const pullRoutes: Route[] = [
       issue.pull.base = input.base;
       issue.pull.baseSha = baseSha;
     }
-    if (input.title !== undefined) issue.title = input.title;
-    if (input.body !== undefined) issue.body = input.body;
     if (input.maintainer_can_modify !== undefined) {
       issue.pull.maintainerCanModify = input.maintainer_can_modify;
     }
-    if (input.state) changeState(ctx, issue, input.state);
+    applyEdits(ctx, issue, input);
     issue.updatedAt = ctx.store.seq.now();
     return ok(pullRequest(ctx.shape, issue));
   }),
