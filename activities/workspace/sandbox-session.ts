@@ -73,7 +73,10 @@ export class SandboxSession {
   private onEnd: (() => void) | undefined;
   /** The workspace's size at its last walk plus what the filesystem lost since (an upper bound). */
   private usageBound: number;
-  private startup: string[] = [];
+  /** The filesystem's free bytes when usageBound was last brought up to date. */
+  private freeAtBound: number;
+  /** bwrap's own errors (the executor's go to its output), kept for the note when it ends. */
+  private startup = '';
 
   private constructor(
     readonly dirs: WorkspaceDirs,
@@ -81,15 +84,16 @@ export class SandboxSession {
     private readonly checkoutIno: number,
     shape: SandboxShape,
     shell: string,
-    usage: number,
+    usage: { bytes: number; free: number },
   ) {
-    this.usageBound = usage;
+    this.usageBound = usage.bytes;
+    this.freeAtBound = usage.free;
     // Two processes of its own: bwrap's init and the executor.
     const [file, argv] = sandboxArgv(dirs, EXECUTOR_SCRIPT, shape, { shell, extraProcesses: 2 });
     this.child = spawnSandbox(file, argv, 'pipe');
     this.child.stdout?.on('data', (b: Buffer) => this.onData?.(b));
     this.child.stderr?.on('data', (b: Buffer) => {
-      if (this.startup.join('').length < 4096) this.startup.push(b.toString());
+      if (this.startup.length < 4096) this.startup += b.toString();
     });
     this.child.stdin?.on('error', () => undefined); // a dead executor: seen on close
     this.child.once('close', () => {
@@ -114,7 +118,9 @@ export class SandboxSession {
     shell: string,
   ): Promise<SandboxSession> {
     const ino = (await stat(dirs.checkout)).ino;
-    return new SandboxSession(dirs, key, ino, shape, shell, await diskUsage(dirs.root));
+    const free = await freeBytes(dirs.root);
+    const usage = { bytes: await diskUsage(dirs.root), free };
+    return new SandboxSession(dirs, key, ino, shape, shell, usage);
   }
 
   /** Still usable for `dirs`: running, idle, and the same checkout directory (not rebuilt). */
@@ -148,20 +154,29 @@ export class SandboxSession {
     }
   }
 
+  /**
+   * Whether the workspace is past `limit` bytes. Whatever the filesystem lost
+   * since the last look (commands, the editor's writes between them, other
+   * writers: an upper bound) is added to the bound; the workspace is walked
+   * only when the bound passes the limit.
+   */
+  private async pastDisk(limit: number): Promise<boolean> {
+    const free = await freeBytes(this.dirs.root);
+    this.usageBound += Math.max(0, this.freeAtBound - free);
+    this.freeAtBound = free;
+    if (this.usageBound <= limit) return false;
+    this.usageBound = await diskUsage(this.dirs.root);
+    return this.usageBound > limit;
+  }
+
   private async exchange(command: string, opts: RunOptions): Promise<CommandResult> {
     const nonce = randomBytes(16).toString('hex');
     const request = executorRequest(nonce, command);
     const cap = new OutputCap(opts.limits.max_output_bytes);
     const scanner = new EndScanner(nonce);
     const diskLimit = opts.limits.disk_mb * MB;
-    const freeBefore = await freeBytes(this.dirs.root);
+    const overDisk = () => this.pastDisk(diskLimit);
     const started = performance.now();
-    const overDisk = async (): Promise<boolean> => {
-      const lost = Math.max(0, freeBefore - (await freeBytes(this.dirs.root)));
-      if (this.usageBound + lost <= diskLimit) return false;
-      this.usageBound = await diskUsage(this.dirs.root);
-      return this.usageBound > diskLimit;
-    };
     const ended = new Promise<number | undefined>((resolve) => {
       this.onData = (b) => {
         const r = scanner.push(b);
@@ -190,7 +205,6 @@ export class SandboxSession {
       guard.mark('workspace_disk');
       this.close();
     }
-    this.usageBound += Math.max(0, freeBefore - (await freeBytes(this.dirs.root)));
     const durationMs = performance.now() - started;
     if (status !== undefined) {
       return commandResult(status, durationMs, cap, guard.killed, opts.limits);
@@ -198,7 +212,7 @@ export class SandboxSession {
     // The sandbox ended under the command: a limit killed it, or the command ended its executor.
     const result = commandResult(137, durationMs, cap, guard.killed, opts.limits);
     if (guard.killed) return result;
-    const why = this.startup.join('').trim().split('\n')[0];
+    const why = this.startup.trim().split('\n')[0];
     return {
       ...result,
       note: `the sandbox ended before the command returned${why ? ` (${why})` : ''}`,

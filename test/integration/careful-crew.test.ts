@@ -7,7 +7,7 @@
  * agent's commit holds only what its editor wrote, inside its areas.
  */
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import picomatch from 'picomatch';
@@ -18,22 +18,20 @@ import { FULL_CREW_ISSUE } from '../../sandbox/issues.js';
 import { parse as parseYaml } from 'yaml';
 import { runBlogtube } from '../support/cli-process.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
+import { makeSandboxRoot } from '../support/sandbox-dirs.js';
 import { startStack } from '../support/stack.js';
+import { withScenario } from '../support/stack-hooks.js';
 import type { Stack } from '../support/stack.js';
-import { makeTempDir } from '../support/tmp.js';
 
 let stack: Stack;
 let cleanup: () => Promise<void>;
 let scratch: string;
 
 beforeAll(async () => {
-  const tmp = await makeTempDir('blogtube-crew-');
+  const tmp = await makeSandboxRoot('blogtube-crew-');
   cleanup = tmp.cleanup;
-  await chmod(tmp.dir, 0o755); // the sandbox user must reach the workspace root
-  await mkdir(join(tmp.dir, 'workspaces'));
-  await chmod(join(tmp.dir, 'workspaces'), 0o755);
   scratch = join(tmp.dir, 'branch');
-  stack = await startStack({ workspace: { root: join(tmp.dir, 'workspaces') } });
+  stack = await startStack({ workspace: { root: tmp.workspaces } });
 });
 
 afterAll(async () => {
@@ -116,48 +114,49 @@ describe('the careful crew in workspaces', () => {
   });
 
   it('an agent whose first edit breaks its test sees the failure, fixes it and commits the fix', async () => {
-    await stack.sim('anthropic', 'POST', '/_sim/scenario', {
-      agents: { backend: { tests: 'break-then-fix' } },
-    });
-    try {
-      const opened = await stack.openIssue({
-        title: 'Add bookmarks: users can bookmark videos',
-        body: 'A bookmarks table in the database and an API endpoint to list bookmarks.',
-      });
-      const checks = repoChecks(stack);
-      const { result, status } = await checks.finished(opened.number);
-      expect(result.phase).toBe('done');
-      expect(status.agents.map((a) => a.agent)).toContain('backend');
-      // The failing run and the passing one: two commands at least, one commit.
-      const counts = await activityCounts(opened.number, 'backend');
-      expect((counts.workspaceRun ?? 0) >= 2).toBe(true);
-      const log = await checks.branchLog(opened.number);
-      expect(agentCommits(log).get('backend')).toBe(1);
-      const files = await checks.files(await checks.branch(opened.number));
-      expect(Object.values(files).some((t) => t.includes('resutl'))).toBe(false);
-      expect(await suiteOn(files, join(scratch, 'fixed'))).toMatchObject({ status: 0 });
+    await withScenario(
+      stack,
+      {
+        agents: { backend: { tests: 'break-then-fix' } },
+      },
+      async () => {
+        const opened = await stack.openIssue({
+          title: 'Add bookmarks: users can bookmark videos',
+          body: 'A bookmarks table in the database and an API endpoint to list bookmarks.',
+        });
+        const checks = repoChecks(stack);
+        const { result, status } = await checks.finished(opened.number);
+        expect(result.phase).toBe('done');
+        expect(status.agents.map((a) => a.agent)).toContain('backend');
+        // The failing run and the passing one: two commands at least, one commit.
+        const counts = await activityCounts(opened.number, 'backend');
+        expect((counts.workspaceRun ?? 0) >= 2).toBe(true);
+        const log = await checks.branchLog(opened.number);
+        expect(agentCommits(log).get('backend')).toBe(1);
+        const files = await checks.files(await checks.branch(opened.number));
+        expect(Object.values(files).some((t) => t.includes('resutl'))).toBe(false);
+        expect(await suiteOn(files, join(scratch, 'fixed'))).toMatchObject({ status: 0 });
 
-      // `blogtube status` shows the agent's commands with their output: the failure, then the pass.
-      const shown = await runBlogtube(stack, [
-        'status',
-        `${stack.owner}/${stack.repo}#${opened.number}`,
-      ]);
-      expect(shown.code).toBe(0);
-      const lines = shown.stdout.split('\n');
-      const runs = lines.filter((l) => l.startsWith('  backend $ '));
-      expect(runs.some((l) => /→ exit code [1-9]\d*,/.test(l))).toBe(true);
-      expect(runs.some((l) => /→ exit code 0,/.test(l))).toBe(true);
-      expect(lines.some((l) => l.startsWith('    │ ') && /fail|not ok|✖/i.test(l))).toBe(true);
-      const json = await runBlogtube(stack, [
-        'status',
-        `${stack.owner}/${stack.repo}#${opened.number}`,
-        '--json',
-      ]);
-      const commands = (JSON.parse(json.stdout) as { commands: Record<string, unknown[]> })
-        .commands;
-      expect(commands.backend?.length).toBe(runs.length);
-    } finally {
-      await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
-    }
+        // `blogtube status` shows the agent's commands with their output: the failure, then the pass.
+        const shown = await runBlogtube(stack, [
+          'status',
+          `${stack.owner}/${stack.repo}#${opened.number}`,
+        ]);
+        expect(shown.code).toBe(0);
+        const lines = shown.stdout.split('\n');
+        const runs = lines.filter((l) => l.startsWith('  backend $ '));
+        expect(runs.some((l) => /→ exit code [1-9]\d*,/.test(l))).toBe(true);
+        expect(runs.some((l) => /→ exit code 0,/.test(l))).toBe(true);
+        expect(lines.some((l) => l.startsWith('    │ ') && /fail|not ok|✖/i.test(l))).toBe(true);
+        const json = await runBlogtube(stack, [
+          'status',
+          `${stack.owner}/${stack.repo}#${opened.number}`,
+          '--json',
+        ]);
+        const commands = (JSON.parse(json.stdout) as { commands: Record<string, unknown[]> })
+          .commands;
+        expect(commands.backend?.length).toBe(runs.length);
+      },
+    );
   });
 });

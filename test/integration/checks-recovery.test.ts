@@ -4,7 +4,6 @@
  * run again from a new workspace on the other worker, and the head commit
  * ends with one status per (sha, check) and state.
  */
-import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createOctokit } from '../../common/github-client.js';
@@ -12,9 +11,10 @@ import { issueBranch, issueWorkflowId } from '../../common/ids.js';
 import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import { databaseOnlyConfig } from '../support/configs.js';
 import { repoChecks } from '../support/repo-checks.js';
+import { makeSandboxRoot } from '../support/sandbox-dirs.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
-import { makeTempDir, waitFor } from '../support/tmp.js';
+import { waitFor } from '../support/tmp.js';
 import { pidOfIdentity, spawnWorker } from '../support/worker-process.js';
 import type { WorkerProcess } from '../support/worker-process.js';
 
@@ -48,10 +48,9 @@ async function startWorkspaceWorker(name: string): Promise<WorkerProcess> {
 }
 
 beforeAll(async () => {
-  const tmp = await makeTempDir('blogtube-chkr-');
+  const tmp = await makeSandboxRoot('blogtube-chkr-');
   root = tmp.dir;
   cleanup = tmp.cleanup;
-  await chmod(root, 0o755); // the sandbox user must reach the workspace roots
   stack = await startStack({ workspace: { root: join(root, 'unused'), inline: false } });
   await stack.commitFile('.github/blogtube.yml', CONFIG);
 });

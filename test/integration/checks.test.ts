@@ -5,8 +5,7 @@
  * engineers of the Anthropic simulator as the crew (and, in fix rounds, the
  * agents sent back with a failure).
  */
-import { chmod, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { baseCheckWorkflowId } from '../../common/base-check.js';
 import { createOctokit } from '../../common/github-client.js';
@@ -16,9 +15,10 @@ import { AGENT_TYPES, totalTokens, type IssueStatus } from '../../common/schemas
 import { SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import { runBlogtube } from '../support/cli-process.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
+import { makeSandboxRoot } from '../support/sandbox-dirs.js';
 import { startStack } from '../support/stack.js';
+import { withScenario } from '../support/stack-hooks.js';
 import type { Stack } from '../support/stack.js';
-import { makeTempDir } from '../support/tmp.js';
 
 // Each test runs whole crews and their checks in real workspaces, on a shared machine.
 jest.setTimeout(600_000);
@@ -29,12 +29,9 @@ let unfixable: number | undefined;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  const tmp = await makeTempDir('blogtube-checks-');
+  const tmp = await makeSandboxRoot('blogtube-checks-');
   cleanup = tmp.cleanup;
-  await chmod(tmp.dir, 0o755); // the sandbox user must reach the workspace root
-  await mkdir(join(tmp.dir, 'workspaces'));
-  await chmod(join(tmp.dir, 'workspaces'), 0o755);
-  stack = await startStack({ workspace: { root: join(tmp.dir, 'workspaces') } });
+  stack = await startStack({ workspace: { root: tmp.workspaces } });
 });
 
 afterAll(async () => {
@@ -138,76 +135,83 @@ describe('checks after the crew', () => {
 
   it("an agent's broken commit: one fix round sent to that agent only, its second commit passes, ready PR", async () => {
     // The backend commits a test that fails (it gives up fixing at once); sent back, it fixes it.
-    await stack.sim('anthropic', 'POST', '/_sim/scenario', {
-      agents: { backend: { tests: 'break-then-fix', fixAttempts: 0 } },
-    });
-    try {
-      const opened = await stack.openIssue({
-        ...BOOKMARKS,
-        title: 'Add favorites: users can favorite videos',
-        body: 'A favorites table in the database and an API endpoint to list favorites.',
-      });
-      const { result, status, pr, log } = await run(opened.number);
-      expect(result.phase).toBe('done');
-      const c = checksOf(status);
-      expect({ rounds: c.roundsUsed, sent: c.rounds, stop: c.stop }).toEqual({
-        rounds: 1,
-        sent: [{ round: 1, agents: ['backend'] }],
-        stop: 'all_passed',
-      });
-      expect(c.results.map((r) => r.outcome)).toEqual(['passed']);
-      expect(await fixRoundAgents(opened.number)).toEqual(['backend/fix:1']);
-      const commits = agentCommits(log);
-      expect(commits.get('backend')).toBe(2);
-      for (const [agent, n] of commits)
-        if (agent !== 'backend') expect({ agent, n }).toEqual({ agent, n: 1 });
-      expect(log[0]?.message).toContain('BlogTube-Agent: backend');
-      expect(pr?.draft).toBe(false);
-      expect(pr?.body).toContain('Fix rounds: 1 of 2 (round 1: backend).');
-      const { combined } = await headStatuses(opened.number);
-      expect(combined.state).toBe('success');
-      // `blogtube status` lists the fix round's commands after the crew's: its test run passes.
-      const shown = await runBlogtube(stack, [
-        'status',
-        `${stack.owner}/${stack.repo}#${opened.number}`,
-      ]);
-      expect(shown.code).toBe(0);
-      const fixRuns = shown.stdout.split('\n').filter((l) => l.startsWith('  backend (fix 1) $ '));
-      expect(fixRuns.at(-1)).toMatch(/→ exit code 0,/);
-    } finally {
-      await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
-    }
+    await withScenario(
+      stack,
+      {
+        agents: { backend: { tests: 'break-then-fix', fixAttempts: 0 } },
+      },
+      async () => {
+        const opened = await stack.openIssue({
+          ...BOOKMARKS,
+          title: 'Add favorites: users can favorite videos',
+          body: 'A favorites table in the database and an API endpoint to list favorites.',
+        });
+        const { result, status, pr, log } = await run(opened.number);
+        expect(result.phase).toBe('done');
+        const c = checksOf(status);
+        expect({ rounds: c.roundsUsed, sent: c.rounds, stop: c.stop }).toEqual({
+          rounds: 1,
+          sent: [{ round: 1, agents: ['backend'] }],
+          stop: 'all_passed',
+        });
+        expect(c.results.map((r) => r.outcome)).toEqual(['passed']);
+        expect(await fixRoundAgents(opened.number)).toEqual(['backend/fix:1']);
+        const commits = agentCommits(log);
+        expect(commits.get('backend')).toBe(2);
+        for (const [agent, n] of commits)
+          if (agent !== 'backend') expect({ agent, n }).toEqual({ agent, n: 1 });
+        expect(log[0]?.message).toContain('BlogTube-Agent: backend');
+        expect(pr?.draft).toBe(false);
+        expect(pr?.body).toContain('Fix rounds: 1 of 2 (round 1: backend).');
+        const { combined } = await headStatuses(opened.number);
+        expect(combined.state).toBe('success');
+        // `blogtube status` lists the fix round's commands after the crew's: its test run passes.
+        const shown = await runBlogtube(stack, [
+          'status',
+          `${stack.owner}/${stack.repo}#${opened.number}`,
+        ]);
+        expect(shown.code).toBe(0);
+        const fixRuns = shown.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('  backend (fix 1) $ '));
+        expect(fixRuns.at(-1)).toMatch(/→ exit code 0,/);
+      },
+    );
   });
 
   it('an unfixable failure: exactly max_fix_rounds rounds, then a draft PR with the failing output, status failure', async () => {
-    await stack.sim('anthropic', 'POST', '/_sim/scenario', {
-      agents: { backend: { tests: 'cannot-fix', fixAttempts: 0 } },
-    });
-    try {
-      const opened = await stack.openIssue({
-        ...BOOKMARKS,
-        title: 'Add watchlists: users can keep watchlists of videos',
-        body: 'A watchlists table in the database and an API endpoint to list watchlists.',
-      });
-      unfixable = opened.number;
-      const { result, status, pr } = await run(opened.number);
-      expect(result.phase).toBe('done');
-      const c = checksOf(status);
-      expect({ rounds: c.roundsUsed, stop: c.stop }).toEqual({ rounds: 2, stop: 'max_fix_rounds' });
-      expect(c.results.map((r) => r.outcome)).toEqual(['failed']);
-      expect(await fixRoundAgents(opened.number)).toEqual(['backend/fix:1', 'backend/fix:2']);
-      expect(pr?.draft).toBe(true);
-      expect(pr?.body).toContain('<details><summary><code>test</code>');
-      expect(pr?.body).toMatch(/is not defined/);
-      expect(pr?.body).toContain('This PR is a draft because `test` does not pass.');
-      const { combined } = await headStatuses(opened.number);
-      expect(combined.state).toBe('failure');
-      expect(combined.statuses.find((s) => s.context === 'blogtube/test')?.description).toMatch(
-        /^Failed \(exit 1\) in \d+\.\ds$/,
-      );
-    } finally {
-      await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
-    }
+    await withScenario(
+      stack,
+      {
+        agents: { backend: { tests: 'cannot-fix', fixAttempts: 0 } },
+      },
+      async () => {
+        const opened = await stack.openIssue({
+          ...BOOKMARKS,
+          title: 'Add watchlists: users can keep watchlists of videos',
+          body: 'A watchlists table in the database and an API endpoint to list watchlists.',
+        });
+        unfixable = opened.number;
+        const { result, status, pr } = await run(opened.number);
+        expect(result.phase).toBe('done');
+        const c = checksOf(status);
+        expect({ rounds: c.roundsUsed, stop: c.stop }).toEqual({
+          rounds: 2,
+          stop: 'max_fix_rounds',
+        });
+        expect(c.results.map((r) => r.outcome)).toEqual(['failed']);
+        expect(await fixRoundAgents(opened.number)).toEqual(['backend/fix:1', 'backend/fix:2']);
+        expect(pr?.draft).toBe(true);
+        expect(pr?.body).toContain('<details><summary><code>test</code>');
+        expect(pr?.body).toMatch(/is not defined/);
+        expect(pr?.body).toContain('This PR is a draft because `test` does not pass.');
+        const { combined } = await headStatuses(opened.number);
+        expect(combined.state).toBe('failure');
+        expect(combined.statuses.find((s) => s.context === 'blogtube/test')?.description).toMatch(
+          /^Failed \(exit 1\) in \d+\.\ds$/,
+        );
+      },
+    );
   });
 });
 
@@ -216,39 +220,40 @@ describe('blogtube retry --checks', () => {
     expect(unfixable).toBeDefined();
     const number = unfixable as number;
     // This time the backend, sent back, fixes what it broke.
-    await stack.sim('anthropic', 'POST', '/_sim/scenario', {
-      agents: { backend: { tests: 'break-then-fix', fixAttempts: 0 } },
-    });
-    try {
-      const retried = await runBlogtube(stack, [
-        'retry',
-        `${stack.owner}/${stack.repo}#${number}`,
-        '--checks',
-        '--json',
-      ]);
-      expect({ code: retried.code, stderr: retried.stderr }).toEqual({ code: 0, stderr: '' });
-      const r = JSON.parse(retried.stdout) as { rerun: string[]; kept: string[] };
-      expect(r.rerun).toEqual([]);
-      expect(r.kept).toContain('backend');
-      const { result, status, pr } = await run(number);
-      expect(result.phase).toBe('done');
-      expect(status.retry?.number).toBe(1);
-      const c = checksOf(status);
-      expect({ rounds: c.roundsUsed, sent: c.rounds, stop: c.stop }).toEqual({
-        rounds: 1,
-        sent: [{ round: 1, agents: ['backend'] }],
-        stop: 'all_passed',
-      });
-      // No agent of the crew ran again: only the fix round's, whose tokens are this run's.
-      expect(status.agents.every((a) => a.carriedFrom !== undefined)).toBe(true);
-      expect(totalTokens(status.tokens)).toBeGreaterThan(0);
-      const { combined } = await headStatuses(number);
-      expect(combined.state).toBe('success');
-      // GitHub's REST API cannot make a draft ready: it stays a draft for a maintainer to mark.
-      expect(pr?.draft).toBe(true);
-    } finally {
-      await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
-    }
+    await withScenario(
+      stack,
+      {
+        agents: { backend: { tests: 'break-then-fix', fixAttempts: 0 } },
+      },
+      async () => {
+        const retried = await runBlogtube(stack, [
+          'retry',
+          `${stack.owner}/${stack.repo}#${number}`,
+          '--checks',
+          '--json',
+        ]);
+        expect({ code: retried.code, stderr: retried.stderr }).toEqual({ code: 0, stderr: '' });
+        const r = JSON.parse(retried.stdout) as { rerun: string[]; kept: string[] };
+        expect(r.rerun).toEqual([]);
+        expect(r.kept).toContain('backend');
+        const { result, status, pr } = await run(number);
+        expect(result.phase).toBe('done');
+        expect(status.retry?.number).toBe(1);
+        const c = checksOf(status);
+        expect({ rounds: c.roundsUsed, sent: c.rounds, stop: c.stop }).toEqual({
+          rounds: 1,
+          sent: [{ round: 1, agents: ['backend'] }],
+          stop: 'all_passed',
+        });
+        // No agent of the crew ran again: only the fix round's, whose tokens are this run's.
+        expect(status.agents.every((a) => a.carriedFrom !== undefined)).toBe(true);
+        expect(totalTokens(status.tokens)).toBeGreaterThan(0);
+        const { combined } = await headStatuses(number);
+        expect(combined.state).toBe('success');
+        // GitHub's REST API cannot make a draft ready: it stays a draft for a maintainer to mark.
+        expect(pr?.draft).toBe(true);
+      },
+    );
   });
 });
 

@@ -42,6 +42,21 @@ const ref = (number: number) => ({ owner: stack.owner, repo: stack.repo, number 
 const handleFor = (n: number) => stack.client.workflow.getHandle(issueWorkflowId(ref(n)));
 const as = (token: string) => createOctokit(stack.github.url, token);
 
+/** Delivers `issues.opened` for `issue`, with the repository as it is now: the bridge starts a run. */
+async function deliverOpened(issue: { user: unknown }): Promise<void> {
+  const { data: repository } = await as(SANDBOX_TOKENS.maintainer).rest.repos.get({
+    owner: stack.owner,
+    repo: stack.repo,
+  });
+  const opened = await stack.deliver('issues', {
+    action: 'opened',
+    issue,
+    repository,
+    sender: issue.user,
+  });
+  expect(opened.status).toBe(201);
+}
+
 /** Everything the agents of issue `n`'s latest run were given (their histories' inputs). */
 async function agentsText(n: number): Promise<string> {
   const status: IssueStatus = await handleFor(n).query(statusQuery);
@@ -248,14 +263,7 @@ it('a merged commit carrying the issueâ€™s trailer is never taken for an agentâ€
   });
   await maintainer.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: merged.sha });
 
-  const { data: repository } = await maintainer.rest.repos.get(repo);
-  const opened = await stack.deliver('issues', {
-    action: 'opened',
-    issue,
-    repository,
-    sender: issue.user,
-  });
-  expect(opened.status).toBe(201);
+  await deliverOpened(issue);
   const result = (await handleFor(issue.number).result()) as IssueWorkflowResult;
   expect(result.phase).toBe('done');
   const status: IssueStatus = await handleFor(issue.number).query(statusQuery);
@@ -318,14 +326,7 @@ it('a new run of an issue whose earlier run left a branch and a PR makes its own
     earlier.push({ branch, sha: commit.sha, pr: pr.number, body });
   }
 
-  const { data: repository } = await maintainer.rest.repos.get(repo);
-  const opened = await stack.deliver('issues', {
-    action: 'opened',
-    issue,
-    repository,
-    sender: issue.user,
-  });
-  expect(opened.status).toBe(201);
+  await deliverOpened(issue);
   const handle = handleFor(n);
   const result = (await handle.result()) as IssueWorkflowResult;
   expect(result.phase).toBe('done');

@@ -8,7 +8,7 @@
  * editor edits (never what its commands wrote).
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { agentWorkflowId, issueWorkflowId } from '../../common/ids.js';
@@ -16,9 +16,10 @@ import type { OutputBlock } from '../../sandbox/anthropic/protocol.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
 import { startScriptedModel, toolCalls } from '../../sandbox/scripted-model.js';
 import type { ScriptedModel, ScriptedRequest } from '../../sandbox/scripted-model.js';
+import { makeSandboxRoot } from '../support/sandbox-dirs.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
-import { makeTempDir, waitFor } from '../support/tmp.js';
+import { waitFor } from '../support/tmp.js';
 
 const EDIT = 'str_replace_based_edit_tool';
 
@@ -108,10 +109,9 @@ beforeAll(async () => {
   model = await startScriptedModel((req) =>
     req.agent === 'backend' ? backend(req) : database(req),
   );
-  const tmp = await makeTempDir('blogtube-ws-');
+  const tmp = await makeSandboxRoot('blogtube-ws-');
   cleanup = tmp.cleanup;
   root = tmp.dir;
-  await chmod(tmp.dir, 0o755); // the sandbox user must reach the workspace root
   stack = await startStack({ anthropicUrl: model.url, workspace: { root: tmp.dir } });
   await stack.commitFile('.github/blogtube.yml', CONFIG);
   await stack.commitFile('db/schema.sql', SCHEMA);

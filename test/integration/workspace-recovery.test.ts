@@ -7,7 +7,7 @@
  * started on the dead one's root removes what it left; a worker that cannot
  * sandbox refuses to start with commands on.
  */
-import { chmod, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { agentWorkflowId } from '../../common/ids.js';
@@ -16,9 +16,10 @@ import { databaseOnlyConfig } from '../support/configs.js';
 import { agentCommits, repoChecks } from '../support/repo-checks.js';
 import { startScriptedModel, toolCalls } from '../../sandbox/scripted-model.js';
 import type { ScriptedModel, ScriptedRequest } from '../../sandbox/scripted-model.js';
+import { makeSandboxRoot } from '../support/sandbox-dirs.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
-import { makeTempDir, waitFor } from '../support/tmp.js';
+import { waitFor } from '../support/tmp.js';
 import { pidOfIdentity, spawnWorker } from '../support/worker-process.js';
 import type { WorkerProcess } from '../support/worker-process.js';
 
@@ -64,10 +65,9 @@ async function startWorkspaceWorker(
 
 beforeAll(async () => {
   model = await startScriptedModel(database);
-  const tmp = await makeTempDir('blogtube-wsr-');
+  const tmp = await makeSandboxRoot('blogtube-wsr-');
   root = tmp.dir;
   cleanup = tmp.cleanup;
-  await chmod(root, 0o755); // the sandbox user must reach the workspace roots
   stack = await startStack({
     anthropicUrl: model.url,
     workspace: { root: join(root, 'unused'), inline: false },

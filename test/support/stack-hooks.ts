@@ -46,3 +46,17 @@ export async function everyAgentPlays(stack: Stack, knobs: AgentKnobs): Promise<
     agents: Object.fromEntries(AGENT_TYPES.map((a) => [a, knobs])),
   });
 }
+
+/** Runs `body` with the Anthropic simulator playing `scenario` (`POST /_sim/scenario`), then resets it. */
+export async function withScenario<T>(
+  stack: Stack,
+  scenario: object,
+  body: () => Promise<T>,
+): Promise<T> {
+  await stack.sim('anthropic', 'POST', '/_sim/scenario', scenario);
+  try {
+    return await body();
+  } finally {
+    await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
+  }
+}
