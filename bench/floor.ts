@@ -1,28 +1,40 @@
 /**
  * The SDK's memory floor, measured in the caller's run: a bare worker of the
- * same SDK (bench/bare-worker.ts) spawned as a process, its RSS read from
- * /proc after it polled and, optionally, after it took `n` open workflows
- * into its sticky cache. Used by bench/worker-start.ts and bench/prod.ts.
+ * same SDK (bench/bare-worker.ts) spawned as a process the way the benchmark
+ * spawns BlogTube's workers (the heap probe preloaded, an IPC channel), its
+ * RSS traced from /proc from the moment it polls: idle, and while it takes
+ * `n` open workflows into its sticky cache. Used by bench/worker-start.ts and
+ * bench/prod.ts.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { leanSourceMap } from '../scripts/bundle-workflows.js';
 import { ROOT } from '../scripts/issue-data.js';
 import { sleep } from '../scripts/net.js';
+import {
+  fromProbe,
+  idleRss,
+  peakRss,
+  rssOf,
+  SETTLE_MS,
+  type IdleRss,
+  type RssSample,
+} from './rss-trace.js';
 
 export const IDLE_MS = 5_000;
 
 export interface Sample {
   startMs: number;
+  /** RSS `idleMs` after polling (after the open workflows were taken, if any). */
   rssBytes: number;
-}
-
-export function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
+  /** Largest RSS from polling to the end. */
+  peakBytes: number;
+  /** Early and settled idle RSS (bench/rss-trace.ts): only when measured for SETTLE_MS with no workflows. */
+  idle?: IdleRss;
 }
 
 /** Starts workflows that stay open on `taskQueue`, waits until each ran its first task; returns their release. */
@@ -51,23 +63,39 @@ export async function measure(
   idleMs = IDLE_MS,
 ): Promise<Sample> {
   const started = Date.now();
-  const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const probe = pathToFileURL(join(ROOT, 'dist', 'bench', 'heap-probe.js')).href;
+  const child = spawn(process.execPath, ['--import', probe, file], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const samples: RssSample[] = [];
+  child.on('message', (m: unknown) => {
+    const r = fromProbe(m);
+    if (r) samples.push({ at: Date.now(), rss: r.rss });
+  });
   let out = '';
   const startMs = await new Promise<number>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       out += chunk.toString();
       if (/polling/.test(out)) resolve(Date.now() - started);
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${file} exited (${code}):\n${out}`)));
   });
+  const readyAt = Date.now();
   try {
     const close = openWorkflows ? await openWorkflows(env.BARE_TASK_QUEUE ?? 'bare') : undefined;
     await sleep(idleMs);
     const rssBytes = rssOf(child.pid as number);
+    const peakBytes = peakRss(samples, readyAt);
     await close?.();
-    return { startMs, rssBytes };
+    return {
+      startMs,
+      rssBytes,
+      peakBytes,
+      ...(!openWorkflows && idleMs >= SETTLE_MS && { idle: idleRss(samples, readyAt) }),
+    };
   } finally {
     child.kill('SIGTERM');
     if (child.exitCode === null && child.signalCode === null) {
@@ -94,35 +122,54 @@ export function holding(client: Client, n: number): OpenWorkflows {
   };
 }
 
+/** The floor of each worker role, in the caller's run. */
+export interface Floor {
+  /** The bare worker with the prebuilt bundle, no workflows (the orchestrator's idle floor). */
+  idle: IdleRss;
+  /** A bare activity-only worker (the model worker's floor). */
+  activityOnly: IdleRss;
+  /** The bare worker taking `n` open workflows: its peak RSS, and RSS `IDLE_MS` after it held them all. */
+  byOpen: Record<string, { peak: number; held: number }>;
+}
+
 /**
- * RSS of a bare worker with the prebuilt bundle holding each count of open
- * workflows (0: idle), and of a bare activity-only worker (the model worker's
- * floor), on the given server.
+ * RSS of a bare worker with the prebuilt bundle idle and holding each count
+ * of open workflows, and of a bare activity-only worker, on the given server.
  */
 export async function bareFloor(
   client: Client,
   address: string,
-  counts: readonly number[],
+  opens: readonly number[],
   bundle: string,
-): Promise<{ workflows: Map<number, number>; activityOnly: number }> {
+): Promise<Floor> {
   // The same Node options as the workers it is compared with (they inherit this process's).
   const base: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     TEMPORAL_ADDRESS: address,
     ...(process.env.NODE_OPTIONS && { NODE_OPTIONS: process.env.NODE_OPTIONS }),
   };
-  const workflows = new Map<number, number>();
-  for (const n of counts) {
+  const settled = async (env: NodeJS.ProcessEnv): Promise<IdleRss> => {
+    const s = await measure(BARE_WORKER, env, undefined, SETTLE_MS);
+    return s.idle as IdleRss;
+  };
+  const idle = await settled({
+    ...base,
+    BARE_BUNDLE: bundle,
+    BARE_TASK_QUEUE: `floor-0-${Date.now()}`,
+  });
+  const byOpen: Floor['byOpen'] = {};
+  for (const n of opens.filter((x) => x > 0)) {
     const taskQueue = `floor-${n}-${Date.now()}`;
     const s = await measure(
       BARE_WORKER,
       { ...base, BARE_BUNDLE: bundle, BARE_TASK_QUEUE: taskQueue },
-      n > 0 ? holding(client, n) : undefined,
+      holding(client, n),
     );
-    workflows.set(n, s.rssBytes);
+    byOpen[String(n)] = { peak: s.peakBytes, held: s.rssBytes };
   }
-  const activityOnly = (
-    await measure(BARE_WORKER, { ...base, BARE_TASK_QUEUE: `floor-activities-${Date.now()}` })
-  ).rssBytes;
-  return { workflows, activityOnly };
+  const activityOnly = await settled({
+    ...base,
+    BARE_TASK_QUEUE: `floor-activities-${Date.now()}`,
+  });
+  return { idle, activityOnly, byOpen };
 }

@@ -1,6 +1,6 @@
 /**
  * Preloaded into worker processes by the benchmark (`node --import`): sends
- * `process.memoryUsage()` to the parent over the IPC channel every 250 ms.
+ * `process.memoryUsage()` to the parent over the IPC channel every 250 ms (bench/rss-trace.ts reads it).
  * Does nothing without an IPC channel; never keeps the process alive.
  */
 if (typeof process.send === 'function') {

@@ -23,6 +23,7 @@ import { freePort, sleep, waitForPort } from '../scripts/net.js';
 import { Reaper, spawnGroup, terminateGroup } from '../scripts/proc.js';
 import { ensureTemporalCli } from '../scripts/temporal-cli.js';
 import { ROOT } from '../scripts/issue-data.js';
+import { fromProbe, type RssSample } from './rss-trace.js';
 
 export const WEBHOOK_SECRET = 'bench-webhook-secret';
 export const BOT_TOKEN = 'sbx-bot-token';
@@ -50,6 +51,10 @@ export interface Proc {
   pid: number;
   /** Latest heap report from the probe (worker processes only). */
   heap?: { heapUsed: number; heapTotal: number; at: number };
+  /** When it was ready (logged "polling", or its port answered). */
+  readyAt?: number;
+  /** RSS from the probe since the process started (worker processes only). */
+  rssTrace: RssSample[];
   exited: Promise<void>;
 }
 
@@ -62,6 +67,11 @@ export interface BenchStackOptions {
   logDir: string;
   /** Orchestrator worker processes (default 1). */
   orchestrators?: number;
+  /**
+   * Workspace worker processes (default 0). With one or more, runs give their
+   * agents workspaces (`WORKSPACE_AGENTS=on`), as `npm start` and `stack:prod` do.
+   */
+  workspaceWorkers?: number;
   /** Added to every worker's environment. */
   workerEnv?: NodeJS.ProcessEnv;
   /** Added to the Anthropic simulator's environment. */
@@ -86,6 +96,7 @@ export interface BenchStack {
   /** All orchestrator processes (the first is `orchestrator`). */
   orchestrators: Proc[];
   models: (Proc | undefined)[];
+  workspaces: Proc[];
   bridge: Proc;
   /** Stops the orchestrator (SIGTERM) and starts a fresh one with `extraEnv` added; resolves once it polls. */
   restartOrchestrator(extraEnv: NodeJS.ProcessEnv): Promise<Proc>;
@@ -159,10 +170,14 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       child,
       pid: child.pid,
       exited: new Promise((resolve) => child.once('exit', () => resolve())),
+      rssTrace: [],
     };
     child.on('message', (m: unknown) => {
-      const heap = (m as { blogtubeHeap?: { heapUsed: number; heapTotal: number } })?.blogtubeHeap;
-      if (heap) proc.heap = { heapUsed: heap.heapUsed, heapTotal: heap.heapTotal, at: Date.now() };
+      const heap = fromProbe(m);
+      if (!heap) return;
+      const at = Date.now();
+      proc.heap = { heapUsed: heap.heapUsed, heapTotal: heap.heapTotal, at };
+      proc.rssTrace.push({ at, rss: heap.rss });
     });
     child.on('error', () => {});
     procs.push(proc);
@@ -182,6 +197,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       });
     }
     if (ready.port !== undefined) await waitForPort(ready.port, { timeoutMs: 60_000 });
+    proc.readyAt = Date.now();
     return proc;
   };
 
@@ -233,6 +249,10 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     BRIDGE_PORT: String(bridgePort),
     BLOGTUBE_CODEC_KEYS: `bench:${randomBytes(32).toString('base64')}`,
     BLOGTUBE_CODEC_KEYS_FILE: '',
+    ...((opts.workspaceWorkers ?? 0) > 0 && {
+      WORKSPACE_AGENTS: 'on',
+      WORKSPACE_TASK_QUEUE: `bench-workspace-${suffix}`,
+    }),
     ...opts.workerEnv,
   };
   for (const k of ['GITHUB_TOKEN_FILE', 'ANTHROPIC_API_KEY_FILE', 'GITHUB_WEBHOOK_SECRET_FILE']) {
@@ -266,6 +286,26 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     return p;
   };
   await Promise.all(Array.from({ length: opts.modelWorkers }, (_, i) => startModel(i)));
+  // Each workspace worker its own root (a worker clears what a predecessor left in its root),
+  // reachable by the sandbox's user.
+  const workspaces = await Promise.all(
+    Array.from({ length: opts.workspaceWorkers ?? 0 }, async (_, i) => {
+      const root = join(opts.logDir, `workspace-root-${i}`);
+      mkdirSync(root, { recursive: true, mode: 0o755 });
+      return spawnProc(
+        `workspace-worker-${i}`,
+        'workers/workspace.js',
+        {
+          ...env,
+          WORKSPACE_ROOT: root,
+          WORKSPACE_WORKER_METRICS_PORT: '0',
+          WORKSPACE_WORKER_CORE_METRICS_PORT: '',
+        },
+        { line: /polling/ },
+        true,
+      );
+    }),
+  );
   const bridge = await spawnProc('bridge', 'client/bridge-main.js', env, { port: bridgePort });
   const client = await connectClient(settings, env);
   let serverVersion = '';
@@ -301,6 +341,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       return orchestrator;
     },
     models,
+    workspaces,
     bridge,
     startModel,
     async stopModel(i) {
@@ -317,7 +358,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       models[i] = undefined;
       return at;
     },
-    workerProcs: () => [orchestrator, ...others, ...models].filter(live),
+    workerProcs: () => [orchestrator, ...others, ...models, ...workspaces].filter(live),
     allProcs: () => procs.filter(live),
     async stop() {
       await client.connection.close().catch(() => {});

@@ -8,7 +8,10 @@
  * - memory of each worker role idle and at 1/10/50 concurrent issues against
  *   the SDK's floor in the same run (bench/floor.ts: a bare worker with a
  *   prebuilt bundle holding as many open workflows; a bare activity-only
- *   worker for the model role), heap used, and the bundle's composition;
+ *   worker for the model role), read alike on both sides (bench/rss-trace.ts:
+ *   idle settled, peak under load), heap used, and the bundle's composition;
+ *   `--rounds N` repeats the memory part with fresh workers, each round with
+ *   its floor measured right after it (full mode: 3);
  * - cost per issue with the conversation marked for prompt caching and
  *   without (MODEL_CACHE_CONVERSATION=0), same issue texts, same run;
  * - the largest run's history: events and bytes per workflow.
@@ -18,7 +21,10 @@
  * same server against the same floor: before/after in one run. `--no-cost`
  * skips the cost batches.
  *
- *   node dist/bench/prod.js [--smoke] [--orchestrators 1,2,3] [--levels 10,50] [--baseline DIR] [--no-cost] [--out DIR]
+ * Every stack has `--workspace-workers N` workspace workers (default 1; 0:
+ * none, and runs give agents whole files), as `npm run stack:prod` runs one.
+ *
+ *   node dist/bench/prod.js [--smoke] [--orchestrators 1,2,3] [--levels 10,50] [--rounds N] [--workspace-workers N] [--baseline DIR] [--no-cost] [--out DIR]
  */
 import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
@@ -43,8 +49,9 @@ import {
 } from '../scripts/temporal-server.js';
 import { workflowBundlePath } from '../workers/workflow-bundle.js';
 import { cpuMeter, cpuSeconds, treeCpuSeconds, type CpuTarget, type CpuUsage } from './cpu.js';
-import { bareFloor, buildBareBundle } from './floor.js';
-import { procMemory, REALISTIC, startBenchStack, type BenchStack } from './processes.js';
+import { bareFloor, buildBareBundle, IDLE_MS, type Floor } from './floor.js';
+import { REALISTIC, startBenchStack, type BenchStack } from './processes.js';
+import { idleRss, SETTLE_MS, SETTLED_WINDOW_MS, type IdleRss } from './rss-trace.js';
 import { SMOKE_LATENCY } from './run.js';
 import { fmtMiB, fmtMs } from './stats.js';
 import { levelResult, runBatch, type Ctx, type IssueRecord, type LevelResult } from './system.js';
@@ -54,6 +61,10 @@ const MiB = 2 ** 20;
 export interface ProdPlan {
   orchestrators: number[];
   levels: number[];
+  /** Workspace worker processes in every stack (runs then give their agents workspaces, as `stack:prod` does). */
+  workspaceWorkers: number;
+  /** Memory rounds: fresh workers, idle, 1 issue and each level, then the floor; the first is the first orchestrator pass. */
+  memoryRounds: number;
   /** Issues run again with the conversation unmarked (same texts as the first ones at caching on); 0: no cost batches. */
   costIssues: number;
 }
@@ -62,14 +73,20 @@ export interface ProdPlan {
 export interface BaselineReport {
   /** The checkout's directory name (name it after its commit). */
   root: string;
-  idle: { process: string; rss: number }[];
+  idle: WorkerIdle[];
   batches: ProdBatch[];
   bundle: { bytes: number; composition: Record<string, number> };
 }
 
 export const PROD_PLANS: Record<'smoke' | 'full', ProdPlan> = {
-  smoke: { orchestrators: [1], levels: [2], costIssues: 2 },
-  full: { orchestrators: [1, 2, 3], levels: [10, 50], costIssues: 10 },
+  smoke: { orchestrators: [1], levels: [2], costIssues: 2, memoryRounds: 1, workspaceWorkers: 1 },
+  full: {
+    orchestrators: [1, 2, 3],
+    levels: [10, 50],
+    costIssues: 10,
+    memoryRounds: 3,
+    workspaceWorkers: 1,
+  },
 };
 
 export interface ProdBatch {
@@ -88,6 +105,19 @@ export interface ProdBatch {
   tokens: CostSummary;
 }
 
+/** A worker's idle RSS, read the same way as the floor's (bench/rss-trace.ts). */
+export interface WorkerIdle extends IdleRss {
+  process: string;
+}
+
+/** One memory round: fresh workers idle, then under load, then the floor measured right after. */
+export interface MemoryRound {
+  idle: WorkerIdle[];
+  batches: Pick<ProdBatch, 'concurrency' | 'openWorkflows' | 'level'>[];
+  floor: Floor;
+  loadAvg: number[];
+}
+
 export interface CostSummary {
   issues: number;
   perIssue: TokenUsage;
@@ -102,11 +132,13 @@ export interface ProdReport {
   startedAt: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
   mode: 'smoke' | 'full';
+  /** Workspace worker processes in every stack (0: whole-file agents). */
+  workspaceWorkers: number;
   temporal: string;
   loadAvg: { before: number[]; after: number[] };
-  idle: { process: string; rss: number }[];
   batches: ProdBatch[];
-  floor: { idle: number; activityOnly: number; byOpen: Record<string, number> };
+  /** The first round is the first orchestrator pass's (its batches are in `batches` too). */
+  memory: MemoryRound[];
   bundle: { bytes: number; composition: Record<string, number> };
   history?: { workflowId: string; events: number; bytes: number; largestEventBytes: number }[];
   baseline?: BaselineReport;
@@ -194,6 +226,14 @@ async function historySizes(client: Client, rec: IssueRecord): Promise<ProdRepor
   return out;
 }
 
+/** Waits until every worker of the stack has polled for SETTLE_MS; their idle RSS, early and settled. */
+async function settleIdle(stack: BenchStack): Promise<WorkerIdle[]> {
+  const procs = stack.workerProcs();
+  const ready = (p: (typeof procs)[number]): number => p.readyAt ?? Date.now();
+  await sleep(Math.max(0, Math.max(...procs.map(ready)) + SETTLE_MS - Date.now()) + 500);
+  return procs.map((p) => ({ process: p.name, ...idleRss(p.rssTrace, ready(p)) }));
+}
+
 function cpuTargets(stack: BenchStack, server: TemporalServer, pg: PostgresCluster): CpuTarget[] {
   const procs = stack.allProcs().map((p) => ({ name: p.name, read: () => cpuSeconds(p.pid) }));
   return [
@@ -244,7 +284,7 @@ export async function runProdBench(opts: {
     const bundlePath = workflowBundlePath();
     const bundleCode = readFileSync(bundlePath, 'utf8');
     const batches: ProdBatch[] = [];
-    let idle: ProdReport['idle'] = [];
+    const memory: MemoryRound[] = [];
     let temporal = 'unknown';
     let largest: IssueRecord | undefined;
     let offset = 0;
@@ -291,6 +331,7 @@ export async function runProdBench(opts: {
         modelWorkers: 2,
         modelSlots: 32,
         latency,
+        workspaceWorkers: plan.workspaceWorkers,
         logDir: join(work, 'logs-baseline'),
         workersRoot: root,
       });
@@ -303,10 +344,7 @@ export async function runProdBench(opts: {
       };
       try {
         const ctx: Ctx = { stack, owner: 'prodbase', repos: new Set(), log };
-        await sleep(2000);
-        baseline.idle = stack
-          .workerProcs()
-          .map((p) => ({ process: p.name, rss: procMemory(p.pid)?.rss ?? NaN }));
+        baseline.idle = await settleIdle(stack);
         let at = 0;
         for (const c of [1, ...plan.levels]) {
           await batch(stack, ctx, 1, c, 'default', at, baseline.batches);
@@ -317,23 +355,37 @@ export async function runProdBench(opts: {
       }
     }
 
+    const bareBundle = await buildBareBundle();
+    /** The floor right after a memory round's workers stopped, for as many open workflows as its batches (and `more`). */
+    const floorFor = async (
+      round: MemoryRound['batches'],
+      more: ProdBatch[] = [],
+    ): Promise<Floor> => {
+      log(
+        'the SDK floor: bare workers with a prebuilt bundle idle and holding as many open workflows…',
+      );
+      const opens = [...new Set([...round, ...more].map((b) => b.openWorkflows))];
+      return bareFloor(client, address, opens, bareBundle);
+    };
+
     for (const k of plan.orchestrators) {
+      const memoryPass = k === plan.orchestrators[0];
       const stack = await startBenchStack({
         temporalAddress: address,
         modelWorkers: 2,
         modelSlots: 32,
         latency,
+        workspaceWorkers: plan.workspaceWorkers,
         logDir: join(work, `logs-${k}`),
         orchestrators: k,
       });
+      let idle: WorkerIdle[] = [];
       try {
         temporal = stack.temporalVersion;
         const ctx: Ctx = { stack, owner: `prod${k}`, repos: new Set(), log };
-        if (k === plan.orchestrators[0]) {
-          await sleep(2000);
-          idle = stack
-            .workerProcs()
-            .map((p) => ({ process: p.name, rss: procMemory(p.pid)?.rss ?? NaN }));
+        if (memoryPass) {
+          log(`idle for ${SETTLE_MS / 1000} s…`);
+          idle = await settleIdle(stack);
           await batch(stack, ctx, k, 1, 'default');
           offset += 1;
         }
@@ -355,6 +407,43 @@ export async function runProdBench(opts: {
       } finally {
         await stack.stop();
       }
+      if (memoryPass) {
+        const round = batches.filter((b) => b.orchestrators === k && b.variant === 'default');
+        memory.push({
+          idle,
+          batches: round,
+          floor: await floorFor(round, baseline?.batches),
+          loadAvg: loadavg(),
+        });
+      }
+    }
+
+    // More memory rounds, each with fresh workers and its own floor right after:
+    // one round's peaks swing with the machine's load.
+    for (let i = 1; i < plan.memoryRounds; i++) {
+      const stack = await startBenchStack({
+        temporalAddress: address,
+        modelWorkers: 2,
+        modelSlots: 32,
+        latency,
+        workspaceWorkers: plan.workspaceWorkers,
+        logDir: join(work, `logs-memory-${i}`),
+      });
+      const round: ProdBatch[] = [];
+      let idle: WorkerIdle[] = [];
+      try {
+        const ctx: Ctx = { stack, owner: `prodmem${i}`, repos: new Set(), log };
+        log(`memory round ${i + 1}/${plan.memoryRounds}: idle for ${SETTLE_MS / 1000} s…`);
+        idle = await settleIdle(stack);
+        let at = 0;
+        for (const c of [1, ...plan.levels]) {
+          await batch(stack, ctx, 1, c, 'default', at, round);
+          at += c;
+        }
+      } finally {
+        await stack.stop();
+      }
+      memory.push({ idle, batches: round, floor: await floorFor(round), loadAvg: loadavg() });
     }
 
     // The simulator's repositories are small, so most prompts stay under the
@@ -366,6 +455,7 @@ export async function runProdBench(opts: {
         modelWorkers: 2,
         modelSlots: 32,
         latency,
+        workspaceWorkers: plan.workspaceWorkers,
         logDir: join(work, 'logs-cost'),
         anthropicSimEnv: { ANTHROPIC_SIM_MIN_CACHEABLE_TOKENS: '0' },
       });
@@ -383,15 +473,6 @@ export async function runProdBench(opts: {
       }
     }
 
-    log('the SDK floor: bare workers with a prebuilt bundle holding as many open workflows…');
-    const opens = [
-      ...new Set(
-        [...batches, ...(baseline?.batches ?? [])]
-          .filter((b) => b.variant === 'default' && b.orchestrators === plan.orchestrators[0])
-          .map((b) => b.openWorkflows),
-      ),
-    ];
-    const floor = await bareFloor(client, address, [0, ...opens], await buildBareBundle());
     const history = largest ? await historySizes(client, largest) : undefined;
     const { price } = priceFor(model);
     return {
@@ -403,15 +484,11 @@ export async function runProdBench(opts: {
         node: process.version,
       },
       mode: opts.mode,
+      workspaceWorkers: plan.workspaceWorkers,
       temporal: `${temporal.replace(/^unknown \((.*)\)$/, '$1')}, PostgreSQL persistence and visibility`,
       loadAvg: { before: loadBefore, after: loadavg() },
-      idle,
       batches,
-      floor: {
-        idle: floor.workflows.get(0) ?? NaN,
-        activityOnly: floor.activityOnly,
-        byOpen: Object.fromEntries([...floor.workflows].filter(([n]) => n > 0)),
-      },
+      memory,
       bundle: {
         bytes: statSync(bundlePath).size,
         composition: bundleComposition(bundleCode),
@@ -447,15 +524,25 @@ export function renderProdMarkdown(r: ProdReport): string {
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
   const def = r.batches.filter((b) => b.variant === 'default');
   const first = def.filter((b) => b.orchestrators === (def[0]?.orchestrators ?? 1));
-  const floorFor = (open: number): number => r.floor.byOpen[String(open)] ?? NaN;
-  const peak = (b: ProdBatch, name: RegExp): number =>
+  const round = r.memory[0];
+  const peak = (b: Pick<ProdBatch, 'level'>, name: RegExp): number =>
     Math.max(...b.level.memory.filter((x) => name.test(x.process)).map((x) => x.peakRss));
-  const heap = (b: ProdBatch, name: RegExp): number =>
+  const heap = (b: Pick<ProdBatch, 'level'>, name: RegExp): number =>
     Math.max(
       ...b.level.memory.filter((x) => name.test(x.process)).map((x) => x.peakHeapUsed ?? NaN),
     );
-  const idleOf = (name: RegExp): number =>
-    Math.max(...r.idle.filter((x) => name.test(x.process)).map((x) => x.rss));
+  const idleOf = (idle: WorkerIdle[], name: RegExp): IdleRss => {
+    const mine = idle.filter((x) => name.test(x.process));
+    const most = (k: keyof IdleRss): number => Math.max(...mine.map((x) => x[k]));
+    return { early: most('early'), settled: most('settled') };
+  };
+  const orch = /^orchestrator/;
+  const model = /^model-worker/;
+  const activityRoles: [string, RegExp][] = [
+    ['model worker', model],
+    ['workspace worker', /^workspace-worker/],
+  ];
+  const settled = (x: IdleRss): string => `${fmtMiB(x.settled)} (${fmtMiB(x.early)})`;
 
   const throughput = [
     '| Orchestrators | Concurrent issues | OK | Wall | Issues/min | Spawn p50 / p99 | PR creation p50 / p99 | CPU (cores): orchestrators · model workers · Temporal server · PostgreSQL · simulators + bridge · bench | Machine busy | Load average (1 min) after |',
@@ -466,21 +553,65 @@ export function renderProdMarkdown(r: ProdReport): string {
     }),
   ];
 
-  const memRows = [
-    `| Worker role | State | RSS (heap used) | SDK floor (bare worker, same open workflows) | Ratio | Over the floor |`,
-    '| --- | --- | ---: | ---: | ---: | ---: |',
-    `| orchestrator | idle | ${fmtMiB(idleOf(/^orchestrator/))} | ${fmtMiB(r.floor.idle)} | ${ratioOf(idleOf(/^orchestrator/), r.floor.idle)} | ${fmtMiB(idleOf(/^orchestrator/) - r.floor.idle)} |`,
-    ...first.map((b) => {
-      const rss = peak(b, /^orchestrator/);
-      const f = floorFor(b.openWorkflows);
-      return `| orchestrator | ${b.concurrency} issues (${b.openWorkflows} workflows) | ${fmtMiB(rss)} (${fmtMiB(heap(b, /^orchestrator/))}) | ${fmtMiB(f)} | ${ratioOf(rss, f)} | ${fmtMiB(rss - f)} (${((rss - f - (idleOf(/^orchestrator/) - r.floor.idle)) / b.openWorkflows / 1024).toFixed(0)} KiB per workflow beyond the idle gap) |`;
+  const memRows = round
+    ? [
+        `| Worker role | State | RSS: idle settled (5 s after polling); under load peak (heap used) | SDK floor: idle settled (5 s after polling); under load peak (held ${IDLE_MS / 1000} s) | Ratio | Over the floor |`,
+        '| --- | --- | ---: | ---: | ---: | ---: |',
+        (() => {
+          const [o, f] = [idleOf(round.idle, orch), round.floor.idle];
+          return `| orchestrator | idle | ${settled(o)} | ${settled(f)} | ${ratioOf(o.settled, f.settled)} | ${fmtMiB(o.settled - f.settled)} |`;
+        })(),
+        ...round.batches.map((b) => {
+          const rss = peak(b, orch);
+          const f = round.floor.byOpen[String(b.openWorkflows)];
+          const gap = idleOf(round.idle, orch).settled - round.floor.idle.settled;
+          return `| orchestrator | ${b.concurrency} issues (${b.openWorkflows} workflows) | ${fmtMiB(rss)} (${fmtMiB(heap(b, orch))}) | ${fmtMiB(f?.peak ?? NaN)} (${fmtMiB(f?.held ?? NaN)}) | ${ratioOf(rss, f?.peak ?? NaN)} | ${fmtMiB(rss - (f?.peak ?? NaN))} (${((rss - (f?.peak ?? NaN) - gap) / b.openWorkflows / 1024).toFixed(0)} KiB per workflow beyond the idle gap) |`;
+        }),
+        // The activity-only roles against a bare activity-only worker.
+        ...activityRoles.flatMap(([label, name]) => {
+          if (!round.idle.some((x) => name.test(x.process))) return [];
+          const [w, f] = [idleOf(round.idle, name), round.floor.activityOnly];
+          return [
+            `| ${label} | idle | ${settled(w)} | ${settled(f)} (activity-only) | ${ratioOf(w.settled, f.settled)} | ${fmtMiB(w.settled - f.settled)} |`,
+            ...round.batches.map((b) => {
+              const rss = peak(b, name);
+              return `| ${label} | ${b.concurrency} issues | ${fmtMiB(rss)} (${fmtMiB(heap(b, name))}) | ${fmtMiB(f.settled)} (activity-only, idle) | ${ratioOf(rss, f.settled)} | ${fmtMiB(rss - f.settled)} |`;
+            }),
+          ];
+        }),
+      ]
+    : [];
+  const levels = round?.batches.map((b) => b.concurrency) ?? [];
+  const roundRatios = r.memory.map((m) => ({
+    idleOver: idleOf(m.idle, orch).settled - m.floor.idle.settled,
+    ratios: levels.map((c) => {
+      const b = m.batches.find((x) => x.concurrency === c);
+      return b ? peak(b, orch) / (m.floor.byOpen[String(b.openWorkflows)]?.peak ?? NaN) : NaN;
     }),
-    `| model worker | idle | ${fmtMiB(idleOf(/^model-worker/))} | ${fmtMiB(r.floor.activityOnly)} (activity-only) | ${ratioOf(idleOf(/^model-worker/), r.floor.activityOnly)} | ${fmtMiB(idleOf(/^model-worker/) - r.floor.activityOnly)} |`,
-    ...first.map((b) => {
-      const rss = peak(b, /^model-worker/);
-      return `| model worker | ${b.concurrency} issues | ${fmtMiB(rss)} (${fmtMiB(heap(b, /^model-worker/))}) | ${fmtMiB(r.floor.activityOnly)} (activity-only) | ${ratioOf(rss, r.floor.activityOnly)} | ${fmtMiB(rss - r.floor.activityOnly)} |`;
-    }),
-  ];
+    load: m.loadAvg[0] ?? NaN,
+  }));
+  const median = (xs: number[]): number => {
+    const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+    const mid = v.length / 2;
+    return v.length % 2
+      ? (v[Math.floor(mid)] as number)
+      : ((v[mid - 1] ?? NaN) + (v[mid] ?? NaN)) / 2;
+  };
+  const roundRows =
+    r.memory.length > 1
+      ? [
+          `The orchestrator in ${r.memory.length} rounds, each with fresh workers and the floor measured right after it: idle settled over the floor, and peak RSS over the floor's peak under load.`,
+          '',
+          `| Round | Idle over the floor | ${levels.map((c) => `${c} issues`).join(' | ')} | Load average (1 min) after |`,
+          `| --- | ---: | ${levels.map(() => '---:').join(' | ')} | ---: |`,
+          ...roundRatios.map(
+            (x, i) =>
+              `| ${i + 1} | ${fmtMiB(x.idleOver)} | ${x.ratios.map((q) => `${q.toFixed(2)}×`).join(' | ')} | ${x.load.toFixed(1)} |`,
+          ),
+          `| median | ${fmtMiB(median(roundRatios.map((x) => x.idleOver)))} | ${levels.map((_, i) => `${median(roundRatios.map((x) => x.ratios[i] ?? NaN)).toFixed(2)}×`).join(' | ')} | |`,
+          '',
+        ]
+      : [];
   const compOf = (c: Record<string, number>): string =>
     Object.entries(c)
       .sort((a, b) => b[1] - a[1])
@@ -490,35 +621,36 @@ export function renderProdMarkdown(r: ProdReport): string {
   const base = r.baseline;
   const vs = (before: number, after: number, floor: number): string =>
     `${fmtMiB(before)} (${ratioOf(before, floor)}) | ${fmtMiB(after)} (${ratioOf(after, floor)}) | ${fmtMiB(floor)}`;
-  const baselineRows = base
-    ? [
-        `Baseline: the workers of \`${base.root}\` ran the same memory batches first, on the same server; the floor is the same bare worker. RSS peak (ratio to the floor).`,
-        '',
-        '| Worker role | State | Before | After | SDK floor (bare worker, same open workflows) |',
-        '| --- | --- | ---: | ---: | ---: |',
-        `| orchestrator | idle | ${vs(Math.max(...base.idle.filter((x) => /^orchestrator/.test(x.process)).map((x) => x.rss)), idleOf(/^orchestrator/), r.floor.idle)} |`,
-        ...first.flatMap((b) => {
-          const old = base.batches.find((x) => x.concurrency === b.concurrency);
-          return old
-            ? [
-                `| orchestrator | ${b.concurrency} issues (${old.openWorkflows} / ${b.openWorkflows} workflows) | ${vs(peak(old, /^orchestrator/), peak(b, /^orchestrator/), floorFor(b.openWorkflows))} |`,
-              ]
-            : [];
-        }),
-        `| model worker | idle | ${vs(Math.max(...base.idle.filter((x) => /^model-worker/.test(x.process)).map((x) => x.rss)), idleOf(/^model-worker/), r.floor.activityOnly)} |`,
-        ...first.flatMap((b) => {
-          const old = base.batches.find((x) => x.concurrency === b.concurrency);
-          return old
-            ? [
-                `| model worker | ${b.concurrency} issues | ${vs(peak(old, /^model-worker/), peak(b, /^model-worker/), r.floor.activityOnly)} |`,
-              ]
-            : [];
-        }),
-        '',
-        `Workflow bundle before: ${(base.bundle.bytes / MiB).toFixed(2)} MiB — ${compOf(base.bundle.composition)}.`,
-        '',
-      ]
-    : [];
+  const baselineRows =
+    base && round
+      ? [
+          `Baseline: the workers of \`${base.root}\` ran the same memory batches first, on the same server; the floor is the same bare worker. RSS peak (ratio to the floor).`,
+          '',
+          '| Worker role | State | Before | After | SDK floor (bare worker, same open workflows) |',
+          '| --- | --- | ---: | ---: | ---: |',
+          `| orchestrator | idle (settled) | ${vs(idleOf(base.idle, orch).settled, idleOf(round.idle, orch).settled, round.floor.idle.settled)} |`,
+          ...round.batches.flatMap((b) => {
+            const old = base.batches.find((x) => x.concurrency === b.concurrency);
+            return old
+              ? [
+                  `| orchestrator | ${b.concurrency} issues (${old.openWorkflows} / ${b.openWorkflows} workflows) | ${vs(peak(old, orch), peak(b, orch), round.floor.byOpen[String(b.openWorkflows)]?.peak ?? NaN)} |`,
+                ]
+              : [];
+          }),
+          `| model worker | idle (settled) | ${vs(idleOf(base.idle, model).settled, idleOf(round.idle, model).settled, round.floor.activityOnly.settled)} |`,
+          ...round.batches.flatMap((b) => {
+            const old = base.batches.find((x) => x.concurrency === b.concurrency);
+            return old
+              ? [
+                  `| model worker | ${b.concurrency} issues | ${vs(peak(old, model), peak(b, model), round.floor.activityOnly.settled)} |`,
+                ]
+              : [];
+          }),
+          '',
+          `Workflow bundle before: ${(base.bundle.bytes / MiB).toFixed(2)} MiB — ${compOf(base.bundle.composition)}.`,
+          '',
+        ]
+      : [];
 
   const on =
     first.find(
@@ -553,7 +685,7 @@ export function renderProdMarkdown(r: ProdReport): string {
   return [
     `# Production benchmark ${r.startedAt}`,
     '',
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; Temporal ${r.temporal}. Shared with other work: load average ${load(r.loadAvg.before)} at the start, ${load(r.loadAvg.after)} at the end. Mode ${r.mode}. Two model worker processes (32 slots each) throughout.`,
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; Temporal ${r.temporal}. Shared with other work: load average ${load(r.loadAvg.before)} at the start, ${load(r.loadAvg.after)} at the end. Mode ${r.mode}. Two model worker processes (32 slots each) throughout; ${r.workspaceWorkers ? `${r.workspaceWorkers} workspace worker process(es), runs giving their agents workspaces (\`WORKSPACE_AGENTS=on\`, as \`stack:prod\` runs)` : 'no workspace worker (whole-file agents)'}.`,
     '',
     '## Throughput and latency by orchestrator processes',
     '',
@@ -561,8 +693,11 @@ export function renderProdMarkdown(r: ProdReport): string {
     '',
     '## Memory against the SDK floor (same run)',
     '',
+    `Idle is the median RSS over the window ${(SETTLE_MS - SETTLED_WINDOW_MS) / 1000}–${SETTLE_MS / 1000} s after the worker polled, for the workers and the floor alike (V8 gives back its start-up heap only after some seconds of quiet; the reading 5 s after polling is in parentheses). Under load: the largest RSS while the batch ran, against the floor's largest while it took as many open workflows. Both sides read RSS from the same preloaded probe.`,
+    '',
     ...memRows,
     '',
+    ...roundRows,
     `Workflow bundle: ${(r.bundle.bytes / MiB).toFixed(2)} MiB — ${comp}.`,
     '',
     ...baselineRows,
@@ -590,6 +725,8 @@ async function main(): Promise<void> {
       orchestrators: { type: 'string' },
       levels: { type: 'string' },
       baseline: { type: 'string' },
+      rounds: { type: 'string' },
+      'workspace-workers': { type: 'string' },
       'no-cost': { type: 'boolean', default: false },
       out: { type: 'string', default: join(ROOT, 'bench', 'results') },
     },
@@ -602,8 +739,20 @@ async function main(): Promise<void> {
     ...base,
     orchestrators: list(values.orchestrators, base.orchestrators),
     levels: list(values.levels, base.levels),
+    memoryRounds: values.rounds ? Number(values.rounds) : base.memoryRounds,
+    workspaceWorkers: values['workspace-workers']
+      ? Number(values['workspace-workers'])
+      : base.workspaceWorkers,
     ...(values['no-cost'] && { costIssues: 0 }),
   };
+  if (!Number.isInteger(plan.memoryRounds) || plan.memoryRounds < 1) {
+    throw new Error(`--rounds must be a whole number of at least 1, not ${values.rounds}`);
+  }
+  if (!Number.isInteger(plan.workspaceWorkers) || plan.workspaceWorkers < 0) {
+    throw new Error(
+      `--workspace-workers must be a whole number (0: whole-file agents), not ${values['workspace-workers']}`,
+    );
+  }
   const log = (s: string) => process.stderr.write(`[bench:prod] ${s}\n`);
   const report = await runProdBench({ mode, plan, log, baseline: values.baseline });
   const out = resolve(values.out);
