@@ -33,6 +33,8 @@ export interface Sample {
   rssBytes: number;
   /** Largest RSS from polling to the end. */
   peakBytes: number;
+  /** Largest main-thread heap used the probe reported from polling to the end. */
+  peakHeapUsed: number;
   /** Early and settled idle RSS (bench/rss-trace.ts): only when measured for SETTLE_MS with no workflows. */
   idle?: IdleRss;
 }
@@ -68,10 +70,10 @@ export async function measure(
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  const samples: RssSample[] = [];
+  const samples: (RssSample & { heapUsed: number })[] = [];
   child.on('message', (m: unknown) => {
     const r = fromProbe(m);
-    if (r) samples.push({ at: Date.now(), rss: r.rss });
+    if (r) samples.push({ at: Date.now(), rss: r.rss, heapUsed: r.heapUsed });
   });
   let out = '';
   const startMs = await new Promise<number>((resolve, reject) => {
@@ -89,11 +91,14 @@ export async function measure(
     await sleep(idleMs);
     const rssBytes = rssOf(child.pid as number);
     const peakBytes = peakRss(samples, readyAt);
+    const heaps = samples.filter((x) => x.at >= readyAt).map((x) => x.heapUsed);
+    const peakHeapUsed = heaps.length ? Math.max(...heaps) : NaN;
     await close?.();
     return {
       startMs,
       rssBytes,
       peakBytes,
+      peakHeapUsed,
       ...(!openWorkflows && idleMs >= SETTLE_MS && { idle: idleRss(samples, readyAt) }),
     };
   } finally {
@@ -129,7 +134,7 @@ export interface Floor {
   /** A bare activity-only worker (the model worker's floor). */
   activityOnly: IdleRss;
   /** The bare worker taking `n` open workflows: its peak RSS, and RSS `IDLE_MS` after it held them all. */
-  byOpen: Record<string, { peak: number; held: number }>;
+  byOpen: Record<string, { peak: number; held: number; heapUsed?: number }>;
 }
 
 /**
@@ -165,7 +170,7 @@ export async function bareFloor(
       { ...base, BARE_BUNDLE: bundle, BARE_TASK_QUEUE: taskQueue },
       holding(client, n),
     );
-    byOpen[String(n)] = { peak: s.peakBytes, held: s.rssBytes };
+    byOpen[String(n)] = { peak: s.peakBytes, held: s.rssBytes, heapUsed: s.peakHeapUsed };
   }
   const activityOnly = await settled({
     ...base,

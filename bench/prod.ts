@@ -49,7 +49,7 @@ import {
 } from '../scripts/temporal-server.js';
 import { workflowBundlePath } from '../workers/workflow-bundle.js';
 import { cpuMeter, cpuSeconds, treeCpuSeconds, type CpuTarget, type CpuUsage } from './cpu.js';
-import { bareFloor, buildBareBundle, IDLE_MS, type Floor } from './floor.js';
+import { bareFloor, buildBareBundle, type Floor } from './floor.js';
 import { REALISTIC, startBenchStack, type BenchStack } from './processes.js';
 import { idleRss, SETTLE_MS, SETTLED_WINDOW_MS, type IdleRss } from './rss-trace.js';
 import { SMOKE_LATENCY } from './run.js';
@@ -555,7 +555,7 @@ export function renderProdMarkdown(r: ProdReport): string {
 
   const memRows = round
     ? [
-        `| Worker role | State | RSS: idle settled (5 s after polling); under load peak (heap used) | SDK floor: idle settled (5 s after polling); under load peak (held ${IDLE_MS / 1000} s) | Ratio | Over the floor |`,
+        `| Worker role | State | RSS: idle settled (5 s after polling); under load peak (heap used) | SDK floor: idle settled (5 s after polling); under load peak (heap used) | Ratio | Over the floor |`,
         '| --- | --- | ---: | ---: | ---: | ---: |',
         (() => {
           const [o, f] = [idleOf(round.idle, orch), round.floor.idle];
@@ -565,7 +565,7 @@ export function renderProdMarkdown(r: ProdReport): string {
           const rss = peak(b, orch);
           const f = round.floor.byOpen[String(b.openWorkflows)];
           const gap = idleOf(round.idle, orch).settled - round.floor.idle.settled;
-          return `| orchestrator | ${b.concurrency} issues (${b.openWorkflows} workflows) | ${fmtMiB(rss)} (${fmtMiB(heap(b, orch))}) | ${fmtMiB(f?.peak ?? NaN)} (${fmtMiB(f?.held ?? NaN)}) | ${ratioOf(rss, f?.peak ?? NaN)} | ${fmtMiB(rss - (f?.peak ?? NaN))} (${((rss - (f?.peak ?? NaN) - gap) / b.openWorkflows / 1024).toFixed(0)} KiB per workflow beyond the idle gap) |`;
+          return `| orchestrator | ${b.concurrency} issues (${b.openWorkflows} workflows) | ${fmtMiB(rss)} (${fmtMiB(heap(b, orch))}) | ${fmtMiB(f?.peak ?? NaN)} (${fmtMiB(f?.heapUsed ?? NaN)}) | ${ratioOf(rss, f?.peak ?? NaN)} | ${fmtMiB(rss - (f?.peak ?? NaN))} (${((rss - (f?.peak ?? NaN) - gap) / b.openWorkflows / 1024).toFixed(0)} KiB per workflow beyond the idle gap) |`;
         }),
         // The activity-only roles against a bare activity-only worker.
         ...activityRoles.flatMap(([label, name]) => {

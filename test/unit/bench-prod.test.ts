@@ -193,7 +193,7 @@ describe('the memory report', () => {
   const floor = (peak50: number): MemoryRound['floor'] => ({
     idle: { early: 140 * MiB, settled: 110 * MiB },
     activityOnly: { early: 100 * MiB, settled: 90 * MiB },
-    byOpen: { '190': { peak: peak50 * MiB, held: 200 * MiB } },
+    byOpen: { '190': { peak: peak50 * MiB, held: 200 * MiB, heapUsed: 30 * MiB } },
   });
   const rounds: MemoryRound[] = [
     { idle: idle(128), batches: [batch(50, 190, 330)], floor: floor(220), loadAvg: [2] },
@@ -218,7 +218,7 @@ describe('the memory report', () => {
       '| orchestrator | idle | 128 MiB (160 MiB) | 110 MiB (140 MiB) | 1.16× | 18 MiB |',
     );
     expect(md).toContain(
-      '| orchestrator | 50 issues (190 workflows) | 330 MiB (50 MiB) | 220 MiB (200 MiB) | 1.50× |',
+      '| orchestrator | 50 issues (190 workflows) | 330 MiB (50 MiB) | 220 MiB (30 MiB) | 1.50× |',
     );
     expect(md).toContain(
       '| workspace worker | idle | 100 MiB (130 MiB) | 90 MiB (100 MiB) (activity-only) | 1.11× | 10 MiB |',
