@@ -152,6 +152,9 @@ export async function bareFloor(
     PATH: process.env.PATH,
     TEMPORAL_ADDRESS: address,
     ...(process.env.NODE_OPTIONS && { NODE_OPTIONS: process.env.NODE_OPTIONS }),
+    ...(process.env.WORKER_HEAP_GROWING_PERCENT && {
+      WORKER_HEAP_GROWING_PERCENT: process.env.WORKER_HEAP_GROWING_PERCENT,
+    }),
   };
   const settled = async (env: NodeJS.ProcessEnv): Promise<IdleRss> => {
     const s = await measure(BARE_WORKER, env, undefined, SETTLE_MS);

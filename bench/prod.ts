@@ -27,7 +27,7 @@
  *   node dist/bench/prod.js [--smoke] [--orchestrators 1,2,3] [--levels 10,50] [--rounds N] [--workspace-workers N] [--baseline DIR] [--no-cost] [--out DIR]
  */
 import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { chmod } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -50,7 +50,12 @@ import {
 import { workflowBundlePath } from '../workers/workflow-bundle.js';
 import { cpuMeter, cpuSeconds, treeCpuSeconds, type CpuTarget, type CpuUsage } from './cpu.js';
 import { bareFloor, buildBareBundle, type Floor } from './floor.js';
-import { REALISTIC, startBenchStack, type BenchStack } from './processes.js';
+import {
+  REALISTIC,
+  startBenchStack,
+  type BenchStack,
+  type BenchStackOptions,
+} from './processes.js';
 import { idleRss, SETTLE_MS, SETTLED_WINDOW_MS, type IdleRss } from './rss-trace.js';
 import { SMOKE_LATENCY } from './run.js';
 import { fmtMiB, fmtMs } from './stats.js';
@@ -322,19 +327,23 @@ export async function runProdBench(opts: {
       return out;
     };
 
-    let baseline: BaselineReport | undefined;
-    if (opts.baseline) {
-      const root = resolve(opts.baseline);
-      log(`baseline ${root}: its workers, the same memory batches…`);
-      const stack = await startBenchStack({
+    /** A stack on this server: two model workers of 32 slots, the plan's workspace workers, logs under `logDir`. */
+    const stackFor = (logDir: string, more: Partial<BenchStackOptions> = {}): Promise<BenchStack> =>
+      startBenchStack({
         temporalAddress: address,
         modelWorkers: 2,
         modelSlots: 32,
         latency,
         workspaceWorkers: plan.workspaceWorkers,
-        logDir: join(work, 'logs-baseline'),
-        workersRoot: root,
+        logDir: join(work, logDir),
+        ...more,
       });
+
+    let baseline: BaselineReport | undefined;
+    if (opts.baseline) {
+      const root = resolve(opts.baseline);
+      log(`baseline ${root}: its workers, the same memory batches…`);
+      const stack = await stackFor('logs-baseline', { workersRoot: root });
       const code = readFileSync(join(root, 'dist', 'workflow-bundle.js'), 'utf8');
       baseline = {
         root: basename(root),
@@ -370,15 +379,7 @@ export async function runProdBench(opts: {
 
     for (const k of plan.orchestrators) {
       const memoryPass = k === plan.orchestrators[0];
-      const stack = await startBenchStack({
-        temporalAddress: address,
-        modelWorkers: 2,
-        modelSlots: 32,
-        latency,
-        workspaceWorkers: plan.workspaceWorkers,
-        logDir: join(work, `logs-${k}`),
-        orchestrators: k,
-      });
+      const stack = await stackFor(`logs-${k}`, { orchestrators: k });
       let idle: WorkerIdle[] = [];
       try {
         temporal = stack.temporalVersion;
@@ -421,14 +422,7 @@ export async function runProdBench(opts: {
     // More memory rounds, each with fresh workers and its own floor right after:
     // one round's peaks swing with the machine's load.
     for (let i = 1; i < plan.memoryRounds; i++) {
-      const stack = await startBenchStack({
-        temporalAddress: address,
-        modelWorkers: 2,
-        modelSlots: 32,
-        latency,
-        workspaceWorkers: plan.workspaceWorkers,
-        logDir: join(work, `logs-memory-${i}`),
-      });
+      const stack = await stackFor(`logs-memory-${i}`);
       const round: ProdBatch[] = [];
       let idle: WorkerIdle[] = [];
       try {
@@ -450,13 +444,7 @@ export async function runProdBench(opts: {
     // model's minimum cacheable length; the same pair with no minimum shows
     // what the marking does once prompts are past it (real repositories' are).
     if (plan.costIssues > 0) {
-      const stack = await startBenchStack({
-        temporalAddress: address,
-        modelWorkers: 2,
-        modelSlots: 32,
-        latency,
-        workspaceWorkers: plan.workspaceWorkers,
-        logDir: join(work, 'logs-cost'),
+      const stack = await stackFor('logs-cost', {
         anthropicSimEnv: { ANTHROPIC_SIM_MIN_CACHEABLE_TOKENS: '0' },
       });
       try {
@@ -507,6 +495,9 @@ export async function runProdBench(opts: {
     await server?.stop();
     await pg.stop();
     reaper.close();
+    // The cluster's data (hundreds of MiB) goes; the processes' logs stay for a look.
+    await rm(join(work, 'postgres'), { recursive: true, force: true });
+    log(`logs: ${work}`);
   }
 }
 

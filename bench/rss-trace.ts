@@ -18,8 +18,8 @@ export interface RssSample {
 }
 
 /** How long after a worker polls its idle RSS is read, and the window it is the median of. */
-export const SETTLE_MS = 30_000;
-export const SETTLED_WINDOW_MS = 5_000;
+export const SETTLE_MS = 60_000;
+export const SETTLED_WINDOW_MS = 10_000;
 /** The early reading (what the benchmark reported as idle before it traced): 5 s after polling. */
 export const EARLY_MS = 5_000;
 

@@ -11,6 +11,7 @@ import { withModeDefaults } from './mode.js';
 import { loadProfile } from './profiles.js';
 import type { Profile } from './profiles.js';
 import { DEFAULT_MODEL_TASK_QUEUE } from './run-settings.js';
+import { DEFAULT_HEAP_GROWING_PERCENT } from './heap-tuning.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 /** An optional count where an empty variable (compose's `${VAR:-}`) means unset. */
@@ -78,6 +79,11 @@ const Settings = z.object({
     .enum(['0', '1', ''])
     .default('1')
     .transform((v) => v !== '0'),
+  /** V8's heap growing factor for worker processes, 1 + n/100 (0: V8's adaptive default); see common/heap-tuning.ts. */
+  WORKER_HEAP_GROWING_PERCENT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(0).max(300).default(DEFAULT_HEAP_GROWING_PERCENT),
+  ),
   /** Workflows kept in a worker's sticky cache (SDK default when unset). */
   MAX_CACHED_WORKFLOWS: optionalCount(0),
   /** Concurrent workflow tasks per worker (SDK default when unset). */

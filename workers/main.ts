@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { loadSettings } from '../common/env.js';
+import { applyHeapGrowing } from '../common/heap-tuning.js';
 import { assertReady } from '../common/mode.js';
 import { memoryThresholdBytes } from '../common/profiles.js';
 import type { Settings } from '../common/env.js';
@@ -92,6 +93,8 @@ export async function runWorkerProcess(
   // Live mode: every missing setting at once, before anything tries to connect.
   assertReady(process.env, MODE_ROLE[role]);
   const settings = loadSettings();
+  // Before the SDK makes its workflow thread: the factor then holds for every isolate.
+  applyHeapGrowing(settings.WORKER_HEAP_GROWING_PERCENT);
   const logOptions = logOptionsFromEnv();
   const logger = createLogger({ name: role, ...logOptions });
   // Start and stop lines are printed even when LOG_LEVEL is warn (launchers wait for them).
@@ -162,6 +165,7 @@ export async function runWorkerProcess(
       coreMetrics: coreBind ? `http://${coreBind}/metrics` : undefined,
       shutdownGraceMs: settings.WORKER_SHUTDOWN_GRACE_MS,
       profile: settings.profile.name,
+      heapGrowingPercent: settings.WORKER_HEAP_GROWING_PERCENT,
     },
     `${role} worker polling ${workers.map((w) => w.options.taskQueue).join(' and ')} on ${settings.TEMPORAL_ADDRESS}`,
   );
