@@ -6,8 +6,8 @@
  * per thread at its peak. With a fixed factor of 1 + n/100 it collects
  * sooner: measured at 50 concurrent issues on this project's benchmark
  * (docs/scaling.md, "Memory against the SDK floor"), the orchestrator's peak
- * RSS went from 1.56× to 1.33× of the SDK's floor (the floor tuned alike)
- * for about 15% more orchestrator CPU.
+ * RSS went from 1.55–1.56× to 1.38–1.43× of the SDK's floor (the floor tuned
+ * alike; three rounds each) for about 5% more orchestrator CPU.
  *
  * V8 reads the factor at every collection, so setting it at start (before
  * the SDK creates its workflow thread) covers every isolate of the process.
