@@ -58,7 +58,7 @@ import {
 } from './processes.js';
 import { idleRss, SETTLE_MS, SETTLED_WINDOW_MS, type IdleRss } from './rss-trace.js';
 import { SMOKE_LATENCY } from './run.js';
-import { fmtMiB, fmtMs } from './stats.js';
+import { fmtMiB, fmtMs, median } from './stats.js';
 import { levelResult, runBatch, type Ctx, type IssueRecord, type LevelResult } from './system.js';
 
 const MiB = 2 ** 20;
@@ -339,6 +339,21 @@ export async function runProdBench(opts: {
         ...more,
       });
 
+    /** A memory round's work on a fresh one-orchestrator stack: idle, then 1 issue and each level; the idle readings. */
+    const memoryBatches = async (
+      stack: BenchStack,
+      ctx: Ctx,
+      into: ProdBatch[],
+    ): Promise<WorkerIdle[]> => {
+      const idle = await settleIdle(stack);
+      let at = 0;
+      for (const c of [1, ...plan.levels]) {
+        await batch(stack, ctx, 1, c, 'default', at, into);
+        at += c;
+      }
+      return idle;
+    };
+
     let baseline: BaselineReport | undefined;
     if (opts.baseline) {
       const root = resolve(opts.baseline);
@@ -353,12 +368,7 @@ export async function runProdBench(opts: {
       };
       try {
         const ctx: Ctx = { stack, owner: 'prodbase', repos: new Set(), log };
-        baseline.idle = await settleIdle(stack);
-        let at = 0;
-        for (const c of [1, ...plan.levels]) {
-          await batch(stack, ctx, 1, c, 'default', at, baseline.batches);
-          at += c;
-        }
+        baseline.idle = await memoryBatches(stack, ctx, baseline.batches);
       } finally {
         await stack.stop();
       }
@@ -428,12 +438,7 @@ export async function runProdBench(opts: {
       try {
         const ctx: Ctx = { stack, owner: `prodmem${i}`, repos: new Set(), log };
         log(`memory round ${i + 1}/${plan.memoryRounds}: idle for ${SETTLE_MS / 1000} s…`);
-        idle = await settleIdle(stack);
-        let at = 0;
-        for (const c of [1, ...plan.levels]) {
-          await batch(stack, ctx, 1, c, 'default', at, round);
-          at += c;
-        }
+        idle = await memoryBatches(stack, ctx, round);
       } finally {
         await stack.stop();
       }
@@ -581,13 +586,6 @@ export function renderProdMarkdown(r: ProdReport): string {
     }),
     load: m.loadAvg[0] ?? NaN,
   }));
-  const median = (xs: number[]): number => {
-    const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-    const mid = v.length / 2;
-    return v.length % 2
-      ? (v[Math.floor(mid)] as number)
-      : ((v[mid - 1] ?? NaN) + (v[mid] ?? NaN)) / 2;
-  };
   const roundRows =
     r.memory.length > 1
       ? [

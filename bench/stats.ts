@@ -8,6 +8,16 @@ export function pct(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
 }
 
+/** The median of the finite values (the mean of the middle two for an even count); NaN when none. */
+export function median(values: readonly number[]): number {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const mid = v.length / 2;
+  if (v.length === 0) return NaN;
+  return v.length % 2
+    ? (v[Math.floor(mid)] as number)
+    : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
+}
+
 export interface Summary {
   n: number;
   min: number;
