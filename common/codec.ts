@@ -283,10 +283,13 @@ export function createDataConverter(env: NodeJS.ProcessEnv = process.env): DataC
   };
 }
 
-/** `common/failure-converter` next to this module, compiled or (tests) from source. */
+/**
+ * `common/failure-converter`, compiled or (tests) from source; spelt from the
+ * parent folder, so the worker bundles in `dist/workers/` find it too.
+ */
 function failureConverterPath(): string {
   for (const ext of ['.js', '.ts']) {
-    const p = fileURLToPath(new URL(`./failure-converter${ext}`, import.meta.url));
+    const p = fileURLToPath(new URL(`../common/failure-converter${ext}`, import.meta.url));
     if (existsSync(p)) return p;
   }
   throw new Error('common/failure-converter not found next to common/codec');

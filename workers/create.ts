@@ -23,6 +23,7 @@ import {
   onFirstCall,
   REDELIVERY_ACTIVITIES,
 } from './lazy-activities.js';
+import { issueTypeModelPath } from '../activities/analysis/weights-path.js';
 import { parseAreaLimits } from '../workflows/pure/lease-queue.js';
 import { MODEL_HEARTBEAT_THROTTLE_MS } from '../workflows/activity-options.js';
 import { assertReady, modelFor } from '../common/mode.js';
@@ -187,7 +188,6 @@ export async function createOrchestratorWorker(ctx: WorkerContext): Promise<Work
   const githubBreaker = createBreaker('github', settings, metrics);
   const limits = parseAreaLimits(settings.AREA_LIMITS);
   // A missing classifier model stops the worker now; the model is read by the first analysis.
-  const { issueTypeModelPath } = await import('../activities/analysis/weights.js');
   issueTypeModelPath();
   const code = workflowCode(ctx.env ?? process.env);
   const worker = await Worker.create({
