@@ -130,7 +130,54 @@ export interface CostSummary {
   readShare: number;
   /** The same over agents with two or more turns. */
   multiTurnReadShare: number;
+  /** The same by how many turns an agent took (TURN_BUCKETS); buckets without agents are left out. */
+  byTurns?: { turns: string; agents: number; readShare: number }[];
   usdPerIssue: number;
+}
+
+/** Agents grouped by their turns for the read share: each bucket's first turn count and its label. */
+export const TURN_BUCKETS: readonly { from: number; label: string }[] = [
+  { from: 1, label: '1' },
+  { from: 2, label: '2–3' },
+  { from: 4, label: '4–5' },
+  { from: 6, label: '6–9' },
+  { from: 10, label: '10+' },
+];
+
+function sumTokens(xs: readonly TokenUsage[]): TokenUsage {
+  return xs.reduce(
+    (a, u) => ({
+      input: a.input + u.input,
+      output: a.output + u.output,
+      cacheRead: a.cacheRead + u.cacheRead,
+      cacheWrite: a.cacheWrite + u.cacheWrite,
+    }),
+    { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+  );
+}
+
+/** Of all input tokens (uncached + read + written), the share read from the cache. */
+function readShareOf(u: TokenUsage): number {
+  return u.cacheRead / Math.max(1, u.input + u.cacheRead + u.cacheWrite);
+}
+
+/** The read share of agents by how many turns each took. */
+export function readShareByTurns(
+  agents: readonly { turns: number; tokens: TokenUsage }[],
+): NonNullable<CostSummary['byTurns']> {
+  return TURN_BUCKETS.flatMap((b, i) => {
+    const next = TURN_BUCKETS[i + 1]?.from ?? Infinity;
+    const inBucket = agents.filter((a) => a.turns >= b.from && a.turns < next);
+    return inBucket.length
+      ? [
+          {
+            turns: b.label,
+            agents: inBucket.length,
+            readShare: readShareOf(sumTokens(inBucket.map((a) => a.tokens))),
+          },
+        ]
+      : [];
+  });
 }
 
 export interface ProdReport {
@@ -175,20 +222,9 @@ export function bundleComposition(code: string): Record<string, number> {
 
 function costOf(records: IssueRecord[], model: string): CostSummary {
   const ok = records.filter((r) => r.ok && r.tokens);
-  const sum = (xs: TokenUsage[]): TokenUsage =>
-    xs.reduce(
-      (a, u) => ({
-        input: a.input + u.input,
-        output: a.output + u.output,
-        cacheRead: a.cacheRead + u.cacheRead,
-        cacheWrite: a.cacheWrite + u.cacheWrite,
-      }),
-      { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-    );
-  const share = (u: TokenUsage): number =>
-    u.cacheRead / Math.max(1, u.input + u.cacheRead + u.cacheWrite);
-  const total = sum(ok.map((r) => r.tokens as TokenUsage));
-  const multi = sum(ok.flatMap((r) => r.agents.filter((a) => a.turns >= 2).map((a) => a.tokens)));
+  const total = sumTokens(ok.map((r) => r.tokens as TokenUsage));
+  const agents = ok.flatMap((r) => r.agents);
+  const multi = sumTokens(agents.filter((a) => a.turns >= 2).map((a) => a.tokens));
   const n = Math.max(1, ok.length);
   const perIssue: TokenUsage = {
     input: total.input / n,
@@ -199,8 +235,9 @@ function costOf(records: IssueRecord[], model: string): CostSummary {
   return {
     issues: ok.length,
     perIssue,
-    readShare: share(total),
-    multiTurnReadShare: share(multi),
+    readShare: readShareOf(total),
+    multiTurnReadShare: readShareOf(multi),
+    byTurns: readShareByTurns(agents),
     usdPerIssue: estimateCost(model, perIssue).usd,
   };
 }
@@ -513,6 +550,8 @@ function sumCores(cpu: CpuUsage, name: RegExp): number {
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+/** A share read from the cache, to a tenth of a point (the goal is a threshold: 84.9% is not 85%). */
+const sharePct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const ratioOf = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 
 export function renderProdMarkdown(r: ProdReport): string {
@@ -650,7 +689,7 @@ export function renderProdMarkdown(r: ProdReport): string {
   const off = r.batches.find((b) => b.variant === 'no conversation caching');
   const costRow = (name: string, c: CostSummary): string => {
     const u = c.perIssue;
-    return `| ${name} | ${c.issues} | ${Math.round(u.input + u.cacheRead + u.cacheWrite)} | ${Math.round(u.input)} | ${Math.round(u.cacheRead)} | ${Math.round(u.cacheWrite)} | ${Math.round(u.output)} | ${pct(c.readShare)} | ${pct(c.multiTurnReadShare)} | ${formatUsd(c.usdPerIssue)} |`;
+    return `| ${name} | ${c.issues} | ${Math.round(u.input + u.cacheRead + u.cacheWrite)} | ${Math.round(u.input)} | ${Math.round(u.cacheRead)} | ${Math.round(u.cacheWrite)} | ${Math.round(u.output)} | ${sharePct(c.readShare)} | ${sharePct(c.multiTurnReadShare)} | ${formatUsd(c.usdPerIssue)} |`;
   };
   const noMinOn = r.batches.find((b) => b.variant === 'simulator without minimum, caching on');
   const noMinOff = r.batches.find((b) => b.variant === 'simulator without minimum, caching off');
@@ -669,6 +708,31 @@ export function renderProdMarkdown(r: ProdReport): string {
             : []),
         ]
       : [];
+  const turnVariants = [
+    ['off', off],
+    ['on', on],
+    ['off, no minimum', noMinOff],
+    ['on, no minimum', noMinOn],
+  ] as const;
+  const turnRows = turnVariants.some(([, b]) => b?.tokens.byTurns?.length)
+    ? [
+        '',
+        "Read share by an agent's turns (agents in the bucket):",
+        '',
+        `| Conversation caching | ${TURN_BUCKETS.map((b) => `${b.label} turns`).join(' | ')} |`,
+        `| --- | ${TURN_BUCKETS.map(() => '---:').join(' | ')} |`,
+        ...turnVariants.flatMap(([name, b]) =>
+          b?.tokens.byTurns
+            ? [
+                `| ${name} | ${TURN_BUCKETS.map((t) => {
+                  const row = b.tokens.byTurns?.find((x) => x.turns === t.label);
+                  return row ? `${sharePct(row.readShare)} (${row.agents})` : '–';
+                }).join(' | ')} |`,
+              ]
+            : [],
+        ),
+      ]
+    : [];
   const hist = r.history ?? [];
   const total = hist.reduce((n, h) => n + h.bytes, 0);
   return [
@@ -695,6 +759,7 @@ export function renderProdMarkdown(r: ProdReport): string {
     `Prices: ${r.price.family} (${r.price.model}), $${r.price.inputPerMTok}/MTok input, $${r.price.outputPerMTok}/MTok output, cache writes 1.25×, reads 0.1× input (client/pure/pricing.ts). The same issue texts with the conversation marked and unmarked.`,
     '',
     ...costRows,
+    ...turnRows,
     '',
     '## History of the largest run',
     '',

@@ -10,6 +10,7 @@ import { describe, expect, it } from '@jest/globals';
 import { cpuMeter, cpuSeconds, machineTicks, treeCpuSeconds } from '../../bench/cpu.js';
 import {
   bundleComposition,
+  readShareByTurns,
   renderProdMarkdown,
   type MemoryRound,
   type ProdBatch,
@@ -227,10 +228,83 @@ describe('the memory report', () => {
     expect(md).not.toMatch(/NaN|undefined/);
   });
 
+  it('gives the read share by turns, to a tenth of a point, for each caching variant', () => {
+    const cost = (readShare: number, turns: string): ProdBatch['tokens'] => ({
+      issues: 10,
+      perIssue: { input: 0, output: 800, cacheRead: 7000, cacheWrite: 2000 },
+      readShare,
+      multiTurnReadShare: readShare,
+      byTurns: [{ turns, agents: 28, readShare }],
+      usdPerIssue: 0.05,
+    });
+    const withCost: ProdReport = {
+      ...report,
+      batches: [
+        { ...batch(10, 38, 250), tokens: cost(0, '6–9') },
+        { ...batch(10, 38, 250), variant: 'no conversation caching', tokens: cost(0, '6–9') },
+        {
+          ...batch(10, 38, 250),
+          variant: 'simulator without minimum, caching on',
+          tokens: cost(0.84853, '6–9'),
+        },
+        {
+          ...batch(10, 38, 250),
+          variant: 'simulator without minimum, caching off',
+          tokens: cost(0.6157, '6–9'),
+        },
+      ],
+    };
+    const md = renderProdMarkdown(withCost);
+    expect(md).toContain('| on, no minimum | – | – | – | 84.9% (28) | – |');
+    expect(md).toContain('| off, no minimum | – | – | – | 61.6% (28) | – |');
+    expect(md).toMatch(
+      /\| on, simulator with no minimum cacheable length \| 10 \|.*\| 84\.9% \| 84\.9% \|/,
+    );
+  });
+
   it('gives each round and the median of the rounds', () => {
     const md = renderProdMarkdown(report);
     expect(md).toContain('| 1 | 18 MiB | 1.50× | 2.0 |');
     expect(md).toContain('| 2 | 22 MiB | 1.60× | 3.0 |');
     expect(md).toContain('| median | 20 MiB | 1.55× | |');
+  });
+});
+
+describe('readShareByTurns', () => {
+  const tokens = (input: number, cacheRead: number, cacheWrite: number) => ({
+    input,
+    output: 10,
+    cacheRead,
+    cacheWrite,
+  });
+
+  it("groups agents by their turns and reads each group's share over all its input", () => {
+    const rows = readShareByTurns([
+      { turns: 1, tokens: tokens(100, 0, 0) },
+      { turns: 3, tokens: tokens(0, 60, 40) },
+      { turns: 2, tokens: tokens(0, 20, 80) },
+      { turns: 12, tokens: tokens(0, 950, 50) },
+    ]);
+    expect(rows).toEqual([
+      { turns: '1', agents: 1, readShare: 0 },
+      { turns: '2–3', agents: 2, readShare: 0.4 },
+      { turns: '10+', agents: 1, readShare: 0.95 },
+    ]);
+  });
+
+  it('puts each turn count in exactly one bucket', () => {
+    const agents = Array.from({ length: 15 }, (_, i) => ({
+      turns: i + 1,
+      tokens: tokens(1, 1, 0),
+    }));
+    const rows = readShareByTurns(agents);
+    expect(rows.reduce((n, r) => n + r.agents, 0)).toBe(15);
+    expect(rows.map((r) => [r.turns, r.agents])).toEqual([
+      ['1', 1],
+      ['2–3', 2],
+      ['4–5', 2],
+      ['6–9', 4],
+      ['10+', 6],
+    ]);
   });
 });
