@@ -173,14 +173,20 @@ export function workspaceLines(ws: { commands: boolean; testCommand?: string }):
   ];
 }
 
+/**
+ * The system prompt, most stable first, each cacheable part ending in a
+ * breakpoint: the agent type's instructions (the same for every issue), the
+ * repository's guidelines (high risk only), then the lines that hold for every
+ * issue of this repository and agent type (writable paths, repository,
+ * workspace), so an agent's first turn reads them from the cache too; the
+ * issue's own lines (teammates, an example for complex issues) come last and
+ * are written with the conversation's first turn.
+ */
 export function buildSystem(ctx: PromptContext, opts: PromptOptions = {}): SystemBlock[] {
-  const lines = [
-    `Writable paths: ${ctx.writablePaths.join(', ')}`,
-    `Teammates: ${ctx.teammates.length > 0 ? ctx.teammates.join(', ') : 'none'}`,
-    `Repository: ${ctx.repo}`,
-  ];
-  if (opts.workspace) lines.push(...workspaceLines(opts.workspace));
-  if (ctx.analysis.complexity === 'complex') lines.push('', `Example: ${EXAMPLES[ctx.agent]}`);
+  const repoLines = [`Writable paths: ${ctx.writablePaths.join(', ')}`, `Repository: ${ctx.repo}`];
+  if (opts.workspace) repoLines.push(...workspaceLines(opts.workspace));
+  const issueLines = [`Teammates: ${ctx.teammates.length > 0 ? ctx.teammates.join(', ') : 'none'}`];
+  if (ctx.analysis.complexity === 'complex') issueLines.push('', `Example: ${EXAMPLES[ctx.agent]}`);
   const blocks: SystemBlock[] = [
     { type: 'text', text: stablePrefix(ctx.agent), cache_control: { type: 'ephemeral' } },
   ];
@@ -191,7 +197,8 @@ export function buildSystem(ctx: PromptContext, opts: PromptOptions = {}): Syste
       cache_control: { type: 'ephemeral' },
     });
   }
-  blocks.push({ type: 'text', text: lines.join('\n') });
+  blocks.push({ type: 'text', text: repoLines.join('\n'), cache_control: { type: 'ephemeral' } });
+  blocks.push({ type: 'text', text: issueLines.join('\n') });
   return blocks;
 }
 

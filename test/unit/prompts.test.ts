@@ -8,6 +8,11 @@ import {
 } from '../../common/text/prompts.js';
 import { sanitizeUntrusted } from '../../common/text/sanitize.js';
 import type { PromptContext } from '../../common/schemas.js';
+import { countMarks, markConversation } from '../../activities/pure/cache-marks.js';
+import { workspaceTools } from '../../common/text/prompts.js';
+import { PromptCache } from '../../sandbox/anthropic/prompt-cache.js';
+import { byteLength, tokensForBytes } from '../../sandbox/anthropic/tokens.js';
+import type { MessagesRequest } from '../../sandbox/anthropic/protocol.js';
 
 function ctx(over: Partial<PromptContext['analysis']> = {}, body = 'Fix the thing'): PromptContext {
   return {
@@ -41,6 +46,54 @@ describe('prompt builder', () => {
 
   it('has the same prefix for every issue of an agent type (cacheable)', () => {
     expect(buildSystem(ctx())[0]).toEqual(buildSystem(ctx({ complexity: 'complex' }), {})[0]);
+  });
+
+  it("caches the repository's lines for every issue; the issue's own lines come last, unmarked", () => {
+    const one = buildSystem(ctx(), { workspace: { commands: true, testCommand: 'npm test' } });
+    const other = buildSystem(
+      {
+        ...ctx({ complexity: 'complex' }, 'Another issue'),
+        teammates: ['database', 'documentation'],
+      },
+      { workspace: { commands: true, testCommand: 'npm test' } },
+    );
+    expect(one).toHaveLength(3);
+    expect(one[1]).toEqual(other[1]);
+    expect(one[1]?.cache_control).toEqual({ type: 'ephemeral' });
+    expect(one[1]?.text).toContain('Writable paths: api/**');
+    expect(one[1]?.text).toContain('Test command: npm test');
+    expect(one[2]).toEqual({ type: 'text', text: 'Teammates: frontend' });
+    expect(other[2]?.text).toContain('Example:');
+  });
+
+  it("reads the repository's lines from the cache at the first turn of another issue's agent", () => {
+    const firstTurn = (c: PromptContext): MessagesRequest => {
+      const system = buildSystem(c, { workspace: { commands: true, testCommand: 'npm test' } });
+      const messages = markConversation(
+        [{ role: 'user' as const, content: [{ type: 'text', text: firstUserMessage(c) }] }],
+        countMarks(system),
+      );
+      return {
+        model: 'claude-sonnet-4-6',
+        max_tokens: 100,
+        system,
+        tools: workspaceTools(true),
+        messages,
+      } as unknown as MessagesRequest;
+    };
+    const cache = new PromptCache({ minTokens: 0 });
+    const one = cache.account(firstTurn(ctx({}, 'First issue')));
+    const two = cache.account(
+      firstTurn({ ...ctx({}, 'Second issue'), teammates: ['documentation'] }),
+    );
+    expect(one.cacheRead).toBe(0);
+    // Written at the second: only what is the second issue's own (its lines, its message).
+    const own = tokensForBytes(
+      byteLength('Teammates: documentation') +
+        byteLength(firstUserMessage(ctx({}, 'Second issue'))),
+    );
+    expect(two.cacheWrite).toBeGreaterThan(0);
+    expect(two.cacheWrite).toBeLessThanOrEqual(own + 4);
   });
 
   it('adds examples only for complex issues and repository docs only for high risk', () => {
