@@ -185,5 +185,6 @@ describe('crash recovery with real worker processes', () => {
     expect(made('POST', `/issues/${opened.number}/comments$`)).toHaveLength(1);
     expect(made('POST', '/pulls$')).toHaveLength(1);
     expect(made('PATCH', '/git/refs/heads(/|%2F)')).toHaveLength(1);
-  });
+    // Four kills, each waiting out a held write's timeout: more than the default budget on a loaded machine.
+  }, 240_000);
 });
