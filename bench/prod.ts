@@ -36,6 +36,7 @@ import { Client, Connection } from '@temporalio/client';
 import { estimateCost, formatUsd, priceFor } from '../client/pure/pricing.js';
 import { RepoConfig } from '../common/repo-config.js';
 import type { TokenUsage } from '../common/schemas.js';
+import { addUsage, cacheReadShare, ZERO_USAGE } from '../common/usage.js';
 import { ROOT } from '../scripts/issue-data.js';
 import { freePort, sleep } from '../scripts/net.js';
 import { startCluster, type PostgresCluster } from '../scripts/postgres.js';
@@ -145,20 +146,7 @@ export const TURN_BUCKETS: readonly { from: number; label: string }[] = [
 ];
 
 function sumTokens(xs: readonly TokenUsage[]): TokenUsage {
-  return xs.reduce(
-    (a, u) => ({
-      input: a.input + u.input,
-      output: a.output + u.output,
-      cacheRead: a.cacheRead + u.cacheRead,
-      cacheWrite: a.cacheWrite + u.cacheWrite,
-    }),
-    { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-  );
-}
-
-/** Of all input tokens (uncached + read + written), the share read from the cache. */
-function readShareOf(u: TokenUsage): number {
-  return u.cacheRead / Math.max(1, u.input + u.cacheRead + u.cacheWrite);
+  return xs.reduce(addUsage, ZERO_USAGE);
 }
 
 /** The read share of agents by how many turns each took. */
@@ -173,7 +161,7 @@ export function readShareByTurns(
           {
             turns: b.label,
             agents: inBucket.length,
-            readShare: readShareOf(sumTokens(inBucket.map((a) => a.tokens))),
+            readShare: cacheReadShare(sumTokens(inBucket.map((a) => a.tokens))),
           },
         ]
       : [];
@@ -235,8 +223,8 @@ function costOf(records: IssueRecord[], model: string): CostSummary {
   return {
     issues: ok.length,
     perIssue,
-    readShare: readShareOf(total),
-    multiTurnReadShare: readShareOf(multi),
+    readShare: cacheReadShare(total),
+    multiTurnReadShare: cacheReadShare(multi),
     byTurns: readShareByTurns(agents),
     usdPerIssue: estimateCost(model, perIssue).usd,
   };

@@ -42,6 +42,7 @@ import {
   WEBHOOK_SECRET,
 } from './processes.js';
 import type { BenchStack, LatencyProfile } from './processes.js';
+import { cacheReadShare } from '../common/usage.js';
 import { runSequentialBaseline } from './sequential-baseline.js';
 import { summarize } from './stats.js';
 import type { Summary } from './stats.js';
@@ -969,7 +970,7 @@ async function costOf(
     cacheWrite: tot.cacheWrite / n,
     n: ok.length,
   };
-  const cacheReadRatio = tot.cacheRead / Math.max(1, tot.input + tot.cacheRead + tot.cacheWrite);
+  const cacheReadRatio = cacheReadShare(tot);
 
   // Naive: every call carries the full docs and the examples (complex, high risk).
   const anthropic = createAnthropic(stack.anthropicUrl, 'sandbox-anthropic-key');

@@ -18,3 +18,8 @@ export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
 export function totalTokens(u: TokenUsage): number {
   return u.input + u.output + u.cacheRead + u.cacheWrite;
 }
+
+/** Of all input tokens (uncached + read + written), the share read from the prompt cache. */
+export function cacheReadShare(u: TokenUsage): number {
+  return u.cacheRead / Math.max(1, u.input + u.cacheRead + u.cacheWrite);
+}
