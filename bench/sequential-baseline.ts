@@ -13,7 +13,7 @@ import type { Octokit } from '@octokit/rest';
 import { createGitHubActivities } from '../activities/github.js';
 import { analyzeIssue } from '../activities/analysis/pure/analyzer.js';
 import type { IssueTypeClassifier } from '../activities/analysis/pure/issue-type.js';
-import { buildSystem, firstUserMessage, renderMessages, TOOLS } from '../common/text/prompts.js';
+import { buildSystem, firstUserContent, renderMessages, TOOLS } from '../common/text/prompts.js';
 import { issueBranch, progressMarker } from '../common/ids.js';
 import { checkRead, checkWrite } from '../common/path-guard.js';
 import { ALWAYS_PROTECTED, resolveAgents } from '../common/repo-config.js';
@@ -201,7 +201,7 @@ async function runAgent(
   const messages: ConversationMessage[] = [
     {
       role: 'user',
-      content: [{ type: 'text', text: firstUserMessage(run.context) }, ...takeInbox()],
+      content: [...firstUserContent(run.context), ...takeInbox()],
     },
   ];
   const staged = new Map<string, StagedFile>();

@@ -29,7 +29,7 @@ export interface ScriptedRequest {
       is_error?: boolean;
     }[];
   }[];
-  /** The agent the system prompt names (`Agent: <type>`). */
+  /** The agent its assignment names (`Agent: <type>`, after the issue in the first message). */
   agent: string;
   /** Answers the model gave so far in this conversation (0 on the first call). */
   turn: number;
@@ -62,6 +62,14 @@ export function toolCalls(
   }));
 }
 
+/** The first message's text after the issue (where the agent's assignment is). */
+function assignmentText(
+  content: ScriptedRequest['messages'][number]['content'] | undefined,
+): string {
+  const text = (content ?? []).map((b) => b.text ?? '').join('\n');
+  return text.slice(text.indexOf('</issue>') + 1);
+}
+
 export async function startScriptedModel(script: Script): Promise<ScriptedModel> {
   const requests: ScriptedRequest[] = [];
   const server = createServer((req, res) => {
@@ -80,7 +88,7 @@ export async function startScriptedModel(script: Script): Promise<ScriptedModel>
         system,
         tools: raw.tools ?? [],
         messages: raw.messages,
-        agent: /^Agent: (\w+)$/m.exec(system)?.[1] ?? '',
+        agent: /^Agent: (\w+)$/m.exec(assignmentText(raw.messages[0]?.content))?.[1] ?? '',
         turn: raw.messages.filter((m) => m.role === 'assistant').length,
       };
       requests.push(request);

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { GitHubActivities } from '../activities/github.js';
 import type { ModelActivities } from '../activities/claude.js';
-import { firstUserMessage, renderMessages } from '../common/text/prompts.js';
+import { firstUserContent, renderMessages } from '../common/text/prompts.js';
 import { domainFailure, Failure } from '../common/failures.js';
 import { isAgentType } from '../common/agent-types.js';
 import { ZERO_USAGE, addUsage, totalTokens } from '../common/usage.js';
@@ -125,7 +125,7 @@ export async function runAgentLoop(
   const messages: ConversationMessage[] = [
     {
       role: 'user',
-      content: [{ type: 'text', text: firstUserMessage(input.context) }, ...takeInbox()],
+      content: [...firstUserContent(input.context), ...takeInbox()],
     },
   ];
 

@@ -1,6 +1,7 @@
 /**
- * The prompt builder: a focused system prompt per agent (stable prefix first,
- * marked for prompt caching), the issue as delimited data, and the tool set.
+ * The prompt builder: a system prompt shared by every agent (most stable
+ * first, marked for prompt caching), then the issue as delimited data and the
+ * agent's own assignment, and the tool sets.
  * Pure: repository docs are passed in by the caller.
  */
 import type { AgentMessage, AgentType, PromptContext } from '../schemas.js';
@@ -138,12 +139,17 @@ export function workspaceTools(commands: boolean): (ToolDefinition | BuiltinTool
   ];
 }
 
-/** Stable for a given agent type: the cached prefix. */
-export function stablePrefix(agent: AgentType): string {
+/**
+ * The crew's rules: the same for every agent, issue and repository (the
+ * prompt's first cached prefix, after the tools). Who the agent is comes in
+ * the first user message, after the issue, so that every agent of an issue
+ * shares the prefix up to the end of the issue.
+ */
+export function crewRules(): string {
   return [
-    `You are the ${agent} agent of BlogTube Automation, one of a crew of coding agents`,
-    `resolving a GitHub issue together. Your focus: ${FOCUS[agent]}.`,
-    `Agent: ${agent}`,
+    'You are one of the coding agents of BlogTube Automation, a crew resolving a GitHub',
+    'issue together. Your assignment (agent, focus, writable paths, teammates) follows',
+    'the issue in the first message.',
     '',
     'Rules:',
     '- Work only through the tools. Write only inside your writable paths.',
@@ -174,21 +180,17 @@ export function workspaceLines(ws: { commands: boolean; testCommand?: string }):
 }
 
 /**
- * The system prompt, most stable first, each cacheable part ending in a
- * breakpoint: the agent type's instructions (the same for every issue), the
- * repository's guidelines (high risk only), then the lines that hold for every
- * issue of this repository and agent type (writable paths, repository,
- * workspace), so an agent's first turn reads them from the cache too; the
- * issue's own lines (teammates, an example for complex issues) come last and
- * are written with the conversation's first turn.
+ * The system prompt, most stable first, each part ending in a cache
+ * breakpoint: the crew's rules (the same for every request), the repository's
+ * guidelines (high risk only), then the lines that hold for every issue and
+ * agent of this repository (repository, workspace, test command). Nothing in
+ * it names the agent or the issue: see {@link firstUserContent}.
  */
 export function buildSystem(ctx: PromptContext, opts: PromptOptions = {}): SystemBlock[] {
-  const repoLines = [`Writable paths: ${ctx.writablePaths.join(', ')}`, `Repository: ${ctx.repo}`];
+  const repoLines = [`Repository: ${ctx.repo}`];
   if (opts.workspace) repoLines.push(...workspaceLines(opts.workspace));
-  const issueLines = [`Teammates: ${ctx.teammates.length > 0 ? ctx.teammates.join(', ') : 'none'}`];
-  if (ctx.analysis.complexity === 'complex') issueLines.push('', `Example: ${EXAMPLES[ctx.agent]}`);
   const blocks: SystemBlock[] = [
-    { type: 'text', text: stablePrefix(ctx.agent), cache_control: { type: 'ephemeral' } },
+    { type: 'text', text: crewRules(), cache_control: { type: 'ephemeral' } },
   ];
   if (ctx.analysis.risk === 'high' && opts.repoDocs) {
     blocks.push({
@@ -198,7 +200,6 @@ export function buildSystem(ctx: PromptContext, opts: PromptOptions = {}): Syste
     });
   }
   blocks.push({ type: 'text', text: repoLines.join('\n'), cache_control: { type: 'ephemeral' } });
-  blocks.push({ type: 'text', text: issueLines.join('\n') });
   return blocks;
 }
 
@@ -214,21 +215,58 @@ export function fence(text: string): string {
   );
 }
 
-export function firstUserMessage(ctx: PromptContext): string {
+/** The issue as delimited data, with its analysis: the same for every agent of the issue. */
+export function issueBlock(ctx: PromptContext): string {
   const a = ctx.analysis;
-  const parts = [
+  return [
     `<issue repo="${escapeAttr(ctx.repo)}" number="${ctx.issue.number}">`,
     `<title>${fence(ctx.issue.title)}</title>`,
     `<body>\n${fence(ctx.issue.body)}\n</body>`,
     '</issue>',
     `<analysis type="${a.type}" complexity="${a.complexity}" risk="${a.risk}"/>`,
+  ].join('\n');
+}
+
+/**
+ * The agent's own assignment, after the issue: who it is, its focus, writable
+ * paths and teammates (an example for complex issues), what the agents it
+ * depends on did, and what to do now.
+ */
+export function assignmentBlock(ctx: PromptContext): string {
+  const { agent } = ctx;
+  const parts = [
+    `Agent: ${agent}`,
+    `You are the ${agent} agent. Your focus: ${FOCUS[agent]}.`,
+    `Writable paths: ${ctx.writablePaths.join(', ')}`,
+    `Teammates: ${ctx.teammates.length > 0 ? ctx.teammates.join(', ') : 'none'}`,
   ];
+  if (ctx.analysis.complexity === 'complex') parts.push(`Example: ${EXAMPLES[agent]}`);
   for (const d of ctx.dependencySummaries) {
     parts.push(`<dependency agent="${d.agent}">${fence(d.summary)}</dependency>`);
   }
   // A fix round's agent is sent back with the checks' failures instead.
   parts.push(ctx.fixRound ? ctx.fixRound.message : 'Resolve your part of this issue.');
   return parts.join('\n');
+}
+
+/**
+ * The first user message's blocks: the issue, then the agent's assignment.
+ * The issue block ends the prefix every agent of the issue shares; on an
+ * agent's first turn it carries a cache breakpoint (see cache-marks), so an
+ * agent that starts after another agent of the issue reads it from the cache.
+ */
+export function firstUserContent(ctx: PromptContext): { type: 'text'; text: string }[] {
+  return [
+    { type: 'text', text: issueBlock(ctx) },
+    { type: 'text', text: assignmentBlock(ctx) },
+  ];
+}
+
+/** The first user message as one text (the blocks of {@link firstUserContent}, joined). */
+export function firstUserMessage(ctx: PromptContext): string {
+  return firstUserContent(ctx)
+    .map((b) => b.text)
+    .join('\n');
 }
 
 export function renderMessages(messages: readonly AgentMessage[]): string {

@@ -1,6 +1,7 @@
 /**
- * Reads one request the way a simulated agent sees it: who it is (system
- * prompt lines), the issue (first user message), what its tools answered so
+ * Reads one request the way a simulated agent sees it: who it is (its
+ * assignment, after the issue in the first user message, and the system
+ * prompt's lines), the issue (first user message), what its tools answered so
  * far and which teammate messages it received. Pure.
  */
 import type { MessagesRequest, RequestMessage } from './protocol.js';
@@ -27,7 +28,7 @@ export interface TeamMessage {
 }
 
 export interface Conversation {
-  /** `Agent: <type>` from the system prompt, if present. */
+  /** `Agent: <type>` from the assignment, if present. */
   agent: string | null;
   writable: string[];
   teammates: string[];
@@ -41,9 +42,9 @@ export interface Conversation {
   received: TeamMessage[];
 }
 
-function systemLine(system: string, label: string): string | undefined {
+function labelledLine(lines: string, label: string): string | undefined {
   const re = new RegExp(`^[ \\t]*${label}:[ \\t]*(.*)$`, 'm');
-  return re.exec(system)?.[1]?.trim();
+  return re.exec(lines)?.[1]?.trim();
 }
 
 function list(value: string | undefined): string[] {
@@ -96,8 +97,19 @@ function readTeamMessages(messages: readonly RequestMessage[]): TeamMessage[] {
   return out;
 }
 
+/**
+ * The lines that say who the agent is: the system prompt's, then the first
+ * user message's after the issue (never the issue's own text, which anyone
+ * can write).
+ */
+function assignmentLines(req: MessagesRequest): string {
+  const first = texts(req.messages[0]).join('\n');
+  const end = first.indexOf('</issue>');
+  return [...req.system.map((b) => b.text), end >= 0 ? first.slice(end) : first].join('\n');
+}
+
 export function readConversation(req: MessagesRequest): Conversation {
-  const system = req.system.map((b) => b.text).join('\n');
+  const lines = assignmentLines(req);
   const calls: ToolCall[] = [];
   const byId = new Map<string, ToolCall>();
   let lastAnswered: ToolCall[] = [];
@@ -121,9 +133,9 @@ export function readConversation(req: MessagesRequest): Conversation {
     }
   }
   return {
-    agent: systemLine(system, 'Agent') || null,
-    writable: list(systemLine(system, 'Writable paths')),
-    teammates: list(systemLine(system, 'Teammates')),
+    agent: labelledLine(lines, 'Agent') || null,
+    writable: list(labelledLine(lines, 'Writable paths')),
+    teammates: list(labelledLine(lines, 'Teammates')),
     issue: readIssue(req.messages[0]),
     turn: req.messages.filter((m) => m.role === 'assistant').length,
     calls,

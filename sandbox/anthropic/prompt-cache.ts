@@ -10,7 +10,10 @@
  *   up to the last cacheable breakpoint is written (`cache_creation_input_tokens`),
  *   what follows is `input_tokens`;
  * - an entry lives for its TTL (5 minutes, or 1 hour with `ttl: '1h'`) from
- *   its last use: a read or a write refreshes it. Caches are per model.
+ *   its last use: a read or a write refreshes it. Caches are per model;
+ * - a new entry can be read only once the response that wrote it has begun
+ *   (the caller says when: the simulator's time to first token), so requests
+ *   sent at the same moment with the same new prefix each write it.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { CacheControl, MessagesRequest, RequestBlock } from './protocol.js';
@@ -123,9 +126,16 @@ export interface PromptCacheOptions {
   minTokens?: number;
 }
 
-/** Prefix hash → expiry time and TTL. */
+interface Entry {
+  expires: number;
+  ttlMs: number;
+  /** When it can first be read. */
+  readyAt: number;
+}
+
+/** Prefix hash → expiry time, TTL and when it became readable. */
 export class PromptCache {
-  private readonly entries = new Map<string, { expires: number; ttlMs: number }>();
+  private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
 
   constructor(private readonly opts: PromptCacheOptions = {}) {
@@ -136,8 +146,12 @@ export class PromptCache {
     this.entries.clear();
   }
 
-  /** Splits a request's input tokens into uncached, cache-read and cache-written. */
-  account(req: MessagesRequest): PromptUsage {
+  /**
+   * Splits a request's input tokens into uncached, cache-read and
+   * cache-written; what it writes can be read `readyInMs` from now (when its
+   * response begins).
+   */
+  account(req: MessagesRequest, readyInMs = 0): PromptUsage {
     const total = countInputTokens(req);
     const points = boundaries(req.model, promptSegments(req));
     const min = this.opts.minTokens ?? minCacheableTokens(req.model);
@@ -148,7 +162,7 @@ export class PromptCache {
       for (let j = i; j >= Math.max(0, i - LOOKBACK_BLOCKS); j--) {
         const b = points[j] as Boundary;
         const e = this.entries.get(b.hash);
-        if (e && e.expires > now) {
+        if (e && e.expires > now && e.readyAt <= now) {
           if (!read || b.tokens > read.tokens) read = b;
           break;
         }
@@ -163,7 +177,9 @@ export class PromptCache {
     for (const p of points) {
       if (!p.cache || p.tokens < min) continue;
       const ttlMs = TTL_MS[p.cache.ttl ?? '5m'];
-      this.entries.set(p.hash, { expires: now + ttlMs, ttlMs });
+      const live = this.entries.get(p.hash);
+      const readyAt = live && live.expires > now ? live.readyAt : now + readyInMs;
+      this.entries.set(p.hash, { expires: now + ttlMs, ttlMs, readyAt });
       written = Math.max(written, p.tokens);
     }
     const write = written - readTokens;

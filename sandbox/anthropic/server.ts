@@ -274,7 +274,7 @@ class Simulator {
     stopReason: MessageResponse['stop_reason'],
   ): MessageResponse {
     const fitted = fitToMaxTokens(content, stopReason, request.max_tokens);
-    const prompt = this.state.cache.account(request);
+    const prompt = this.state.cache.account(request, this.state.pace.ttftMs);
     return {
       id: newMessageId(),
       type: 'message',

@@ -9,7 +9,7 @@ import type {
   MessageCreateParamsNonStreaming,
   MessageParam,
 } from '@anthropic-ai/sdk/resources/messages';
-import { buildSystem, firstUserMessage, renderMessages, TOOLS } from '../../common/text/prompts.js';
+import { buildSystem, firstUserContent, renderMessages, TOOLS } from '../../common/text/prompts.js';
 import { checkRead, checkWrite } from '../../common/path-guard.js';
 import type { AgentMessage, AgentType, PromptContext } from '../../common/schemas.js';
 
@@ -119,7 +119,7 @@ export async function runAgentLoop(
     sent: [],
   };
   const inbox = setup.inbox ?? [];
-  const first: MessageParam['content'] = [{ type: 'text', text: firstUserMessage(ctx) }];
+  const first: MessageParam['content'] = firstUserContent(ctx);
   if (inbox.length > 0) first.push({ type: 'text', text: renderMessages(inbox) });
   result.messages.push({ role: 'user', content: first });
 

@@ -3,7 +3,7 @@
  * client: minimum cacheable length per model, the breakpoint's look-back for
  * an earlier prefix (incremental caching of an agent loop), the 20-block
  * window, and (on the cache itself, with a clock) the 5-minute TTL refreshed
- * by each use.
+ * by each use and an entry readable only once its writer's response began.
  */
 import type { MessageParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from '@jest/globals';
@@ -163,5 +163,38 @@ describe('prompt cache TTL', () => {
     cache.account(req);
     now = 59 * 60_000;
     expect(cache.account(req).cacheRead).toBe(MIN);
+  });
+
+  it('lets a new entry be read only once the response that wrote it has begun', () => {
+    let now = 0;
+    const cache = new PromptCache({ now: () => now });
+    const req = request(MIN);
+    expect(cache.account(req, 600)).toMatchObject({ cacheRead: 0, cacheWrite: MIN });
+    // Sent at the same moment (or before the first response's first token): written again.
+    now = 599;
+    expect(cache.account(req, 600)).toMatchObject({ cacheRead: 0, cacheWrite: MIN });
+    // The second write does not push the first one's readiness back.
+    now = 600;
+    expect(cache.account(req, 600)).toMatchObject({ cacheRead: MIN, cacheWrite: 0 });
+  });
+});
+
+describe('conversation marks', () => {
+  const blocks = (n: number): TextBlockParam[] =>
+    Array.from({ length: n }, (_, i) => ({ type: 'text' as const, text: `block ${i}` }));
+  const marked = (msgs: { content: TextBlockParam[] }[]) =>
+    msgs.flatMap((m, mi) => m.content.flatMap((b, bi) => (b.cache_control ? [[mi, bi]] : [])));
+
+  it("marks a first turn's first block (the issue) and its last, then only the latest", () => {
+    const first: Msg = { role: 'user', content: blocks(3) };
+    expect(marked(markConversation([first], 2))).toEqual([
+      [0, 0],
+      [0, 2],
+    ]);
+    // One breakpoint left: the last block has it.
+    expect(marked(markConversation([first], 3))).toEqual([[0, 2]]);
+    // A one-block first message: one mark.
+    expect(marked(markConversation([user('x')], 2))).toEqual([[0, 0]]);
+    expect(marked(markConversation([first, assistant('a'), user('b')], 2))).toEqual([[2, 0]]);
   });
 });

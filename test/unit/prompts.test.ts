@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  assignmentBlock,
   buildSystem,
+  firstUserContent,
   firstUserMessage,
   renderMessages,
   systemBytes,
@@ -36,76 +38,107 @@ function ctx(over: Partial<PromptContext['analysis']> = {}, body = 'Fix the thin
 }
 
 describe('prompt builder', () => {
-  it('keeps a simple issue under 2 KB of instructions, with a cached stable prefix', () => {
+  it('keeps a simple issue under 2 KB of instructions, with a cached prefix that names no agent', () => {
     const system = buildSystem(ctx());
-    expect(systemBytes(system)).toBeLessThan(2048);
-    expect(system[0]?.cache_control).toEqual({ type: 'ephemeral' });
-    expect(system[0]?.text).toContain('Agent: backend');
-    expect(system.map((b) => b.text).join('\n')).toContain('Writable paths: api/**');
+    const assignment = assignmentBlock(ctx());
+    expect(systemBytes(system) + byteLength(assignment)).toBeLessThan(2048);
+    expect(system.every((b) => b.cache_control?.type === 'ephemeral')).toBe(true);
+    const text = system.map((b) => b.text).join('\n');
+    expect(text).not.toContain('backend');
+    expect(text).not.toContain('Fix the thing');
+    expect(assignment).toContain('Agent: backend');
+    expect(assignment).toContain('Writable paths: api/**');
+    expect(assignment).toContain('Teammates: frontend');
   });
 
-  it('has the same prefix for every issue of an agent type (cacheable)', () => {
-    expect(buildSystem(ctx())[0]).toEqual(buildSystem(ctx({ complexity: 'complex' }), {})[0]);
-  });
-
-  it("caches the repository's lines for every issue; the issue's own lines come last, unmarked", () => {
-    const one = buildSystem(ctx(), { workspace: { commands: true, testCommand: 'npm test' } });
+  it('has the same system prompt for every agent and issue of a repository', () => {
+    const ws = { workspace: { commands: true, testCommand: 'npm test' } };
+    const one = buildSystem(ctx(), ws);
     const other = buildSystem(
-      {
-        ...ctx({ complexity: 'complex' }, 'Another issue'),
-        teammates: ['database', 'documentation'],
-      },
-      { workspace: { commands: true, testCommand: 'npm test' } },
+      { ...ctx({ complexity: 'complex' }, 'Another issue'), agent: 'database', teammates: [] },
+      ws,
     );
-    expect(one).toHaveLength(3);
-    expect(one[1]).toEqual(other[1]);
-    expect(one[1]?.cache_control).toEqual({ type: 'ephemeral' });
-    expect(one[1]?.text).toContain('Writable paths: api/**');
+    expect(one).toHaveLength(2);
+    expect(other).toEqual(one);
+    expect(one[1]?.text).toContain('Repository: blogtube/blogtube');
     expect(one[1]?.text).toContain('Test command: npm test');
-    expect(one[2]).toEqual({ type: 'text', text: 'Teammates: frontend' });
-    expect(other[2]?.text).toContain('Example:');
   });
 
-  it("reads the repository's lines from the cache at the first turn of another issue's agent", () => {
+  it("puts the issue first and the agent's assignment after it in the first message", () => {
+    const backend = firstUserContent(ctx({ complexity: 'complex' }));
+    const database = firstUserContent({
+      ...ctx({ complexity: 'complex' }),
+      agent: 'database',
+      writablePaths: ['db/**'],
+      teammates: ['backend'],
+    });
+    expect(backend).toHaveLength(2);
+    expect(database[0]).toEqual(backend[0]);
+    expect(backend[0]?.text).toContain('<issue repo="blogtube/blogtube" number="7">');
+    expect(backend[1]?.text).not.toContain('<issue');
+    expect(backend[1]?.text).toContain('Example:');
+    expect(database[1]?.text).toContain('Writable paths: db/**');
+    expect(firstUserMessage(ctx())).toBe(
+      firstUserContent(ctx())
+        .map((b) => b.text)
+        .join('\n'),
+    );
+  });
+
+  describe("at the first turn, through the simulator's cache accounting", () => {
+    const ws = { workspace: { commands: true, testCommand: 'npm test' } };
     const firstTurn = (c: PromptContext): MessagesRequest => {
-      const system = buildSystem(c, { workspace: { commands: true, testCommand: 'npm test' } });
-      const messages = markConversation(
-        [{ role: 'user' as const, content: [{ type: 'text', text: firstUserMessage(c) }] }],
-        countMarks(system),
-      );
+      const system = buildSystem(c, ws);
       return {
         model: 'claude-sonnet-4-6',
         max_tokens: 100,
         system,
         tools: workspaceTools(true),
-        messages,
+        messages: markConversation(
+          [{ role: 'user' as const, content: firstUserContent(c) }],
+          countMarks(system),
+        ),
       } as unknown as MessagesRequest;
     };
-    const cache = new PromptCache({ minTokens: 0 });
-    const one = cache.account(firstTurn(ctx({}, 'First issue')));
-    const two = cache.account(
-      firstTurn({ ...ctx({}, 'Second issue'), teammates: ['documentation'] }),
-    );
-    expect(one.cacheRead).toBe(0);
-    // Written at the second: only what is the second issue's own (its lines, its message).
-    const own = tokensForBytes(
-      byteLength('Teammates: documentation') +
-        byteLength(firstUserMessage(ctx({}, 'Second issue'))),
-    );
-    expect(two.cacheWrite).toBeGreaterThan(0);
-    expect(two.cacheWrite).toBeLessThanOrEqual(own + 4);
+    const tokens = (text: string) => tokensForBytes(byteLength(text));
+
+    it("an issue's second agent reads the issue, and writes only its assignment", () => {
+      const cache = new PromptCache({ minTokens: 0 });
+      const body = 'A long issue body. '.repeat(40);
+      const backend = { ...ctx({}, body), teammates: ['database'] };
+      const database = {
+        ...ctx({}, body),
+        agent: 'database' as const,
+        writablePaths: ['db/**'],
+        teammates: ['backend'],
+      };
+      const one = cache.account(firstTurn(backend));
+      const two = cache.account(firstTurn(database));
+      expect(one.cacheRead).toBe(0);
+      expect(two.cacheRead).toBeGreaterThanOrEqual(
+        one.cacheWrite - tokens(assignmentBlock(backend)) - 2,
+      );
+      expect(two.cacheWrite).toBeGreaterThan(0);
+      expect(two.cacheWrite).toBeLessThanOrEqual(tokens(assignmentBlock(database)) + 2);
+    });
+
+    it("another issue's agent reads the tools and the system prompt", () => {
+      const cache = new PromptCache({ minTokens: 0 });
+      cache.account(firstTurn(ctx({}, 'First issue')));
+      const c = { ...ctx({}, 'Second issue'), agent: 'frontend' as const, teammates: [] };
+      const two = cache.account(firstTurn(c));
+      expect(two.cacheRead).toBeGreaterThan(0);
+      expect(two.cacheWrite).toBeLessThanOrEqual(tokens(firstUserMessage(c)) + 4);
+    });
   });
 
   it('adds examples only for complex issues and repository docs only for high risk', () => {
-    const simple = buildSystem(ctx(), { repoDocs: 'DOCS' })
+    const simple = [...buildSystem(ctx(), { repoDocs: 'DOCS' }), ...firstUserContent(ctx())]
       .map((b) => b.text)
       .join();
     expect(simple).not.toContain('Example:');
     expect(simple).not.toContain('DOCS');
-    const complex = buildSystem(ctx({ complexity: 'complex' }))
-      .map((b) => b.text)
-      .join();
-    expect(complex).toContain('Example:');
+    expect(assignmentBlock(ctx({ complexity: 'complex' }))).toContain('Example:');
     const risky = buildSystem(ctx({ risk: 'high' }), { repoDocs: 'DOCS' })
       .map((b) => b.text)
       .join();

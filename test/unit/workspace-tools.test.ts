@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { formatRunResult } from '../../activities/workspace/pure/run-result.js';
-import { buildSystem, workspaceTools } from '../../common/text/prompts.js';
+import { assignmentBlock, buildSystem, workspaceTools } from '../../common/text/prompts.js';
 import type { PromptContext } from '../../common/schemas.js';
 
 const ctx: PromptContext = {
@@ -56,7 +56,7 @@ describe('the workspace tool set', () => {
       .map((b) => b.text)
       .join('\n');
     expect(text.split('\n')).toContain('Test command: node --test');
-    expect(text).toContain('Writable paths: api/**');
+    expect(assignmentBlock(ctx)).toContain('Writable paths: api/**');
     const without = buildSystem(ctx, { workspace: { commands: false } })
       .map((b) => b.text)
       .join('\n');
