@@ -236,7 +236,7 @@ export function assignmentBlock(ctx: PromptContext): string {
   const { agent } = ctx;
   const parts = [
     `Agent: ${agent}`,
-    `You are the ${agent} agent. Your focus: ${FOCUS[agent]}.`,
+    `Focus: ${FOCUS[agent]}`,
     `Writable paths: ${ctx.writablePaths.join(', ')}`,
     `Teammates: ${ctx.teammates.length > 0 ? ctx.teammates.join(', ') : 'none'}`,
   ];
