@@ -120,7 +120,7 @@ export function kpiTable(a: AnalysisBenchResult | undefined, r: SystemReport): s
   const k = r.cost;
   rows.push([
     '8. Cost',
-    `system prompt simple ${fmtBytes(k.systemBytes.simple.p50)}, complex ${fmtBytes(k.systemBytes.complex.p50)}; per issue ${Math.round(k.perIssue.input)} input, ${Math.round(k.perIssue.output)} output, ${Math.round(k.perIssue.cacheRead)} cache-read, ${Math.round(k.perIssue.cacheWrite)} cache-write tokens; cache-read ratio ${(k.cacheReadRatio * 100).toFixed(0)}%; naive prompt (docs + examples always) +${Math.round(k.naive.extraInputTokensPerIssue)} input tokens per issue (+${pctOf(k.naive.extraInputTokensPerIssue, k.naive.inputTokensPerIssue)})`,
+    `instructions (system prompt and assignment) simple ${fmtBytes(k.systemBytes.simple.p50)}, complex ${fmtBytes(k.systemBytes.complex.p50)}; per issue ${Math.round(k.perIssue.input)} input, ${Math.round(k.perIssue.output)} output, ${Math.round(k.perIssue.cacheRead)} cache-read, ${Math.round(k.perIssue.cacheWrite)} cache-write tokens; cache-read ratio ${(k.cacheReadRatio * 100).toFixed(0)}%; naive prompt (docs + examples always) +${Math.round(k.naive.extraInputTokensPerIssue)} input tokens per issue (+${pctOf(k.naive.extraInputTokensPerIssue, k.naive.inputTokensPerIssue)})`,
     'simple < 2 KB',
     ratio(k.systemBytes.simple.p50, 2048),
     '–',

@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import { createAnthropic } from '../activities/claude.js';
 import { createGitHubActivities } from '../activities/github.js';
 import { getIssueTypeClassifier } from '../activities/analysis/weights.js';
-import { buildSystem } from '../common/text/prompts.js';
+import { assignmentBlock, buildSystem, type PromptOptions } from '../common/text/prompts.js';
 import { deliverWebhook } from '../client/demo.js';
 import { createOctokit } from '../common/github-client.js';
 import { agentWorkflowId, isIssueRunBranch, issueWorkflowId } from '../common/ids.js';
@@ -20,6 +20,7 @@ import type {
   IssueRef,
   IssueStatus,
   IssueWorkflowResult,
+  PromptContext,
   TokenUsage,
 } from '../common/schemas.js';
 import { statusQuery } from '../common/workflow-api.js';
@@ -387,10 +388,15 @@ function promptContext(status: IssueStatus, agent: AgentType) {
   };
 }
 
-/** Bytes of the system prompt the model activity builds for this agent (same pure builder). */
+/**
+ * Bytes of the instructions the model activity and the agent loop build for
+ * this agent (same pure builders): the system prompt and the agent's
+ * assignment (the first message's part after the issue).
+ */
 function systemBytesFor(status: IssueStatus, agent: AgentType): number {
-  const blocks = buildSystem(promptContext(status, agent));
-  return blocks.reduce((n, b) => n + Buffer.byteLength(b.text), 0);
+  const ctx = promptContext(status, agent);
+  const texts = [...buildSystem(ctx).map((b) => b.text), assignmentBlock(ctx)];
+  return texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
 }
 
 /** Samples VmRSS/VmHWM (and the probe's heap) of every worker process while running. */
@@ -978,12 +984,12 @@ async function costOf(
   const octokit = createOctokit(stack.githubUrl, BOT_TOKEN);
   const { data: branch } = await octokit.rest.repos.getBranch({ owner, repo, branch: 'main' });
   const docs = await github.readAgentDocs({ owner, repo }, branch.commit.sha);
-  const count = async (system: ReturnType<typeof buildSystem>) =>
+  const count = async (ctx: PromptContext, opts: PromptOptions = {}) =>
     (
       await anthropic.messages.countTokens({
         model: 'claude-sonnet-5-5',
-        system,
-        messages: [{ role: 'user', content: 'x' }],
+        system: buildSystem(ctx, opts),
+        messages: [{ role: 'user', content: assignmentBlock(ctx) }],
       })
     ).input_tokens;
   let actual = 0;
@@ -1009,19 +1015,17 @@ async function costOf(
         dependencySummaries: [],
         docsRef: 'HEAD',
       };
-      const act = await count(buildSystem(base));
+      const act = await count(base);
       const nai = await count(
-        buildSystem(
-          {
-            ...base,
-            analysis: {
-              ...base.analysis,
-              complexity: 'complex' as 'simple',
-              risk: 'high' as 'low',
-            },
+        {
+          ...base,
+          analysis: {
+            ...base.analysis,
+            complexity: 'complex' as 'simple',
+            risk: 'high' as 'low',
           },
-          { repoDocs: docs },
-        ),
+        },
+        { repoDocs: docs },
       );
       actual += act;
       naive += nai;

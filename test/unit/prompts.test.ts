@@ -105,8 +105,8 @@ describe('prompt builder', () => {
     it("an issue's second agent reads the issue, and writes only its assignment", () => {
       const cache = new PromptCache({ minTokens: 0 });
       const body = 'A long issue body. '.repeat(40);
-      const backend = { ...ctx({}, body), teammates: ['database'] };
-      const database = {
+      const backend: PromptContext = { ...ctx({}, body), teammates: ['database'] };
+      const database: PromptContext = {
         ...ctx({}, body),
         agent: 'database' as const,
         writablePaths: ['db/**'],
