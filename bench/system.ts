@@ -351,7 +351,7 @@ async function collect(
     tokens: a.tokens,
   }));
   const systemBytes = (status?.agents ?? []).map((a) =>
-    status?.analysis ? systemBytesFor(status, a.agent) : 0,
+    status?.analysis ? instructionBytesFor(status, a.agent) : 0,
   );
   return {
     text: s.text.id,
@@ -393,7 +393,7 @@ function promptContext(status: IssueStatus, agent: AgentType) {
  * this agent (same pure builders): the system prompt and the agent's
  * assignment (the first message's part after the issue).
  */
-function systemBytesFor(status: IssueStatus, agent: AgentType): number {
+function instructionBytesFor(status: IssueStatus, agent: AgentType): number {
   const ctx = promptContext(status, agent);
   const texts = [...buildSystem(ctx).map((b) => b.text), assignmentBlock(ctx)];
   return texts.reduce((n, t) => n + Buffer.byteLength(t), 0);

@@ -37,7 +37,8 @@ export function countMarks(blocks: readonly Block[]): number {
  * `messages` with breakpoints added on the last block of the last message and,
  * when more than {@link CACHE_LOOKBACK_BLOCKS} blocks follow it, on the last
  * block of the previous user message, and on a first turn on its first block;
- * `used` breakpoints are already spent (system prompt, tools). Never exceeds {@link MAX_CACHE_BREAKPOINTS}.
+ * `used` breakpoints are already spent (system prompt, tools). Never exceeds
+ * {@link MAX_CACHE_BREAKPOINTS}.
  */
 export function markConversation<M extends Message>(messages: readonly M[], used: number): M[] {
   const out = messages.map((m) => ({ ...m, content: [...m.content] }));
