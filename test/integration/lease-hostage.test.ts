@@ -111,7 +111,9 @@ it('a waiter asks again when the semaphore workflow was terminated, and gets its
   await until('the first agent to hold the lease', async () =>
     (await leaseState()).holders.some((h) => h.workflowId === holderAgent),
   );
-  await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
+  // The scenario stays until the semaphore is gone: a hung call is retried after its
+  // heartbeat timeout, and a retry that did not hang would end the holder's run and hand
+  // the lease over before the waiter is in the queue (a race a loaded machine loses).
   const waiter = await stack.openIssue({
     title: 'Add a likes table',
     body: 'Add a database migration that creates a likes table.',
@@ -133,6 +135,7 @@ it('a waiter asks again when the semaphore workflow was terminated, and gets its
     '--address',
     process.env.TEMPORAL_ADDRESS!,
   ]);
+  await stack.sim('anthropic', 'DELETE', '/_sim/scenario');
 
   expect([(await result(waiter.number)).phase]).toEqual(['done']);
   // The holder's hung call may have ended its run by now; if not, it is ended here.
