@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { afterIssue } from './anthropic/conversation.js';
 import type { OutputBlock } from './anthropic/protocol.js';
 import { chunker, formatSse, messageEvents, startSse } from './anthropic/sse.js';
 
@@ -62,14 +63,6 @@ export function toolCalls(
   }));
 }
 
-/** The first message's text after the issue (where the agent's assignment is). */
-function assignmentText(
-  content: ScriptedRequest['messages'][number]['content'] | undefined,
-): string {
-  const text = (content ?? []).map((b) => b.text ?? '').join('\n');
-  return text.slice(text.indexOf('</issue>') + 1);
-}
-
 export async function startScriptedModel(script: Script): Promise<ScriptedModel> {
   const requests: ScriptedRequest[] = [];
   const server = createServer((req, res) => {
@@ -88,7 +81,10 @@ export async function startScriptedModel(script: Script): Promise<ScriptedModel>
         system,
         tools: raw.tools ?? [],
         messages: raw.messages,
-        agent: /^Agent: (\w+)$/m.exec(assignmentText(raw.messages[0]?.content))?.[1] ?? '',
+        agent:
+          /^Agent: (\w+)$/m.exec(
+            afterIssue((raw.messages[0]?.content ?? []).map((b) => b.text ?? '').join('\n')),
+          )?.[1] ?? '',
         turn: raw.messages.filter((m) => m.role === 'assistant').length,
       };
       requests.push(request);

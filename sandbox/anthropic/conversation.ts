@@ -103,9 +103,15 @@ function readTeamMessages(messages: readonly RequestMessage[]): TeamMessage[] {
  * can write).
  */
 function assignmentLines(req: MessagesRequest): string {
-  const first = texts(req.messages[0]).join('\n');
-  const end = first.indexOf('</issue>');
-  return [...req.system.map((b) => b.text), end >= 0 ? first.slice(end) : first].join('\n');
+  return [...req.system.map((b) => b.text), afterIssue(texts(req.messages[0]).join('\n'))].join(
+    '\n',
+  );
+}
+
+/** The first message's text from the end of its issue on (all of it without an issue). */
+export function afterIssue(firstMessageText: string): string {
+  const end = firstMessageText.indexOf('</issue>');
+  return end >= 0 ? firstMessageText.slice(end) : firstMessageText;
 }
 
 export function readConversation(req: MessagesRequest): Conversation {
