@@ -9,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import { atBoundary } from './boundary.js';
 import type { CircuitBreaker } from './pure/breaker.js';
 import { countMarks, markConversation } from './pure/cache-marks.js';
+import { prefixKeys, type GatePass, type PrefixGate } from './pure/prefix-gate.js';
 import { buildSystem, systemBytes, TOOLS, workspaceTools } from '../common/text/prompts.js';
 import type { ModelCallInput, ModelCallResult } from '../common/schemas.js';
 
@@ -30,6 +31,13 @@ export interface ModelDeps {
    * (default true; MODEL_CACHE_CONVERSATION=0 turns it off, to measure it).
    */
   cacheConversation?: boolean;
+  /**
+   * Holds a request back while another of this worker writes the same prompt
+   * prefix to the cache, until that one's response begins (none: never waits).
+   */
+  prefixGate?: PrefixGate;
+  /** Told how long a request waited at the prefix gate (when it waited). */
+  onPrefixWait?: (ms: number) => void;
 }
 
 export function createModelActivities({
@@ -37,6 +45,8 @@ export function createModelActivities({
   agentDocs,
   breaker,
   cacheConversation = true,
+  prefixGate,
+  onPrefixWait,
 }: ModelDeps) {
   return {
     async callModel(input: ModelCallInput): Promise<ModelCallResult> {
@@ -53,30 +63,37 @@ export function createModelActivities({
         ...(ws ? { workspace: { commands: ws.commands, testCommand: ws.testCommand } } : {}),
       });
       const tools = (ws ? workspaceTools(ws.commands) : TOOLS) as Anthropic.Messages.ToolUnion[];
+      const request = {
+        model: input.model,
+        max_tokens: input.maxTokens,
+        system,
+        tools,
+        messages: (cacheConversation
+          ? markConversation(input.messages, countMarks(system))
+          : input.messages) as MessageParam[],
+      };
       let received = 0;
       const beat = setInterval(() => ctx.heartbeat({ received }), HEARTBEAT_EVERY_MS);
+      let pass: GatePass | undefined;
       try {
+        pass = await prefixGate?.enter(prefixKeys(request), ctx.cancellationSignal);
+        if (pass && pass.waitedMs > 0) onPrefixWait?.(pass.waitedMs);
         const message = await atBoundary(
           'anthropic',
           async () => {
             try {
-              const stream = anthropic.messages.stream(
-                {
-                  model: input.model,
-                  max_tokens: input.maxTokens,
-                  system,
-                  tools,
-                  messages: (cacheConversation
-                    ? markConversation(input.messages, countMarks(system))
-                    : input.messages) as MessageParam[],
-                },
-                { signal: ctx.cancellationSignal },
-              );
-              stream.on('streamEvent', () => {
+              const stream = anthropic.messages.stream(request, {
+                signal: ctx.cancellationSignal,
+              });
+              stream.on('streamEvent', (event) => {
+                // The first token is out: the prompt's prefixes are readable by others now.
+                if (event.type === 'content_block_delta') pass?.started();
                 received++;
                 ctx.heartbeat({ received });
               });
-              return await stream.finalMessage();
+              const final = await stream.finalMessage();
+              pass?.started();
+              return final;
             } catch (err) {
               if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? err;
               throw err;
@@ -107,6 +124,7 @@ export function createModelActivities({
           promptBytes: systemBytes(system),
         };
       } finally {
+        pass?.close();
         clearInterval(beat);
       }
     },

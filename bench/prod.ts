@@ -12,8 +12,10 @@
  *   idle settled, peak under load), heap used, and the bundle's composition;
  *   `--rounds N` repeats the memory part with fresh workers, each round with
  *   its floor measured right after it (full mode: 3);
- * - cost per issue with the conversation marked for prompt caching and
- *   without (MODEL_CACHE_CONVERSATION=0), same issue texts, same run;
+ * - cost per issue with prompt caching as it is (the conversation marked,
+ *   parallel first turns held at the prefix gate) and as it was
+ *   (MODEL_CACHE_CONVERSATION=0, MODEL_CACHE_WAIT_MS=0), and with the marks
+ *   but no gate, same issue texts, same run;
  * - the largest run's history: events and bytes per workflow.
  *
  * With `--baseline DIR` (a built checkout of another commit, its `dist/`
@@ -95,6 +97,9 @@ export const PROD_PLANS: Record<'smoke' | 'full', ProdPlan> = {
   },
 };
 
+/** Model workers without conversation marks or the prefix gate: prompt caching as it was. */
+const CACHING_OFF = { MODEL_CACHE_CONVERSATION: '0', MODEL_CACHE_WAIT_MS: '0' };
+
 export interface ProdBatch {
   orchestrators: number;
   concurrency: number;
@@ -102,7 +107,8 @@ export interface ProdBatch {
     | 'default'
     | 'no conversation caching'
     | 'simulator without minimum, caching on'
-    | 'simulator without minimum, caching off';
+    | 'simulator without minimum, caching off'
+    | 'simulator without minimum, no prefix gate';
   level: LevelResult;
   cpu: CpuUsage;
   /** Workflows the batch opened (issues + agent children): the floor's count. */
@@ -433,9 +439,7 @@ export async function runProdBench(opts: {
         if (k === plan.orchestrators[0] && plan.costIssues > 0) {
           // The same issue texts with the conversation unmarked: cost before/after.
           await Promise.all([0, 1].map((i) => stack.stopModel(i)));
-          await Promise.all(
-            [0, 1].map((i) => stack.startModel(i, { MODEL_CACHE_CONVERSATION: '0' })),
-          );
+          await Promise.all([0, 1].map((i) => stack.startModel(i, CACHING_OFF)));
           await batch(stack, ctx, k, plan.costIssues, 'no conversation caching', first);
           await Promise.all([0, 1].map((i) => stack.stopModel(i)));
           await Promise.all([0, 1].map((i) => stack.startModel(i)));
@@ -481,10 +485,13 @@ export async function runProdBench(opts: {
         const ctx: Ctx = { stack, owner: 'prodcost', repos: new Set(), log };
         const k = 1;
         await batch(stack, ctx, k, plan.costIssues, 'simulator without minimum, caching on', 1);
-        await Promise.all([0, 1].map((i) => stack.stopModel(i)));
-        await Promise.all(
-          [0, 1].map((i) => stack.startModel(i, { MODEL_CACHE_CONVERSATION: '0' })),
-        );
+        const restartModels = async (env?: Record<string, string>): Promise<void> => {
+          await Promise.all([0, 1].map((i) => stack.stopModel(i)));
+          await Promise.all([0, 1].map((i) => stack.startModel(i, env)));
+        };
+        await restartModels({ MODEL_CACHE_WAIT_MS: '0' });
+        await batch(stack, ctx, k, plan.costIssues, 'simulator without minimum, no prefix gate', 1);
+        await restartModels(CACHING_OFF);
         await batch(stack, ctx, k, plan.costIssues, 'simulator without minimum, caching off', 1);
       } finally {
         await stack.stop();
@@ -681,16 +688,22 @@ export function renderProdMarkdown(r: ProdReport): string {
   };
   const noMinOn = r.batches.find((b) => b.variant === 'simulator without minimum, caching on');
   const noMinOff = r.batches.find((b) => b.variant === 'simulator without minimum, caching off');
+  const noMinNoGate = r.batches.find(
+    (b) => b.variant === 'simulator without minimum, no prefix gate',
+  );
   const costRows =
     on && off
       ? [
-          '| Conversation caching | Issues | Input tokens / issue | uncached | cache read | cache write | Output | Read share | Read share, agents with ≥ 2 turns | Estimated cost / issue |',
+          '| Prompt caching | Issues | Input tokens / issue | uncached | cache read | cache write | Output | Read share | Read share, agents with ≥ 2 turns | Estimated cost / issue |',
           '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-          costRow('off (MODEL_CACHE_CONVERSATION=0)', off.tokens),
+          costRow('off (MODEL_CACHE_CONVERSATION=0, MODEL_CACHE_WAIT_MS=0)', off.tokens),
           costRow('on (the default)', on.tokens),
           ...(noMinOn && noMinOff
             ? [
                 costRow('off, simulator with no minimum cacheable length', noMinOff.tokens),
+                ...(noMinNoGate
+                  ? [costRow('conversation marked, no prefix gate, no minimum', noMinNoGate.tokens)]
+                  : []),
                 costRow('on, simulator with no minimum cacheable length', noMinOn.tokens),
               ]
             : []),
@@ -700,6 +713,7 @@ export function renderProdMarkdown(r: ProdReport): string {
     ['off', off],
     ['on', on],
     ['off, no minimum', noMinOff],
+    ['marked, no gate, no minimum', noMinNoGate],
     ['on, no minimum', noMinOn],
   ] as const;
   const turnRows = turnVariants.some(([, b]) => b?.tokens.byTurns?.length)
@@ -707,7 +721,7 @@ export function renderProdMarkdown(r: ProdReport): string {
         '',
         "Read share by an agent's turns (agents in the bucket):",
         '',
-        `| Conversation caching | ${TURN_BUCKETS.map((b) => `${b.label} turns`).join(' | ')} |`,
+        `| Prompt caching | ${TURN_BUCKETS.map((b) => `${b.label} turns`).join(' | ')} |`,
         `| --- | ${TURN_BUCKETS.map(() => '---:').join(' | ')} |`,
         ...turnVariants.flatMap(([name, b]) =>
           b?.tokens.byTurns
@@ -744,7 +758,7 @@ export function renderProdMarkdown(r: ProdReport): string {
     ...baselineRows,
     '## Cost per issue',
     '',
-    `Prices: ${r.price.family} (${r.price.model}), $${r.price.inputPerMTok}/MTok input, $${r.price.outputPerMTok}/MTok output, cache writes 1.25×, reads 0.1× input (client/pure/pricing.ts). The same issue texts with the conversation marked and unmarked.`,
+    `Prices: ${r.price.family} (${r.price.model}), $${r.price.inputPerMTok}/MTok input, $${r.price.outputPerMTok}/MTok output, cache writes 1.25×, reads 0.1× input (client/pure/pricing.ts). The same issue texts with prompt caching as it is (the conversation marked at every turn, parallel first turns held at the prefix gate) and as it was (neither); with no minimum, the marks without the gate too.`,
     '',
     ...costRows,
     ...turnRows,

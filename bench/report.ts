@@ -124,7 +124,7 @@ export function kpiTable(a: AnalysisBenchResult | undefined, r: SystemReport): s
     'simple < 2 KB',
     ratio(k.systemBytes.simple.p50, 2048),
     '–',
-    'the conversation re-sent each turn (tool results, file text) dominates input; the system prompt is the cached prefix; caching the conversation prefix too (a cache_control mark on the last message) would turn most of the remaining input into cache reads',
+    'the conversation is re-sent each turn, marked for caching at every turn (each turn writes only its new part); parallel first turns of a model worker wait for the one writing their shared prefix (MODEL_CACHE_WAIT_MS); what stays uncached is the part of a prompt under the model’s minimum cacheable length',
   ]);
   if (r.throughput) {
     rows.push([

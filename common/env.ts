@@ -79,6 +79,12 @@ const Settings = z.object({
     .enum(['0', '1', ''])
     .default('1')
     .transform((v) => v !== '0'),
+  /**
+   * Longest a model call waits for another call of the same worker that is
+   * writing the same prompt prefix to the cache, so that it reads it instead of
+   * writing it again (0: never waits).
+   */
+  MODEL_CACHE_WAIT_MS: z.coerce.number().int().nonnegative().default(5000),
   /** V8's heap growing factor for worker processes, 1 + n/100 (0: V8's adaptive default); see common/heap-tuning.ts. */
   WORKER_HEAP_GROWING_PERCENT: z.preprocess(
     (v) => (v === '' ? undefined : v),

@@ -87,6 +87,7 @@ export class WorkerMetrics {
   readonly modelScheduleToStart: Histogram;
   readonly modelCallDuration: Histogram<'agent' | 'outcome'>;
   readonly tokens: Counter<'agent' | 'kind'>;
+  readonly prefixWait: Histogram;
   readonly agentDuration: Histogram<'agent' | 'outcome'>;
   readonly prCreation: Histogram;
   readonly runDuration: Histogram<'outcome'>;
@@ -159,6 +160,12 @@ export class WorkerMetrics {
       name: 'blogtube_model_tokens_total',
       help: 'Tokens of successful model calls by agent and kind (input, output, cache_read, cache_write)',
       labelNames: ['agent', 'kind'],
+      registers,
+    });
+    this.prefixWait = new Histogram({
+      name: 'blogtube_model_prefix_wait_seconds',
+      help: 'Model calls held back until another call writing the same prompt prefix had its first token',
+      buckets: QUICK.concat([10]),
       registers,
     });
     this.agentDuration = new Histogram({

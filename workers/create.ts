@@ -33,6 +33,7 @@ import { temporalTarget } from '../common/temporal-config.js';
 import type { Leftovers, WorkspaceStore } from '../activities/workspace/workspaces.js';
 import type { ModelActivities } from '../activities/claude.js';
 import { CircuitBreaker } from '../activities/pure/breaker.js';
+import { PrefixGate } from '../activities/pure/prefix-gate.js';
 import type { Upstream } from '../activities/pure/errors.js';
 import { createDataConverter } from '../common/codec.js';
 import { readSecret, webUiWorkflowUrl, workspaceQueueOf } from '../common/env.js';
@@ -272,6 +273,8 @@ export async function createModelWorker(ctx: WorkerContext): Promise<Worker> {
         agentDocs,
         breaker: createBreaker('anthropic', settings, metrics),
         cacheConversation: settings.MODEL_CACHE_CONVERSATION,
+        prefixGate: new PrefixGate({ maxWaitMs: settings.MODEL_CACHE_WAIT_MS }),
+        onPrefixWait: (ms) => metrics.prefixWait.observe(ms / 1000),
       }),
     ),
     dataConverter: createDataConverter(ctx.env ?? process.env),

@@ -3,13 +3,15 @@
  * turn: run through the SDK's activity environment, the real Anthropic client
  * and the simulator; the request as sent on the wire is read from the
  * client's fetch. Within the API's 4 breakpoints, system prompt included; off
- * when `cacheConversation` is false.
+ * when `cacheConversation` is false. Parallel first turns of different issues
+ * share the crew rules' prefix through the prefix gate.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createModelActivities } from '../../activities/claude.js';
 import { MAX_CACHE_BREAKPOINTS } from '../../activities/pure/cache-marks.js';
+import { PrefixGate } from '../../activities/pure/prefix-gate.js';
 import type { ConversationMessage, ModelCallInput, ModelCallResult } from '../../common/schemas.js';
 import { SANDBOX_API_KEY, startAnthropicSim } from '../../sandbox/anthropic/server.js';
 import type { AnthropicSim } from '../../sandbox/anthropic/server.js';
@@ -126,5 +128,62 @@ describe('the model call marks the conversation for prompt caching', () => {
       usages.push((await call(conversation(turns), false)).usage);
     for (const req of sent) expect(marks(req.messages.flatMap((m) => m.content))).toBe(0);
     expect(usages.every((u) => u.cacheRead === 0)).toBe(true);
+  });
+});
+
+describe('parallel first turns and the prefix gate', () => {
+  let slow: AnthropicSim;
+  beforeAll(async () => {
+    // A cache entry is readable only once its writer's first token is out (300 ms here).
+    slow = await startAnthropicSim({ port: 0, ttftMs: 300, minCacheableTokens: 0 });
+  });
+  afterAll(() => slow.close());
+  beforeEach(() => slow.reset());
+
+  /** Three first turns of three issues (other repositories), sent at once. */
+  async function burst(prefixGate?: PrefixGate): Promise<ModelCallResult['usage'][]> {
+    const anthropic = new Anthropic({ apiKey: SANDBOX_API_KEY, baseURL: slow.url, maxRetries: 0 });
+    const waits: number[] = [];
+    const activities = createModelActivities({
+      anthropic,
+      agentDocs: async () => '',
+      ...(prefixGate && { prefixGate, onPrefixWait: (ms: number) => waits.push(ms) }),
+    });
+    const results = await Promise.all(
+      [1, 2, 3].map((n) => {
+        const context = {
+          ...promptContext({ agent: 'backend' }),
+          repo: `o/repo-${n}`,
+          issue: { number: n, title: `Issue ${n}`, body: `Body of issue ${n}.` },
+        };
+        const input: ModelCallInput = {
+          workflowId: `blogtube-o-repo-${n}-${n}/agent-backend`,
+          model: 'claude-sonnet-5-5',
+          maxTokens: 1024,
+          context,
+          messages: [{ role: 'user', content: [{ type: 'text', text: `Issue ${n}.` }] }],
+        };
+        return new MockActivityEnvironment().run(activities.callModel, input);
+      }),
+    );
+    if (prefixGate) expect(waits).toHaveLength(2);
+    return (results as ModelCallResult[]).map((r) => r.usage);
+  }
+
+  it('without the gate, every call writes the crew rules again', async () => {
+    const usages = await burst();
+    expect(usages.every((u) => u.cacheRead === 0 && u.cacheWrite > 0)).toBe(true);
+  });
+
+  it('with the gate, the first call writes the rules and the two others read them', async () => {
+    const usages = await burst(new PrefixGate({ maxWaitMs: 10_000 }));
+    const [first, ...others] = usages.sort((a, b) => a.cacheRead - b.cacheRead);
+    expect(first?.cacheRead).toBe(0);
+    for (const u of others) {
+      expect(u.cacheRead).toBeGreaterThan(0);
+      // What the others read, the first wrote: only their own part is new.
+      expect(u.cacheRead).toBeLessThan(first!.cacheWrite);
+      expect(u.cacheWrite).toBe(first!.cacheWrite - u.cacheRead);
+    }
   });
 });
