@@ -51,6 +51,7 @@ import {
   type TemporalServer,
 } from '../scripts/temporal-server.js';
 import { workflowBundlePath } from '../workers/workflow-bundle.js';
+import { adminCall } from '../sandbox/admin-client.js';
 import { cpuMeter, cpuSeconds, treeCpuSeconds, type CpuTarget, type CpuUsage } from './cpu.js';
 import { bareFloor, buildBareBundle, type Floor } from './floor.js';
 import {
@@ -96,6 +97,11 @@ export const PROD_PLANS: Record<'smoke' | 'full', ProdPlan> = {
     workspaceWorkers: 1,
   },
 };
+
+/** Empties the Anthropic simulator's prompt cache: the next batch starts cold. */
+async function coldCache(stack: BenchStack): Promise<void> {
+  await adminCall(stack.anthropicUrl, 'DELETE', '/_sim/cache');
+}
 
 /** Model workers without conversation marks or the prefix gate: prompt caching as it was. */
 const CACHING_OFF = { MODEL_CACHE_CONVERSATION: '0', MODEL_CACHE_WAIT_MS: '0' };
@@ -440,6 +446,7 @@ export async function runProdBench(opts: {
           // The same issue texts with the conversation unmarked: cost before/after.
           await Promise.all([0, 1].map((i) => stack.stopModel(i)));
           await Promise.all([0, 1].map((i) => stack.startModel(i, CACHING_OFF)));
+          await coldCache(stack);
           await batch(stack, ctx, k, plan.costIssues, 'no conversation caching', first);
           await Promise.all([0, 1].map((i) => stack.stopModel(i)));
           await Promise.all([0, 1].map((i) => stack.startModel(i)));
@@ -475,7 +482,7 @@ export async function runProdBench(opts: {
     }
 
     // The simulator's repositories are small, so most prompts stay under the
-    // model's minimum cacheable length; the same pair with no minimum shows
+    // model's minimum cacheable length; the same variants with no minimum show
     // what the marking does once prompts are past it (real repositories' are).
     if (plan.costIssues > 0) {
       const stack = await stackFor('logs-cost', {
@@ -485,9 +492,11 @@ export async function runProdBench(opts: {
         const ctx: Ctx = { stack, owner: 'prodcost', repos: new Set(), log };
         const k = 1;
         await batch(stack, ctx, k, plan.costIssues, 'simulator without minimum, caching on', 1);
+        // Each variant starts cold (same repositories, so the system prompts would be warm).
         const restartModels = async (env?: Record<string, string>): Promise<void> => {
           await Promise.all([0, 1].map((i) => stack.stopModel(i)));
           await Promise.all([0, 1].map((i) => stack.startModel(i, env)));
+          await coldCache(stack);
         };
         await restartModels({ MODEL_CACHE_WAIT_MS: '0' });
         await batch(stack, ctx, k, plan.costIssues, 'simulator without minimum, no prefix gate', 1);

@@ -11,6 +11,7 @@
  *                                    streamCut?, reset?}]}     (POST replaces)
  *   POST seed {seed}                       reseeds the fault PRNG and stream chunking
  *   GET|DELETE requests                    the request log (last 1000)
+ *   DELETE cache                           empties the prompt cache (a cold start)
  */
 import { z } from 'zod';
 import { AGENT_TYPES } from '../../common/schemas.js';
@@ -144,6 +145,9 @@ export function handleAdmin(
       return ok(state.requests);
     case 'DELETE /requests':
       state.clearRequests();
+      return ok({ ok: true });
+    case 'DELETE /cache':
+      state.cache.clear();
       return ok({ ok: true });
     default:
       return { status: 404, body: { error: `no admin route ${method} /_sim${path}` } };

@@ -85,6 +85,12 @@ describe('prompt cache accounting', () => {
     const again = await usage(markConversation(turn2, 1));
     expect(again).toMatchObject({ input: 0, read: b.total, write: 0 });
 
+    // Once the cache is emptied (DELETE /_sim/cache: a cold start), it is written again.
+    const emptied = await fetch(`${anthropic.sim.url}/_sim/cache`, { method: 'DELETE' });
+    expect(emptied.status).toBe(200);
+    const cold = await usage(markConversation(turn2, 1));
+    expect(cold).toMatchObject({ input: 0, read: 0, write: b.total });
+
     // Without the conversation marked only the system prompt is marked, and it is
     // below the minimum: nothing is read, everything is input.
     const plain = await usage([...turn2, assistant('ok'), user('more')]);
