@@ -125,23 +125,16 @@ export function indicatesUnhealthy(
 }
 
 /**
- * Run an upstream call, classifying anything it throws. With a breaker: a
- * refused call throws a retryable `<upstream>.circuit_open` failure whose
- * `nextRetryDelay` is the time the breaker asks for, and every admitted call
- * reports its outcome.
+ * Run `fn` as one call through `breaker`: refused with a retryable
+ * `<upstream>.circuit_open` failure whose `nextRetryDelay` is the time the
+ * breaker asks for; an admitted call reports its outcome. Errors pass through
+ * as thrown (classify them with {@link toFailure}).
  */
-export async function atBoundary<T>(
+export async function throughBreaker<T>(
   upstream: Upstream,
+  breaker: CircuitBreaker,
   fn: () => Promise<T>,
-  breaker?: CircuitBreaker,
 ): Promise<T> {
-  if (!breaker) {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toFailure(err, upstream);
-    }
-  }
   const admission = breaker.acquire();
   if (!admission.allowed) throw circuitOpenFailure(upstream, admission);
   let outcome: 'success' | 'unhealthy' | 'neutral' = 'neutral';
@@ -150,12 +143,30 @@ export async function atBoundary<T>(
     outcome = 'success';
     return result;
   } catch (err) {
-    const failure = toFailure(err, upstream);
-    if (indicatesUnhealthy(err, failure, upstream)) outcome = 'unhealthy';
-    throw failure;
+    if (indicatesUnhealthy(err, toFailure(err, upstream), upstream)) outcome = 'unhealthy';
+    throw err;
   } finally {
     // Always report, so a probe's slot is never left taken.
     if (outcome === 'success') breaker.onSuccess(admission);
     else breaker.onFailure(admission, outcome === 'unhealthy');
+  }
+}
+
+/**
+ * Run an upstream call, classifying anything it throws. With a breaker, `fn`
+ * is one call through it ({@link throughBreaker}); an activity that makes
+ * several requests guards each request instead (the GitHub client's hook,
+ * activities/github.ts), so that a flaky upstream is judged by its requests,
+ * not by how many requests an activity makes.
+ */
+export async function atBoundary<T>(
+  upstream: Upstream,
+  fn: () => Promise<T>,
+  breaker?: CircuitBreaker,
+): Promise<T> {
+  try {
+    return await (breaker ? throughBreaker(upstream, breaker, fn) : fn());
+  } catch (err) {
+    throw toFailure(err, upstream);
   }
 }

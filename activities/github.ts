@@ -6,7 +6,7 @@
 import type { Octokit } from '@octokit/rest';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
-import { atBoundary, errorFacts } from './boundary.js';
+import { atBoundary, errorFacts, throughBreaker } from './boundary.js';
 import { callingRunId, whileAlive } from './liveness.js';
 import type { CircuitBreaker } from './pure/breaker.js';
 import { classify } from './pure/errors.js';
@@ -112,8 +112,28 @@ function isStatus(err: unknown, status: number): boolean {
   return (err as { status?: number })?.status === status;
 }
 
+/** The breaker each guarded client's requests go through (a client is hooked once). */
+const guarded = new WeakMap<Octokit, CircuitBreaker>();
+
+/**
+ * Every request of `octokit` goes through `breaker`, one outcome per request:
+ * an activity that makes five requests against a GitHub failing 40% of them
+ * fails most attempts, and counting attempts would open the breaker on a
+ * degraded GitHub, not only on one that is down.
+ */
+export function guardRequests(octokit: Octokit, breaker: CircuitBreaker): void {
+  const current = guarded.get(octokit);
+  if (current === breaker) return;
+  if (current) throw new Error('this GitHub client already reports to another circuit breaker');
+  guarded.set(octokit, breaker);
+  octokit.hook.wrap('request', (request, options) =>
+    throughBreaker('github', breaker, async () => request(options)),
+  );
+}
+
 export function createGitHubActivities({ octokit, breaker }: GitHubDeps) {
-  const atGitHub = <T>(fn: () => Promise<T>) => whileAlive(() => atBoundary('github', fn, breaker));
+  if (breaker) guardRequests(octokit, breaker);
+  const atGitHub = <T>(fn: () => Promise<T>) => whileAlive(() => atBoundary('github', fn));
   const repoOf = (ref: RepoRef) => ({ owner: ref.owner, repo: ref.repo });
 
   async function headSha(ref: IssueRef, branch: string): Promise<string | undefined> {

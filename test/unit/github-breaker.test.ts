@@ -1,0 +1,118 @@
+/**
+ * The GitHub circuit breaker counts requests, not activity attempts: through
+ * the real Octokit against the GitHub simulator. An activity whose attempts
+ * each fail on one of their requests (a degraded GitHub) leaves it closed,
+ * because the requests before succeed; a GitHub that fails every request
+ * opens it, and requests are then refused without reaching GitHub.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { ApplicationFailure } from '@temporalio/common';
+import { createGitHubActivities, guardRequests } from '../../activities/github.js';
+import type { GitHubActivities } from '../../activities/github.js';
+import { CircuitBreaker } from '../../activities/pure/breaker.js';
+import type { StagedFile } from '../../common/schemas.js';
+import { createOctokit } from '../../common/github-client.js';
+import { adminCall } from '../../sandbox/admin-client.js';
+import { startGitHubSim, SANDBOX_TOKENS } from '../../sandbox/github/server.js';
+import type { GitHubSim } from '../../sandbox/github/server.js';
+
+const THRESHOLD = 3;
+const ref = { owner: 'blogtube', repo: 'blogtube', number: 1 };
+const branch = 'blogtube/issue-1';
+
+let sim: GitHubSim;
+let file: StagedFile;
+
+beforeAll(async () => {
+  sim = await startGitHubSim({ port: 0 });
+  const setup = createGitHubActivities({ octokit: createOctokit(sim.url, SANDBOX_TOKENS.bot) });
+  const maintainer = createOctokit(sim.url, SANDBOX_TOKENS.maintainer);
+  await maintainer.rest.issues.create({ owner: ref.owner, repo: ref.repo, title: 'x' });
+  const { data: main } = await maintainer.rest.git.getRef({
+    owner: ref.owner,
+    repo: ref.repo,
+    ref: 'heads/main',
+  });
+  await setup.ensureBranch(ref, branch, main.object.sha);
+  const rules = { allowed: ['api/**'], protectedPaths: [], maxFileBytes: 1000, maxFiles: 5 };
+  file = await setup.stageFile(ref, 'api/x.js', 'export {};\n', rules, []);
+});
+afterAll(async () => {
+  await sim?.close();
+});
+beforeEach(async () => {
+  await adminCall(sim.url, 'DELETE', '/_sim/faults');
+});
+
+function guarded(): { gh: GitHubActivities; breaker: CircuitBreaker } {
+  const breaker = new CircuitBreaker({ failureThreshold: THRESHOLD, openMs: 60_000 });
+  const gh = createGitHubActivities({
+    octokit: createOctokit(sim.url, SANDBOX_TOKENS.bot),
+    breaker,
+  });
+  return { gh, breaker };
+}
+
+async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+const requestCount = async (): Promise<number> =>
+  ((await adminCall(sim.url, 'GET', '/_sim/requests')) as unknown[]).length;
+
+describe('the GitHub breaker', () => {
+  it('stays closed when every attempt of a several-request activity fails on one request', async () => {
+    const { gh, breaker } = guarded();
+    // Listing the branch works; making the tree always answers 502.
+    await adminCall(sim.url, 'POST', '/_sim/faults', {
+      rules: [{ method: 'POST', path: '/git/trees$', status: 502 }],
+    });
+    const commit = {
+      ref,
+      branch,
+      workflowId: 'wf',
+      agent: 'backend' as const,
+      summary: 's',
+      files: [file],
+    };
+    for (let attempt = 0; attempt < THRESHOLD + 2; attempt++) {
+      const f = await failureOf(gh.commitAgentChanges(commit));
+      expect(f.type).toBe('github.server');
+    }
+    // Five failed attempts in a row, but never THRESHOLD failed requests in a row.
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('opens after THRESHOLD failed requests in a row, then refuses without calling GitHub', async () => {
+    const { gh, breaker } = guarded();
+    await adminCall(sim.url, 'DELETE', '/_sim/requests');
+    await adminCall(sim.url, 'POST', '/_sim/faults', { rules: [{ status: 503 }] });
+    for (let calls = 0; breaker.state === 'closed' && calls < 10; calls++) {
+      expect((await failureOf(gh.loadIssue(ref))).type).toBe('github.server');
+    }
+    expect(breaker.state).toBe('open');
+    // Failed requests opened it (loadIssue's requests run side by side, so one
+    // admitted before it opened may still have gone out).
+    const log = (await adminCall(sim.url, 'GET', '/_sim/requests')) as { status: number }[];
+    expect(log.length).toBeGreaterThanOrEqual(THRESHOLD);
+    expect(log.filter((r) => r.status !== 503)).toEqual([]);
+    const before = log.length;
+    const refused = await failureOf(gh.loadIssue(ref));
+    expect(refused.type).toBe('github.circuit_open');
+    expect(refused.nonRetryable).toBe(false);
+    expect(await requestCount()).toBe(before);
+  });
+
+  it('hooks a client once, and refuses a second breaker for the same client', () => {
+    const octokit = createOctokit(sim.url, SANDBOX_TOKENS.bot);
+    const breaker = new CircuitBreaker();
+    guardRequests(octokit, breaker);
+    expect(() => guardRequests(octokit, breaker)).not.toThrow();
+    expect(() => guardRequests(octokit, new CircuitBreaker())).toThrow(/another circuit breaker/);
+  });
+});
