@@ -33,7 +33,7 @@ export interface ModelDeps {
   cacheConversation?: boolean;
   /**
    * Holds a request back while another of this worker writes the same prompt
-   * prefix to the cache, until that one's response begins (none: never waits).
+   * prefix to the cache, until that one has its first token (none: never waits).
    */
   prefixGate?: PrefixGate;
   /** Told how long a request waited at the prefix gate (when it waited). */
