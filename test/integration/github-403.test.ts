@@ -14,6 +14,7 @@ import { createOctokit } from '../../common/github-client.js';
 import { commitFile } from '../../sandbox/github/maintainer.js';
 import { startGitHubSim, SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import type { GitHubSim } from '../../sandbox/github/server.js';
+import { failureOf } from '../support/failures.js';
 
 let sim: GitHubSim;
 const repo = { owner: 'blogtube', repo: 'blogtube' };
@@ -41,14 +42,6 @@ const faults = (rules: unknown[]) =>
   });
 const gh = (token: string = SANDBOX_TOKENS.bot) =>
   createGitHubActivities({ octokit: createOctokit(sim.url, token) });
-const failureOf = async (p: Promise<unknown>): Promise<ApplicationFailure> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-};
 
 it('a file over the contents API’s 1 MB is a note the agent can act on, not a failure', async () => {
   const maintainer = createOctokit(sim.url, SANDBOX_TOKENS.maintainer);

@@ -9,6 +9,7 @@ import type {
   Permit,
 } from '../../activities/pure/breaker.js';
 import type { ErrorClass } from '../../activities/pure/errors.js';
+import { failureOf } from '../support/failures.js';
 
 /** A breaker on a hand-driven clock, recording its transitions. */
 function setup(options: Omit<BreakerOptions, 'now' | 'onTransition'> = {}) {
@@ -306,18 +307,9 @@ describe('atBoundary with a breaker', () => {
       cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }),
     });
 
-  async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    return err as ApplicationFailure;
-  }
-
   it('without a breaker behaves as before', async () => {
     await expect(atBoundary('github', async () => 7)).resolves.toBe(7);
-    const f = await failure(atBoundary('github', () => Promise.reject(httpError(503))));
+    const f = await failureOf(atBoundary('github', () => Promise.reject(httpError(503))));
     expect(f.type).toBe('github.server');
   });
 
@@ -325,12 +317,12 @@ describe('atBoundary with a breaker', () => {
     const s = setup();
     const upstream = jest.fn(() => Promise.reject(httpError(503)));
     for (let i = 0; i < 3; i++) {
-      const f = await failure(atBoundary('anthropic', upstream, s.breaker));
+      const f = await failureOf(atBoundary('anthropic', upstream, s.breaker));
       expect(f.type).toBe('anthropic.server');
     }
     expect(s.breaker.state).toBe('open');
     s.advance(500);
-    const fast = await failure(atBoundary('anthropic', upstream, s.breaker));
+    const fast = await failureOf(atBoundary('anthropic', upstream, s.breaker));
     expect(upstream).toHaveBeenCalledTimes(3);
     expect(fast.type).toBe('anthropic.circuit_open');
     expect(fast.nonRetryable).toBe(false);
@@ -345,7 +337,7 @@ describe('atBoundary with a breaker', () => {
     const unhealthy = [httpError(500), httpError(429), httpError(529), connectionError()];
     for (const err of unhealthy) {
       const s = setup({ failureThreshold: 1 });
-      await failure(atBoundary('anthropic', () => Promise.reject(err), s.breaker));
+      await failureOf(atBoundary('anthropic', () => Promise.reject(err), s.breaker));
       expect(s.breaker.state).toBe('open');
     }
     const timeout = Object.assign(new Error('timed out'), { name: 'APIConnectionTimeoutError' });
@@ -354,7 +346,7 @@ describe('atBoundary with a breaker', () => {
     });
     for (const err of [timeout, sdkConnection]) {
       const s = setup({ failureThreshold: 1 });
-      await failure(atBoundary('anthropic', () => Promise.reject(err), s.breaker));
+      await failureOf(atBoundary('anthropic', () => Promise.reject(err), s.breaker));
       expect(s.breaker.state).toBe('open');
     }
     const neutral: unknown[] = [
@@ -384,7 +376,7 @@ describe('atBoundary with a breaker', () => {
       s.breaker,
     );
     const upstream = jest.fn(async () => 'second');
-    const refused = await failure(atBoundary('github', upstream, s.breaker));
+    const refused = await failureOf(atBoundary('github', upstream, s.breaker));
     expect(upstream).not.toHaveBeenCalled();
     expect(refused.type).toBe('github.circuit_open');
     expect(refused.nextRetryDelay).toBe(1000);

@@ -6,7 +6,6 @@
  * opens it, and requests are then refused without reaching GitHub.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { ApplicationFailure } from '@temporalio/common';
 import { createGitHubActivities, guardRequests } from '../../activities/github.js';
 import type { GitHubActivities } from '../../activities/github.js';
 import { CircuitBreaker } from '../../activities/pure/breaker.js';
@@ -15,27 +14,19 @@ import { createOctokit } from '../../common/github-client.js';
 import { adminCall } from '../../sandbox/admin-client.js';
 import { startGitHubSim, SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import type { GitHubSim } from '../../sandbox/github/server.js';
+import { failureOf } from '../support/failures.js';
+import { STAGED_BRANCH, STAGED_REF, stageOnBranch } from '../support/staged-branch.js';
 
 const THRESHOLD = 3;
-const ref = { owner: 'blogtube', repo: 'blogtube', number: 1 };
-const branch = 'blogtube/issue-1';
+const ref = STAGED_REF;
+const branch = STAGED_BRANCH;
 
 let sim: GitHubSim;
 let file: StagedFile;
 
 beforeAll(async () => {
   sim = await startGitHubSim({ port: 0 });
-  const setup = createGitHubActivities({ octokit: createOctokit(sim.url, SANDBOX_TOKENS.bot) });
-  const maintainer = createOctokit(sim.url, SANDBOX_TOKENS.maintainer);
-  await maintainer.rest.issues.create({ owner: ref.owner, repo: ref.repo, title: 'x' });
-  const { data: main } = await maintainer.rest.git.getRef({
-    owner: ref.owner,
-    repo: ref.repo,
-    ref: 'heads/main',
-  });
-  await setup.ensureBranch(ref, branch, main.object.sha);
-  const rules = { allowed: ['api/**'], protectedPaths: [], maxFileBytes: 1000, maxFiles: 5 };
-  file = await setup.stageFile(ref, 'api/x.js', 'export {};\n', rules, []);
+  file = await stageOnBranch(sim.url);
 });
 afterAll(async () => {
   await sim?.close();
@@ -51,15 +42,6 @@ function guarded(): { gh: GitHubActivities; breaker: CircuitBreaker } {
     breaker,
   });
   return { gh, breaker };
-}
-
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
 }
 
 const requestCount = async (): Promise<number> =>

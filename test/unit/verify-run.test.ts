@@ -3,33 +3,25 @@
  * real Octokit against the GitHub simulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ApplicationFailure } from '@temporalio/common';
 import { createGitHubActivities } from '../../activities/github.js';
 import type { GitHubActivities } from '../../activities/github.js';
 import { createOctokit } from '../../common/github-client.js';
 import { startGitHubSim, SANDBOX_TOKENS } from '../../sandbox/github/server.js';
 import type { GitHubSim } from '../../sandbox/github/server.js';
+import { failureOf } from '../support/failures.js';
+import { STAGED_BRANCH, STAGED_REF, stageOnBranch } from '../support/staged-branch.js';
 
 let sim: GitHubSim;
 let gh: GitHubActivities;
-const ref = { owner: 'blogtube', repo: 'blogtube', number: 1 };
-const branch = 'blogtube/issue-1';
+const ref = STAGED_REF;
+const branch = STAGED_BRANCH;
 let commitSha: string;
 let prNumber: number;
 
 beforeAll(async () => {
   sim = await startGitHubSim({ port: 0 });
   gh = createGitHubActivities({ octokit: createOctokit(sim.url, SANDBOX_TOKENS.bot) });
-  const maintainer = createOctokit(sim.url, SANDBOX_TOKENS.maintainer);
-  await maintainer.rest.issues.create({ owner: 'blogtube', repo: 'blogtube', title: 'x' });
-  const { data: main } = await maintainer.rest.git.getRef({
-    owner: 'blogtube',
-    repo: 'blogtube',
-    ref: 'heads/main',
-  });
-  await gh.ensureBranch(ref, branch, main.object.sha);
-  const rules = { allowed: ['api/**'], protectedPaths: [], maxFileBytes: 1000, maxFiles: 5 };
-  const file = await gh.stageFile(ref, 'api/x.js', 'export {};\n', rules, []);
+  const file = await stageOnBranch(sim.url);
   const commit = await gh.commitAgentChanges({
     ref,
     branch,
@@ -53,15 +45,6 @@ afterAll(async () => {
   await sim?.close();
 });
 
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
-
 describe('verifyRun', () => {
   it('passes when the branch holds every commit and the PR is open on it', async () => {
     await expect(
@@ -70,7 +53,7 @@ describe('verifyRun', () => {
   });
 
   it('a commit missing from the branch is a non-retryable failure naming it', async () => {
-    const f = await failure(
+    const f = await failureOf(
       gh.verifyRun({
         ref,
         branch,
@@ -91,9 +74,9 @@ describe('verifyRun', () => {
       pull_number: prNumber,
       state: 'closed',
     });
-    const f = await failure(gh.verifyRun({ ref, branch, commits: [], prNumber }));
+    const f = await failureOf(gh.verifyRun({ ref, branch, commits: [], prNumber }));
     expect(f.message).toMatch(new RegExp(`pull request #${prNumber} is closed`));
-    const missing = await failure(
+    const missing = await failureOf(
       gh.verifyRun({ ref, branch: 'blogtube/issue-404', commits: [], prNumber }),
     );
     expect(missing.message).toMatch(/branch blogtube\/issue-404 does not exist/);
