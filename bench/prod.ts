@@ -98,8 +98,14 @@ export const PROD_PLANS: Record<'smoke' | 'full', ProdPlan> = {
   },
 };
 
-/** Empties the Anthropic simulator's prompt cache: the next batch starts cold. */
-async function coldCache(stack: BenchStack): Promise<void> {
+/**
+ * Both model workers again with `env`, and the Anthropic simulator's prompt
+ * cache emptied: the next batch starts cold (the same repositories, so the
+ * system prompts would be warm).
+ */
+async function restartModels(stack: BenchStack, env?: NodeJS.ProcessEnv): Promise<void> {
+  await Promise.all([0, 1].map((i) => stack.stopModel(i)));
+  await Promise.all([0, 1].map((i) => stack.startModel(i, env)));
   await adminCall(stack.anthropicUrl, 'DELETE', '/_sim/cache');
 }
 
@@ -444,12 +450,8 @@ export async function runProdBench(opts: {
         }
         if (k === plan.orchestrators[0] && plan.costIssues > 0) {
           // The same issue texts with the conversation unmarked: cost before/after.
-          await Promise.all([0, 1].map((i) => stack.stopModel(i)));
-          await Promise.all([0, 1].map((i) => stack.startModel(i, CACHING_OFF)));
-          await coldCache(stack);
+          await restartModels(stack, CACHING_OFF);
           await batch(stack, ctx, k, plan.costIssues, 'no conversation caching', first);
-          await Promise.all([0, 1].map((i) => stack.stopModel(i)));
-          await Promise.all([0, 1].map((i) => stack.startModel(i)));
         }
       } finally {
         await stack.stop();
@@ -492,15 +494,9 @@ export async function runProdBench(opts: {
         const ctx: Ctx = { stack, owner: 'prodcost', repos: new Set(), log };
         const k = 1;
         await batch(stack, ctx, k, plan.costIssues, 'simulator without minimum, caching on', 1);
-        // Each variant starts cold (same repositories, so the system prompts would be warm).
-        const restartModels = async (env?: Record<string, string>): Promise<void> => {
-          await Promise.all([0, 1].map((i) => stack.stopModel(i)));
-          await Promise.all([0, 1].map((i) => stack.startModel(i, env)));
-          await coldCache(stack);
-        };
-        await restartModels({ MODEL_CACHE_WAIT_MS: '0' });
+        await restartModels(stack, { MODEL_CACHE_WAIT_MS: '0' });
         await batch(stack, ctx, k, plan.costIssues, 'simulator without minimum, no prefix gate', 1);
-        await restartModels(CACHING_OFF);
+        await restartModels(stack, CACHING_OFF);
         await batch(stack, ctx, k, plan.costIssues, 'simulator without minimum, caching off', 1);
       } finally {
         await stack.stop();

@@ -83,7 +83,7 @@ export class PrefixGate {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Prefixes remembered as cached (expired ones dropped), for tests and metrics. */
+  /** Prefixes remembered as cached (expired ones dropped), for tests. */
   get cachedCount(): number {
     this.prune();
     return this.cached.size;
